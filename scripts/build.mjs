@@ -1,0 +1,23 @@
+// Bundles each entry point into dist/ with code splitting, so `stv --version`
+// loads only the small CLI shell and each command pulls in what it needs.
+import { build } from 'esbuild';
+import { chmodSync } from 'node:fs';
+
+await build({
+  entryPoints: { stv: 'src/cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  chunkNames: 'chunks/[name]-[hash]',
+  // Native or binary-carrying packages stay in node_modules.
+  external: ['argon2', 'clipboardy'],
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __stvCreateRequire } from 'node:module';\nconst require = __stvCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+chmodSync('dist/stv.js', 0o755);

@@ -1,0 +1,3 @@
+export * from './paths.js';
+export * from './fs-private.js';
+export * from './config.js';

@@ -1,0 +1,136 @@
+/**
+ * Where secrets live in memory.
+ *
+ * `ProtectedValue` keeps a secret XOR-masked with a random pad of the same
+ * length, as KeePass does for protected strings, so a memory scan for the
+ * plaintext finds nothing while the value is at rest. It is unmasked only at
+ * the point of use, and `wipe()` zeroes both halves.
+ *
+ * JavaScript strings cannot be wiped; code turns a secret into a string only
+ * where an API demands one (printing, the clipboard) and drops it at once.
+ */
+import { randomFillSync, timingSafeEqual } from 'node:crypto';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** Zero every given buffer. */
+export function wipe(...buffers: (Uint8Array | undefined | null)[]): void {
+  for (const b of buffers) if (b) b.fill(0);
+}
+
+export class ProtectedValue {
+  #masked: Uint8Array;
+  #pad: Uint8Array;
+
+  private constructor(masked: Uint8Array, pad: Uint8Array) {
+    this.#masked = masked;
+    this.#pad = pad;
+  }
+
+  /** Takes a copy of `bytes`; the caller still owns (and should wipe) its buffer. */
+  static fromBytes(bytes: Uint8Array): ProtectedValue {
+    const pad = randomFillSync(new Uint8Array(bytes.length));
+    const masked = new Uint8Array(bytes.length);
+    for (let i = 0; i < bytes.length; i++) masked[i] = bytes[i] ^ pad[i];
+    return new ProtectedValue(masked, pad);
+  }
+
+  static fromString(text: string): ProtectedValue {
+    const bytes = encoder.encode(text);
+    const v = ProtectedValue.fromBytes(bytes);
+    bytes.fill(0);
+    return v;
+  }
+
+  /**
+   * Builds a value from bytes that are already XORed with a key stream
+   * (KDBX protected values): `data ^ stream` is the plaintext. Both inputs
+   * are left untouched.
+   */
+  static fromXored(data: Uint8Array, stream: Uint8Array): ProtectedValue {
+    // The stream bytes are random and single-use, so they serve as our pad.
+    return new ProtectedValue(Uint8Array.from(data), Uint8Array.from(stream.subarray(0, data.length)));
+  }
+
+  get byteLength(): number {
+    return this.#masked.length;
+  }
+
+  /** A fresh plaintext copy; the caller must wipe it. */
+  getBytes(): Uint8Array {
+    const out = new Uint8Array(this.#masked.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.#masked[i] ^ this.#pad[i];
+    return out;
+  }
+
+  /** The plaintext as a string (cannot be wiped: use at the point of use only). */
+  getText(): string {
+    const bytes = this.getBytes();
+    const text = decoder.decode(bytes);
+    bytes.fill(0);
+    return text;
+  }
+
+  /** Constant-time comparison of the plaintexts. */
+  equals(other: ProtectedValue): boolean {
+    if (other.byteLength !== this.byteLength) return false;
+    const a = this.getBytes();
+    const b = other.getBytes();
+    const same = timingSafeEqual(a, b);
+    wipe(a, b);
+    return same;
+  }
+
+  clone(): ProtectedValue {
+    const bytes = this.getBytes();
+    const v = ProtectedValue.fromBytes(bytes);
+    bytes.fill(0);
+    return v;
+  }
+
+  wipe(): void {
+    this.#masked.fill(0);
+    this.#pad.fill(0);
+  }
+
+  /** Never print a secret by accident. */
+  toString(): string {
+    return '[protected]';
+  }
+  toJSON(): string {
+    return '[protected]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'ProtectedValue([protected])';
+  }
+}
+
+/** A byte secret (derived key, password bytes) that is wiped after use. */
+export class SecretBytes {
+  #bytes: Uint8Array | null;
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+  get bytes(): Uint8Array {
+    if (!this.#bytes) throw new Error('secret used after wipe');
+    return this.#bytes;
+  }
+  wipe(): void {
+    this.#bytes?.fill(0);
+    this.#bytes = null;
+  }
+  toString(): string {
+    return '[secret]';
+  }
+  toJSON(): string {
+    return '[secret]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'SecretBytes([secret])';
+  }
+}
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
