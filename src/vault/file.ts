@@ -1,0 +1,159 @@
+/**
+ * Vault files on disk. Saving is crash-safe: temp file in the same directory,
+ * fsync, keep the previous version as NAME.bak, rename over the target, fsync
+ * the directory — at every instant the path holds the old or the new file.
+ * A save refuses to overwrite a file that changed since it was read
+ * (size + mtime + SHA-256), so the caller can merge instead.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, copyFileSync, constants } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { StvError, UsageError, VaultChangedError } from '../errors/index.js';
+import { fsyncDir } from '../config/index.js';
+
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+export interface VaultFileData {
+  bytes: Uint8Array;
+  stamp: FileStamp;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function readVaultFile(path: string): VaultFileData {
+  let bytes: Buffer;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UsageError(`${path} is a directory, not a vault file; give the path of a .kdbx file`);
+    bytes = readFileSync(path);
+    return { bytes, stamp: { size: st.size, mtimeMs: st.mtimeMs, sha256: sha256Hex(bytes) } };
+  } catch (e) {
+    if (e instanceof StvError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new VaultMissingError(path);
+    if (code === 'EACCES') throw new StvError(`cannot read ${path}: permission denied`);
+    throw new StvError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+export class VaultMissingError extends StvError {
+  constructor(readonly path: string) {
+    super(`vault not found at ${path}; create one with 'stv init --vault ${path}'`);
+  }
+}
+
+/** Whether the file still is the one described by `stamp`. */
+export function isUnchanged(path: string, stamp: FileStamp): boolean {
+  try {
+    const st = statSync(path);
+    if (st.size !== stamp.size) return false;
+    if (st.mtimeMs === stamp.mtimeMs) return true;
+    return sha256Hex(readFileSync(path)) === stamp.sha256;
+  } catch {
+    return false;
+  }
+}
+
+export interface SaveOptions {
+  /** What the file looked like when read; absent for a new file (which must not exist). */
+  expected?: FileStamp;
+  /** Keep the previous version as PATH.bak (default true). */
+  backup?: boolean;
+}
+
+export function saveVaultFile(path: string, bytes: Uint8Array, opts: SaveOptions = {}): FileStamp {
+  const dir = dirname(path);
+  if (opts.expected && !isUnchanged(path, opts.expected)) throw new VaultChangedError(`${path} changed on disk since it was opened`);
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  } catch (e) {
+    throw new StvError(`cannot write in ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+  } catch (e) {
+    try { closeSync(fd); } catch { /* closed */ }
+    try { unlinkSync(tmp); } catch { /* gone */ }
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new StvError(`cannot save ${path}: ${code === 'ENOSPC' ? 'no space left on device' : code ?? (e as Error).message}; the previous file is intact`);
+  }
+  try {
+    if (opts.expected && opts.backup !== false) keepBackup(path);
+    renameSync(tmp, path);
+  } catch (e) {
+    try { unlinkSync(tmp); } catch { /* gone */ }
+    throw new StvError(`cannot save ${path}: ${(e as Error).message}; the previous file is intact`);
+  }
+  fsyncDir(dir);
+  const st = statSync(path);
+  return { size: st.size, mtimeMs: st.mtimeMs, sha256: sha256Hex(bytes) };
+}
+
+/** PATH.bak becomes the current file, atomically (hard link, or copy where links are unsupported). */
+function keepBackup(path: string): void {
+  const bak = `${path}.bak`;
+  const tmp = `${bak}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    linkSync(path, tmp);
+  } catch {
+    copyFileSync(path, tmp);
+    const fd = openSync(tmp, 'r+');
+    fsyncSync(fd);
+    closeSync(fd);
+  }
+  renameSync(tmp, bak);
+}
+
+/**
+ * An exclusive writer lock beside the vault (PATH.lock, O_EXCL). A lock whose
+ * process is gone is stale and taken over.
+ */
+export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
+  const lock = `${path}.lock`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try { unlinkSync(lock); } catch { /* gone */ }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return () => {}; // read-only dir: saving will fail with a clear error
+      const pid = Number(safeRead(lock));
+      if (!pidAlive(pid)) {
+        try { unlinkSync(lock); } catch { /* raced */ }
+        continue;
+      }
+      if (Date.now() > deadline) throw new StvError(`${path} is locked by another stv process (pid ${pid}); try again`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+  }
+}
+
+function safeRead(p: string): string {
+  try { return readFileSync(p, 'utf8'); } catch { return ''; }
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * An entry: string fields (standard and custom, protected or not),
+ * attachments, history, CustomData, and whatever else the file carried that
+ * we do not model (`extra`, written back verbatim).
+ */
+import { ProtectedValue } from '../../secret/index.js';
+import type { XmlElement } from '../xml/index.js';
+import { cloneNode } from '../xml/index.js';
+import { cloneTimes, newTimes, type Times } from './times.js';
+import { newUuid } from './uuid.js';
+import type { Group } from './group.js';
+
+export type FieldValue = string | ProtectedValue;
+
+/** Attachment bytes are immutable once stored, so history copies share them. */
+export interface Attachment {
+  data: Uint8Array;
+  protect: boolean;
+}
+
+export interface CustomDataItem {
+  value: string;
+  lastModified?: Date;
+}
+
+export const STANDARD_FIELDS = ['Title', 'UserName', 'Password', 'URL', 'Notes'] as const;
+const STANDARD_BY_LOWER = new Map(STANDARD_FIELDS.map((f) => [f.toLowerCase(), f]));
+STANDARD_BY_LOWER.set('username', 'UserName').set('user', 'UserName').set('pass', 'Password');
+
+/** `password` → `Password`, `USERNAME` → `UserName`; custom names unchanged. */
+export function canonicalFieldName(name: string): string {
+  return STANDARD_BY_LOWER.get(name.toLowerCase()) ?? name;
+}
+
+export class Entry {
+  uuid: string;
+  iconId = 0;
+  customIconUuid?: string;
+  foregroundColor = '';
+  backgroundColor = '';
+  overrideUrl = '';
+  tags: string[] = [];
+  times: Times;
+  qualityCheck = true;
+  previousParentGroup?: string;
+  fields = new Map<string, FieldValue>();
+  attachments = new Map<string, Attachment>();
+  /** The AutoType element, kept as read (we do not edit auto-type). */
+  autoType?: XmlElement;
+  customData = new Map<string, CustomDataItem>();
+  history: Entry[] = [];
+  extra: XmlElement[] = [];
+  parent?: Group;
+
+  constructor(uuid = newUuid(), times: Times = newTimes()) {
+    this.uuid = uuid;
+    this.times = times;
+  }
+
+  /** A field's plaintext ('' when absent). Unmasks protected values: use at the point of use. */
+  get(name: string): string {
+    const v = this.fields.get(canonicalFieldName(name));
+    if (v === undefined) return '';
+    return typeof v === 'string' ? v : v.getText();
+  }
+
+  has(name: string): boolean {
+    return this.fields.has(canonicalFieldName(name));
+  }
+
+  isProtected(name: string): boolean {
+    return this.fields.get(canonicalFieldName(name)) instanceof ProtectedValue;
+  }
+
+  /** Set a field; `protect` defaults to true for Password and for already protected fields. */
+  set(name: string, value: FieldValue, protect?: boolean): void {
+    const key = canonicalFieldName(name);
+    const shouldProtect = protect ?? (key === 'Password' || this.isProtected(key) || value instanceof ProtectedValue);
+    const old = this.fields.get(key);
+    if (old instanceof ProtectedValue && old !== value) old.wipe();
+    if (shouldProtect) this.fields.set(key, typeof value === 'string' ? ProtectedValue.fromString(value) : value);
+    else this.fields.set(key, typeof value === 'string' ? value : value.getText());
+  }
+
+  delete(name: string): void {
+    const key = canonicalFieldName(name);
+    const old = this.fields.get(key);
+    if (old instanceof ProtectedValue) old.wipe();
+    this.fields.delete(key);
+  }
+
+  get title(): string {
+    return this.get('Title');
+  }
+
+  /** Names of custom (non-standard) string fields, in file order. */
+  customFieldNames(): string[] {
+    return [...this.fields.keys()].filter((k) => !(STANDARD_FIELDS as readonly string[]).includes(k));
+  }
+
+  /** A deep copy; history is copied too unless `withHistory` is false. Not attached to a group. */
+  clone(withHistory = true): Entry {
+    const e = new Entry(this.uuid, cloneTimes(this.times));
+    e.iconId = this.iconId;
+    e.customIconUuid = this.customIconUuid;
+    e.foregroundColor = this.foregroundColor;
+    e.backgroundColor = this.backgroundColor;
+    e.overrideUrl = this.overrideUrl;
+    e.tags = [...this.tags];
+    e.qualityCheck = this.qualityCheck;
+    e.previousParentGroup = this.previousParentGroup;
+    for (const [k, v] of this.fields) e.fields.set(k, typeof v === 'string' ? v : v.clone());
+    for (const [k, v] of this.attachments) e.attachments.set(k, { ...v });
+    e.autoType = this.autoType && cloneNode(this.autoType);
+    for (const [k, v] of this.customData) e.customData.set(k, { ...v });
+    if (withHistory) e.history = this.history.map((h) => h.clone(false));
+    e.extra = this.extra.map(cloneNode);
+    return e;
+  }
+
+  /** Zero every protected value, history included. */
+  wipe(): void {
+    for (const v of this.fields.values()) if (v instanceof ProtectedValue) v.wipe();
+    for (const h of this.history) h.wipe();
+  }
+
+  /** Path as keepassxc-cli prints it: groups below the root, then the title. */
+  path(): string {
+    const parts: string[] = [this.title];
+    for (let g = this.parent; g && g.parent; g = g.parent) parts.unshift(g.name);
+    return parts.join('/');
+  }
+}

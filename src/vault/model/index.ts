@@ -1,0 +1,6 @@
+export * from './times.js';
+export * from './uuid.js';
+export * from './entry.js';
+export * from './group.js';
+export * from './meta.js';
+export * from './database.js';

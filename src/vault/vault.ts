@@ -1,0 +1,203 @@
+/**
+ * A vault: a decrypted database plus what is needed to save it again with the
+ * same key. `Vault.open(bytes, key)` reads KDBX 3.1/4.x; `toBytes()` writes 4.x.
+ *
+ * Key handling: credentials go through the KDF once; the vault then keeps only
+ * the KDF output ("transformed key") for its KDF parameters. Saves reuse the
+ * KDF salt with a fresh master seed and IV each time, so a save costs no KDF
+ * run and the agent can hold one key per vault. The salt is renewed when the
+ * key or KDF settings change (passwd, init).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { CorruptFileError, UsageError } from '../errors/index.js';
+import { SecretBytes, wipe } from '../secret/index.js';
+import {
+  readOuterHeader, transformKey, decryptKdbx, encryptKdbx, createInnerStream, kdfFingerprint, checkKdfLimits,
+  type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
+} from './kdbx/index.js';
+import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
+import { parseXml, decodeUtf8, serializeXml, type XmlElement } from './xml/index.js';
+import { applyInnerStream, readDatabase } from './format/read-xml.js';
+import { writeDatabase, needsKdbx41 } from './format/write-xml.js';
+import { Database } from './model/index.js';
+import { randomBytes } from 'node:crypto';
+
+export interface Credentials {
+  /** UTF-8 bytes of the master password; absent = no password component. */
+  password?: Uint8Array;
+  /** Raw bytes of the keyfile. */
+  keyfile?: Uint8Array;
+}
+
+/** What the agent holds for an unlocked vault: the KDF output and the parameters it is valid for. */
+export interface DerivedKey {
+  transformed: Uint8Array;
+  kdfFingerprint: string;
+}
+
+export interface OpenOptions {
+  allowSlowKdf?: boolean;
+  kdfTargetMs?: number;
+}
+
+export interface VaultSettings {
+  cipher: CipherName;
+  kdf: KdfParams;
+  compressed: boolean;
+}
+
+/** The composite key of KeePass: SHA-256(SHA-256(password) ‖ keyfile key). */
+export function credentialsToComposite(creds: Credentials): Uint8Array {
+  if (!creds.password && !creds.keyfile) throw new UsageError('a master password or a keyfile is required');
+  const pw = creds.password ? passwordComponent(creds.password) : undefined;
+  const kf = creds.keyfile ? keyfileComponent(creds.keyfile) : undefined;
+  const composite = compositeKey({ password: pw, keyfile: kf });
+  wipe(pw, kf);
+  return composite;
+}
+
+export async function deriveKey(creds: Credentials, kdf: KdfParams): Promise<DerivedKey> {
+  const composite = credentialsToComposite(creds);
+  try {
+    return { transformed: await transformKey(composite, kdf), kdfFingerprint: kdfFingerprint(kdf) };
+  } finally {
+    wipe(composite);
+  }
+}
+
+export class Vault {
+  db: Database;
+  settings: VaultSettings;
+  /** The version the file had when read (undefined for a new vault). */
+  readVersion?: { major: number; minor: number };
+  publicCustomData?: Uint8Array;
+  #key: SecretBytes;
+  #fingerprint: string;
+
+  private constructor(db: Database, settings: VaultSettings, key: DerivedKey) {
+    this.db = db;
+    this.settings = settings;
+    this.#key = new SecretBytes(Uint8Array.from(key.transformed));
+    this.#fingerprint = key.kdfFingerprint;
+  }
+
+  /** Reads only the outer header: which KDF a file needs, without a key. */
+  static header(file: Uint8Array): OuterHeader {
+    return readOuterHeader(file);
+  }
+
+  static async open(file: Uint8Array, key: Credentials | DerivedKey, opts: OpenOptions = {}): Promise<Vault> {
+    const header = readOuterHeader(file);
+    let derived: DerivedKey;
+    if ('transformed' in key) {
+      if (key.kdfFingerprint !== kdfFingerprint(header.kdf)) throw new StaleKeyError();
+      derived = key;
+    } else {
+      checkKdfLimits(header.kdf, { allowSlow: Boolean(opts.allowSlowKdf), targetMs: opts.kdfTargetMs });
+      derived = await deriveKey(key, header.kdf);
+    }
+    const { inner, xml } = decryptKdbx(file, header, derived.transformed);
+    const db = parsePayload(header, inner, xml);
+    const vault = new Vault(db, { cipher: header.cipher, kdf: header.kdf, compressed: header.compressed }, derived);
+    if (!('transformed' in key)) wipe(derived.transformed);
+    vault.readVersion = header.version;
+    vault.publicCustomData = header.publicCustomData;
+    return vault;
+  }
+
+  static async create(name: string, creds: Credentials, settings: VaultSettings): Promise<Vault> {
+    const derived = await deriveKey(creds, settings.kdf);
+    const vault = new Vault(Database.create(name), settings, derived);
+    wipe(derived.transformed);
+    return vault;
+  }
+
+  /** The key material the agent may hold for this vault. A copy: the caller wipes it. */
+  derivedKey(): DerivedKey {
+    return { transformed: Uint8Array.from(this.#key.bytes), kdfFingerprint: this.#fingerprint };
+  }
+
+  /** True when the file was KDBX 3.x and will be upgraded to 4.x on save. */
+  get upgradesOnSave(): boolean {
+    return this.readVersion !== undefined && this.readVersion.major < 4;
+  }
+
+  /** New credentials and/or KDF settings: runs the KDF once with a fresh salt. */
+  async changeKey(creds: Credentials, settings: VaultSettings = this.settings): Promise<void> {
+    const derived = await deriveKey(creds, settings.kdf);
+    this.#key.wipe();
+    this.#key = new SecretBytes(derived.transformed);
+    this.#fingerprint = derived.kdfFingerprint;
+    this.settings = settings;
+  }
+
+  /** Serialize as KDBX 4.0, or 4.1 when the content uses 4.1 features or the file was 4.1. */
+  toBytes(): Uint8Array {
+    const minor: 0 | 1 = needsKdbx41(this.db) || (this.readVersion?.major === 4 && this.readVersion.minor >= 1) ? 1 : 0;
+    const { doc, binaries } = writeDatabase(this.db, minor);
+    const streamKey = randomBytes(64);
+    const stream = createInnerStream(3, streamKey);
+    const xmlText = serializeXml(doc, (node) => encryptProtected(node, stream));
+    const xml = Buffer.from(xmlText, 'utf8');
+    const inner: InnerHeader = { streamId: 3, streamKey, binaries: binaries.map((a) => ({ protect: a.protect, data: a.data })) };
+    try {
+      return encryptKdbx({
+        version: { major: 4, minor },
+        cipher: this.settings.cipher,
+        compressed: this.settings.compressed,
+        kdf: this.settings.kdf,
+        transformedKey: this.#key.bytes,
+        publicCustomData: this.publicCustomData,
+        inner,
+        xml,
+      });
+    } finally {
+      xml.fill(0);
+      streamKey.fill(0);
+    }
+  }
+
+  /** Zero the key and every protected value. */
+  close(): void {
+    this.#key.wipe();
+    this.db.wipe();
+  }
+}
+
+/** The agent's key is for other KDF parameters (the file was re-keyed elsewhere). */
+export class StaleKeyError extends Error {
+  constructor() {
+    super('the unlocked key does not match this file; unlock again');
+  }
+}
+
+function encryptProtected(node: XmlElement, stream: { keystream(n: number): Uint8Array }): string {
+  const plain = node.secret!.getBytes();
+  const ks = stream.keystream(plain.length);
+  for (let i = 0; i < plain.length; i++) plain[i] ^= ks[i];
+  const text = Buffer.from(plain.buffer, plain.byteOffset, plain.length).toString('base64');
+  wipe(plain, ks);
+  return text;
+}
+
+function parsePayload(header: OuterHeader, inner: InnerHeader, xml: Uint8Array): Database {
+  const doc = parseXml(decodeUtf8(xml));
+  xml.fill(0);
+  // KeePassXC's 3.x reader always uses Salsa20 whatever the header says (KDBX-NOTES pitfall 14).
+  const is3 = header.version.major < 4;
+  const stream = is3 ? createInnerStream(2, header.protectedStreamKey!) : createInnerStream(inner.streamId, inner.streamKey);
+  applyInnerStream(doc, (n) => stream.keystream(n));
+  if (is3) checkHeaderHash(doc, header.headerBytes);
+  return readDatabase(doc, inner.binaries.map((b: { data: Uint8Array; protect: boolean }) => ({ data: b.data, protect: b.protect })));
+}
+
+function checkHeaderHash(doc: XmlElement, headerBytes: Uint8Array): void {
+  const meta = doc.children.find((c) => c.name === 'Meta');
+  const stored = meta?.children.find((c) => c.name === 'HeaderHash')?.text;
+  if (!stored) return;
+  const expected = createHash('sha256').update(headerBytes).digest();
+  const got = Buffer.from(stored, 'base64');
+  if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+    throw new CorruptFileError("corrupt file: the header does not match Meta/HeaderHash (the file was altered)");
+  }
+}
