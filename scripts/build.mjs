@@ -1,7 +1,9 @@
 // Bundles each entry point into dist/ with code splitting, so `stv --version`
 // loads only the small CLI shell and each command pulls in what it needs.
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 await build({
   entryPoints: { stv: 'src/cli/main.ts' },
@@ -18,6 +20,7 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __stvCreateRequire } from 'node:module';\nconst require = __stvCreateRequire(import.meta.url);",
   },
+  define: { STV_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
 });
 chmodSync('dist/stv.js', 0o755);

@@ -1,0 +1,45 @@
+/** unlock, lock, status. */
+import { UsageError } from '../../errors/index.js';
+import { loadConfig, resolveVault } from '../../config/index.js';
+import { type GlobalOptions, info, out, printJson } from '../runtime.js';
+import { openSession, agent } from '../session.js';
+
+function seconds(v: string | undefined, fallback: number, name: string): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 7 * 86400) throw new UsageError(`${name} must be whole seconds from 1 to ${7 * 86400}, got '${v}'`);
+  return n;
+}
+
+export async function unlock(opts: GlobalOptions, o: { timeout?: string; hardCap?: string }): Promise<void> {
+  if (!opts.agent) throw new UsageError('unlock needs the agent; drop --no-agent');
+  const config = loadConfig();
+  const timeout = seconds(o.timeout, config.autoLockSeconds ?? 30, '--timeout');
+  const hardCap = seconds(o.hardCap, 8 * 3600, '--hard-cap');
+  // Unlock for real (not from the agent's old key), so a wrong password fails here.
+  const s = await openSession({ ...opts, agent: false });
+  try {
+    await agent.remember(s.ref.path, s.vault.derivedKey(), timeout, hardCap);
+    info(opts, `unlocked ${s.ref.name ?? s.ref.path}; locks after ${timeout} s of disuse`);
+  } finally {
+    s.close();
+  }
+}
+
+export async function lock(opts: GlobalOptions, o: { all?: boolean }): Promise<void> {
+  if (o.all) {
+    await agent.lockAll();
+    info(opts, 'locked all vaults');
+    return;
+  }
+  const ref = resolveVault(opts.vault, loadConfig());
+  await agent.forget(ref.path);
+  info(opts, `locked ${ref.name ?? ref.path}`);
+}
+
+export async function status(opts: GlobalOptions): Promise<void> {
+  const list = await agent.status();
+  if (opts.json) return printJson(list.map((v) => ({ vault: v.vault, secondsToLock: v.secondsToLock })));
+  if (!list.length) return out('no vault is unlocked');
+  for (const v of list) out(`${v.vault}\tunlocked, locks in ${v.secondsToLock} s`);
+}

@@ -1,0 +1,91 @@
+/**
+ * Completion scripts. Command and option names are generated from the
+ * commander definitions; entry paths come from `stv __complete-entries`,
+ * which asks the agent only and prints nothing when the vault is locked.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../../errors/index.js';
+import { loadConfig, resolveVault } from '../../config/index.js';
+import type { GlobalOptions } from '../runtime.js';
+import { agent } from '../session.js';
+
+const ENTRY_COMMANDS = ['show', 'edit', 'rm', 'mv', 'totp', 'clip'];
+
+function commandTable(program: Command): { name: string; options: string[] }[] {
+  return program.commands
+    .filter((c) => !c.name().startsWith('__'))
+    .map((c) => ({ name: c.name(), options: c.options.flatMap((o) => [o.long, o.short].filter((x): x is string => Boolean(x))) }));
+}
+
+export function completion(program: Command, shell: string): void {
+  const table = commandTable(program);
+  const globalsList = program.options.flatMap((o) => [o.long, o.short].filter(Boolean)).join(' ');
+  const names = table.map((t) => t.name).join(' ');
+  let script: string;
+  if (shell === 'bash') {
+    const cases = table.map((t) => `    ${t.name}) opts="${t.options.join(' ')}" ;;`).join('\n');
+    script = `# bash completion for stv (stickvault)
+_stv() {
+  local cur cmd i opts
+  cur="\${COMP_WORDS[COMP_CWORD]}"
+  cmd=""
+  for ((i=1; i<COMP_CWORD; i++)); do
+    case "\${COMP_WORDS[i]}" in -*) ;; *) cmd="\${COMP_WORDS[i]}"; break ;; esac
+  done
+  if [[ -z "$cmd" ]]; then
+    COMPREPLY=( $(compgen -W "${names} ${globalsList}" -- "$cur") )
+    return
+  fi
+  case "$cmd" in
+${cases}
+  esac
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=( $(compgen -W "$opts ${globalsList}" -- "$cur") )
+    return
+  fi
+  case "$cmd" in
+    ${ENTRY_COMMANDS.join('|')})
+      local IFS=$'\\n'
+      COMPREPLY=( $(compgen -W "$(stv __complete-entries 2>/dev/null)" -- "$cur") )
+      ;;
+  esac
+}
+complete -o default -F _stv stv stickvault
+`;
+  } else if (shell === 'zsh') {
+    script = `#compdef stv stickvault
+_stv() {
+  local -a cmds entries
+  cmds=(${names})
+  if (( CURRENT == 2 )); then
+    _describe 'command' cmds
+    return
+  fi
+  case "\${words[2]}" in
+    ${ENTRY_COMMANDS.join('|')})
+      entries=("\${(@f)$(stv __complete-entries 2>/dev/null)}")
+      compadd -a entries ;;
+    *) _files ;;
+  esac
+}
+compdef _stv stv stickvault
+`;
+  } else if (shell === 'fish') {
+    script = [
+      '# fish completion for stv (stickvault)',
+      `complete -c stv -f -n '__fish_use_subcommand' -a '${names}'`,
+      ...ENTRY_COMMANDS.map((c) => `complete -c stv -f -n '__fish_seen_subcommand_from ${c}' -a '(stv __complete-entries 2>/dev/null)'`),
+      '',
+    ].join('\n');
+  } else {
+    throw new UsageError(`unknown shell '${shell}'; use bash, zsh or fish`);
+  }
+  process.stdout.write(script);
+}
+
+/** Entry paths from the agent's cached vault; silent and empty when locked. */
+export async function completeEntries(opts: GlobalOptions): Promise<void> {
+  const ref = resolveVault(opts.vault, loadConfig());
+  const r = await agent.query(ref.path, 'paths', {}).catch(() => ({ ok: false as const }));
+  if (r.ok) process.stdout.write((r.value as string[]).join('\n') + '\n');
+}

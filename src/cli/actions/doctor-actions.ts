@@ -1,0 +1,89 @@
+/** stv doctor: checks that each print a fix when they fail. */
+import { existsSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { configFile, loadConfig, resolveVault, runtimeDir, expandPath } from '../../config/index.js';
+import { Vault, readVaultFile } from '../../vault/index.js';
+import { type GlobalOptions, out, printJson } from '../runtime.js';
+
+interface Check {
+  check: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+
+/** AES-KDF rounds per second on this machine, measured briefly. */
+async function aesRoundsPerSecond(): Promise<number> {
+  const { createCipheriv } = await import('node:crypto');
+  const c = createCipheriv('aes-256-ecb', Buffer.alloc(32, 1), null).setAutoPadding(false);
+  const block = Buffer.alloc(16 * 65536);
+  const start = process.hrtime.bigint();
+  c.update(block);
+  const ns = Number(process.hrtime.bigint() - start);
+  return (65536 / ns) * 1e9;
+}
+
+export async function doctor(opts: GlobalOptions): Promise<void> {
+  const checks: Check[] = [];
+  // Clipboard.
+  const wayland = Boolean(process.env.WAYLAND_DISPLAY);
+  const x11 = Boolean(process.env.DISPLAY);
+  const tool = wayland ? 'wl-copy' : have('xsel') ? 'xsel' : have('xclip') ? 'xclip' : undefined;
+  checks.push({
+    check: 'clipboard',
+    ok: (wayland && have('wl-copy')) || (x11 && Boolean(tool)),
+    detail: wayland ? 'Wayland' : x11 ? `X11 via ${tool ?? 'nothing'}` : 'no display (headless)',
+    fix: wayland ? 'install wl-clipboard' : x11 ? 'install xsel (apt install xsel)' : "run in a desktop session, or use 'stv clip --print-if-no-clipboard'",
+  });
+  // Agent directory.
+  const dir = runtimeDir();
+  if (existsSync(dir)) {
+    const mode = statSync(dir).mode & 0o777;
+    checks.push({ check: 'agent directory', ok: mode === 0o700, detail: `${dir} mode ${mode.toString(8)}`, fix: `chmod 700 ${dir}` });
+  } else checks.push({ check: 'agent directory', ok: true, detail: `${dir} (created on first unlock)` });
+  // Config.
+  let config = {};
+  try {
+    config = loadConfig();
+    checks.push({ check: 'config', ok: true, detail: existsSync(configFile()) ? configFile() : 'none (defaults)' });
+  } catch (e) {
+    checks.push({ check: 'config', ok: false, detail: (e as Error).message, fix: `fix or remove ${configFile()}` });
+  }
+  // KDF strength of each known vault.
+  const vaults = new Map<string, string>();
+  const c = config as ReturnType<typeof loadConfig>;
+  for (const [name, v] of Object.entries(c.vaults ?? {})) vaults.set(name, expandPath(v.path));
+  if (!vaults.size) vaults.set('default', resolveVault(undefined, c).path);
+  const rps = await aesRoundsPerSecond();
+  for (const [name, path] of vaults) {
+    if (!existsSync(path)) {
+      checks.push({ check: `vault ${name}`, ok: false, detail: `${path} not found`, fix: `stv --vault ${path} init, or mount the stick that holds it` });
+      continue;
+    }
+    try {
+      const h = Vault.header(readVaultFile(path).bytes);
+      const k = h.kdf;
+      if (k.type === 'aes') {
+        const secs = Number(k.rounds) / rps;
+        checks.push({ check: `vault ${name} KDF`, ok: secs >= 0.5, detail: `AES-KDF ${k.rounds} rounds ≈ ${secs.toFixed(2)} s`, fix: `stv --vault ${name} passwd --kdf argon2id (Argon2id resists GPU guessing)` });
+      } else {
+        const mib = Number(k.memoryBytes) / 1048576;
+        checks.push({ check: `vault ${name} KDF`, ok: mib >= 64, detail: `${k.type} ${mib} MiB × ${k.iterations}`, fix: `stv --vault ${name} passwd --kdf-memory 64 --kdf-ms 1000` });
+      }
+    } catch (e) {
+      checks.push({ check: `vault ${name}`, ok: false, detail: (e as Error).message });
+    }
+  }
+  // Sticks and backups (from the sync module, when present).
+  try {
+    const sync = (await import('../../sync/index.js')) as unknown as { doctorChecks?: () => Promise<Check[]> };
+    if (sync.doctorChecks) checks.push(...(await sync.doctorChecks()));
+  } catch {
+    // No sticks configured yet.
+  }
+  if (opts.json) return printJson(checks);
+  for (const ch of checks) out(`${ch.ok ? 'ok  ' : 'FAIL'} ${ch.check}: ${ch.detail}${!ch.ok && ch.fix ? `\n     fix: ${ch.fix}` : ''}`);
+  if (checks.some((ch) => !ch.ok)) process.exitCode = 1;
+}

@@ -1,0 +1,174 @@
+/** add, edit, rm, mv, mkdir, rmdir over a session. */
+import { UsageError, NotFoundError } from '../../errors/index.js';
+import { Entry, Group, resolveEntry, resolveGroup, type Database } from '../../vault/index.js';
+import { type GlobalOptions, info, printJson, warn } from '../runtime.js';
+import { openSession, type Session } from '../session.js';
+import { canPrompt, promptSecret, readStdinLine } from '../secrets-input.js';
+
+export interface EntryOpts {
+  username?: string;
+  url?: string;
+  notes?: string;
+  tag?: string[];
+  group?: string;
+  passwordPrompt?: boolean;
+  generate?: boolean;
+  length?: string;
+  alias?: boolean;
+  title?: string;
+}
+
+async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
+  const s = await openSession(opts);
+  try {
+    return await fn(s);
+  } finally {
+    s.close();
+  }
+}
+
+function splitEntryPath(db: Database, spec: string, groupOpt?: string): { group: Group; title: string } {
+  if (groupOpt !== undefined) return { group: resolveGroup(db, groupOpt), title: spec };
+  const parts = spec.replace(/^\/+/, '').split('/');
+  const title = parts.pop()!;
+  return { group: resolveGroup(db, parts.join('/')), title };
+}
+
+async function readEntryPassword(): Promise<string> {
+  if (canPrompt()) {
+    const pw = await promptSecret('Password for the entry:');
+    await showStrength(pw);
+    return pw;
+  }
+  const line = readStdinLine();
+  if (line === undefined) throw new UsageError('-p needs the entry password on the next stdin line or a terminal');
+  return line;
+}
+
+/** zxcvbn feedback for a typed password: shown, never blocking. */
+async function showStrength(pw: string): Promise<void> {
+  try {
+    const { strength } = await import('../../generator/index.js');
+    const r = await strength(pw);
+    const label = ['very weak', 'weak', 'fair', 'strong', 'very strong'][r.score] ?? String(r.score);
+    process.stderr.write(`strength: ${label}${r.warning ? ` — ${r.warning}` : ''}\n`);
+  } catch {
+    // Feedback is advisory; a missing dictionary must not stop an edit.
+  }
+}
+
+async function applyOptions(s: Session, e: Entry, o: EntryOpts): Promise<string[]> {
+  const changed: string[] = [];
+  if (o.title !== undefined) { e.set('Title', o.title); changed.push('title'); }
+  if (o.username !== undefined) { e.set('UserName', o.username); changed.push('username'); }
+  if (o.url !== undefined) { e.set('URL', o.url); changed.push('url'); }
+  if (o.notes !== undefined) { e.set('Notes', o.notes); changed.push('notes'); }
+  if (o.tag !== undefined) { e.tags = [...new Set(o.tag)]; changed.push('tags'); }
+  if (o.passwordPrompt && o.generate) throw new UsageError('use either -p or -g, not both');
+  if (o.passwordPrompt) { e.set('Password', await readEntryPassword(), true); changed.push('password'); }
+  if (o.generate) {
+    const { generateForEntry } = await import('../gen-link.js');
+    const { password, note } = await generateForEntry(s, e, o.length);
+    e.set('Password', password, true);
+    info(s.opts, note);
+    changed.push('password');
+  }
+  if (o.alias) {
+    const { aliasForEntry } = await import('../alias-link.js');
+    const address = await aliasForEntry(s, e);
+    e.set('UserName', address);
+    info(s.opts, `alias ${address}`);
+    changed.push('username');
+  }
+  return changed;
+}
+
+export async function add(opts: GlobalOptions, spec: string, o: EntryOpts): Promise<void> {
+  await withSession(opts, async (s) => {
+    const { group, title } = splitEntryPath(s.vault.db, spec, o.group);
+    if (!title) throw new UsageError('the entry needs a title');
+    if (group.entries.some((e) => e.title === title)) throw new UsageError(`'${spec}' already exists; use 'stv edit' or another title`);
+    const e = new Entry();
+    for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) e.set(f, '', f === 'Password');
+    e.set('Title', title);
+    group.addEntry(e);
+    await applyOptions(s, e, { ...o, title: undefined });
+    await s.save();
+    if (opts.json) printJson({ uuid: e.uuid, path: e.path() });
+    else info(opts, `added ${e.path()}`);
+  });
+}
+
+export async function edit(opts: GlobalOptions, spec: string, o: EntryOpts): Promise<void> {
+  await withSession(opts, async (s) => {
+    const e = resolveEntry(s.vault.db, spec);
+    let changed: string[] = [];
+    const db = s.vault.db;
+    const before = e.clone(false);
+    changed = await applyOptions(s, e, o);
+    if (o.group !== undefined) {
+      db.moveEntry(e, resolveGroup(db, o.group));
+      changed.push('group');
+    }
+    if (!changed.length) throw new UsageError('nothing to change; give an option such as --username or -g');
+    // History holds the version before this edit.
+    e.history.push(before);
+    e.times.lastModification = new Date(Math.floor(Date.now() / 1000) * 1000);
+    db.truncateHistory(e);
+    await s.save();
+    info(opts, `updated ${e.path()} (${changed.join(', ')})`);
+  });
+}
+
+export async function rm(opts: GlobalOptions, spec: string, o: { permanent?: boolean }): Promise<void> {
+  await withSession(opts, async (s) => {
+    const e = resolveEntry(s.vault.db, spec);
+    const path = e.path();
+    const how = s.vault.db.removeEntry(e, o.permanent);
+    await s.save();
+    info(opts, how === 'recycled' ? `moved ${path} to the recycle bin` : `deleted ${path}`);
+  });
+}
+
+export async function mv(opts: GlobalOptions, spec: string, groupSpec: string): Promise<void> {
+  await withSession(opts, async (s) => {
+    const db = s.vault.db;
+    const e = resolveEntry(db, spec);
+    const g = resolveGroup(db, groupSpec);
+    if (g.entries.some((x) => x.title === e.title && x !== e)) warn(`${g.path() || '/'} already has an entry titled '${e.title}'`);
+    db.moveEntry(e, g);
+    await s.save();
+    info(opts, `moved to ${e.path()}`);
+  });
+}
+
+export async function mkdir(opts: GlobalOptions, spec: string): Promise<void> {
+  await withSession(opts, async (s) => {
+    const parts = spec.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
+    if (!parts.length) throw new UsageError('give the group path to create, e.g. Finance/Banks');
+    let g = s.vault.db.root;
+    let created = false;
+    for (const part of parts) {
+      let next = g.groups.find((c) => c.name === part);
+      if (!next) {
+        next = g.addGroup(new Group(part));
+        created = true;
+      }
+      g = next;
+    }
+    if (!created) throw new UsageError(`group '${spec}' already exists`);
+    await s.save();
+    info(opts, `created group ${g.path()}`);
+  });
+}
+
+export async function rmdir(opts: GlobalOptions, spec: string, o: { permanent?: boolean }): Promise<void> {
+  await withSession(opts, async (s) => {
+    const g = resolveGroup(s.vault.db, spec);
+    if (g === s.vault.db.root) throw new NotFoundError('the root group cannot be removed');
+    const path = g.path();
+    const how = s.vault.db.removeGroup(g, o.permanent);
+    await s.save();
+    info(opts, how === 'recycled' ? `moved group ${path} to the recycle bin` : `deleted group ${path}`);
+  });
+}

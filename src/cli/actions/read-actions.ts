@@ -1,0 +1,68 @@
+/** show, ls, find, totp: through the agent when it holds the key, else by opening the vault. */
+import type { EntryDetail, EntrySummary } from '../../vault/index.js';
+import { type GlobalOptions, out, printJson } from '../runtime.js';
+import { openSession, agent } from '../session.js';
+import { runQuery, type QueryArgs, type QueryOp } from '../queries.js';
+import { loadConfig, resolveVault } from '../../config/index.js';
+
+/** Ask the agent first (no KDF, no parse); fall back to opening the vault here. */
+export async function query(opts: GlobalOptions, op: QueryOp, args: QueryArgs): Promise<unknown> {
+  const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined;
+  if (opts.agent && !explicit) {
+    const ref = resolveVault(opts.vault, loadConfig());
+    const answer = await agent.query(ref.path, op, args);
+    if (answer.ok) return answer.value;
+  }
+  const s = await openSession(opts);
+  try {
+    return await runQuery(s.vault.db, op, args);
+  } finally {
+    s.close();
+  }
+}
+
+export async function show(opts: GlobalOptions, entry: string, o: { showProtected?: boolean; attr?: string }): Promise<void> {
+  if (o.attr) {
+    const r = (await query(opts, 'show', { entry, field: o.attr })) as { value: string };
+    process.stdout.write(`${r.value}\n`);
+    return;
+  }
+  const d = (await query(opts, 'show', { entry, showProtected: o.showProtected })) as EntryDetail;
+  if (opts.json) return printJson(d);
+  out(`Title: ${d.title}`);
+  out(`UserName: ${d.username}`);
+  out(`Password: ${o.showProtected ? d.password ?? '' : 'PROTECTED'}`);
+  out(`URL: ${d.url}`);
+  out(`Notes: ${d.notes}`);
+  for (const [k, v] of Object.entries(d.fields)) out(`${k}: ${v}`);
+  out(`Uuid: ${d.uuid}`);
+  out(`Tags: ${d.tags.join(',')}`);
+  if (d.attachments.length) out(`Attachments: ${d.attachments.map((a) => `${a.name} (${a.size} bytes)`).join(', ')}`);
+  out(`Created: ${d.created}`);
+  out(`Modified: ${d.modified}`);
+  if (d.expires) out(`Expires: ${d.expires}`);
+  out(`History: ${d.history} version(s)`);
+}
+
+export async function ls(opts: GlobalOptions, group: string | undefined, o: { recursive?: boolean; flat?: boolean }): Promise<void> {
+  const r = await query(opts, 'ls', { group, recursive: o.recursive, flat: o.flat, json: opts.json });
+  if (opts.json) return printJson(r);
+  const lines = r as string[];
+  if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+}
+
+export async function find(opts: GlobalOptions, q: string): Promise<void> {
+  const r = (await query(opts, 'find', { query: q })) as EntrySummary[];
+  if (opts.json) return printJson(r);
+  if (!r.length) {
+    process.stderr.write(`stv: no entry matches '${q}'\n`);
+    process.exitCode = 4;
+    return;
+  }
+  process.stdout.write(r.map((e) => e.path).join('\n') + '\n');
+}
+
+export async function totp(opts: GlobalOptions, entry: string): Promise<void> {
+  const r = (await query(opts, 'field', { entry, field: 'totp' })) as { value: string };
+  out(r.value);
+}

@@ -1,0 +1,142 @@
+/**
+ * The interactive shell. Every prompt carries an idle deadline; when it
+ * passes, the shell clears the screen, wipes the vault from memory and asks
+ * for the master password again.
+ */
+import { UsageError } from '../../errors/index.js';
+import { canPrompt } from '../secrets-input.js';
+import { openSession, type Session } from '../session.js';
+import { type GlobalOptions } from '../runtime.js';
+import { findEntries, entryDetail, type Entry } from '../../vault/index.js';
+import { fieldOf } from '../queries.js';
+
+const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
+
+class IdleLock extends Error {}
+
+export async function shell(opts: GlobalOptions, o: { timeout?: string }): Promise<void> {
+  if (!canPrompt()) throw new UsageError('stv shell needs a terminal; use the other commands in scripts');
+  const prompts = await import('@inquirer/prompts');
+  let session: Session | undefined;
+  const idleSeconds = o.timeout !== undefined ? Number(o.timeout) : undefined;
+  for (;;) {
+    if (!session) {
+      // Never reuse an agent key after an idle lock: the point is to ask again.
+      session = await openSession({ ...opts, agent: false });
+      process.stderr.write(`unlocked ${session.ref.name ?? session.ref.path}; type to search, Ctrl-C to quit\n`);
+    }
+    const idleMs = 1000 * (idleSeconds ?? session.config.autoLockSeconds ?? 30);
+    const ask = async <T>(fn: (ctx: { signal: AbortSignal; output: NodeJS.WritableStream }) => Promise<T>): Promise<T> => {
+      try {
+        return await fn({ signal: AbortSignal.timeout(idleMs), output: process.stderr });
+      } catch (e) {
+        if ((e as Error).name === 'AbortPromptError') throw new IdleLock();
+        throw e;
+      }
+    };
+    try {
+      await mainMenu(session, prompts, ask);
+      session.close();
+      return;
+    } catch (e) {
+      if (!(e instanceof IdleLock)) {
+        session.close();
+        throw e;
+      }
+      session.close();
+      session = undefined;
+      process.stderr.write(`${CLEAR}stv: locked after ${idleMs / 1000} s of inactivity\n`);
+    }
+  }
+}
+
+type Prompts = typeof import('@inquirer/prompts');
+type Ask = <T>(fn: (ctx: { signal: AbortSignal; output: NodeJS.WritableStream }) => Promise<T>) => Promise<T>;
+
+async function mainMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
+  const db = s.vault.db;
+  for (;;) {
+    const picked = await ask((ctx) =>
+      p.search<Entry | 'add' | 'quit'>(
+        {
+          message: 'Search entries',
+          source: (term) => {
+            const hits = findEntries(db, term ?? '').slice(0, 30).map((e) => ({ name: `${e.path()}  ${e.get('UserName')}`, value: e as Entry | 'add' | 'quit' }));
+            return [...hits, { name: '+ add an entry', value: 'add' as const }, { name: '× quit', value: 'quit' as const }];
+          },
+        },
+        ctx,
+      ),
+    );
+    if (picked === 'quit') return;
+    if (picked === 'add') await addEntry(s, p, ask);
+    else await entryMenu(s, picked, p, ask);
+  }
+}
+
+async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<void> {
+  for (;;) {
+    const d = entryDetail(e, false);
+    process.stderr.write(`\n${d.path}\n  user: ${d.username}\n  url:  ${d.url}\n  history: ${d.history} version(s)\n`);
+    const action = await ask((ctx) =>
+      p.select(
+        {
+          message: 'Action',
+          choices: [
+            { name: 'copy password', value: 'copy:password' },
+            { name: 'copy username', value: 'copy:username' },
+            { name: 'show password', value: 'show' },
+            { name: 'edit', value: 'edit' },
+            { name: 'new generated password', value: 'generate' },
+            { name: 'back', value: 'back' },
+          ],
+        },
+        ctx,
+      ),
+    );
+    if (action === 'back') return;
+    if (action === 'show') process.stderr.write(`  password: ${e.get('Password')}\n`);
+    if (action.startsWith('copy:')) {
+      const field = action.slice(5);
+      const { value, label } = await fieldOf(e, field);
+      const { copySecret } = await import('../../clipboard/index.js');
+      const r = await copySecret(value, { timeoutSeconds: s.config.clipboardSeconds ?? 30 });
+      process.stderr.write(`copied ${label}; clears in ${r.clearsInSeconds} s\n`);
+    }
+    if (action === 'edit') {
+      const username = await ask((ctx) => p.input({ message: 'Username', default: e.get('UserName') }, ctx));
+      const url = await ask((ctx) => p.input({ message: 'URL', default: e.get('URL') }, ctx));
+      s.vault.db.updateEntry(e, (x) => {
+        x.set('UserName', username);
+        x.set('URL', url);
+      });
+      await s.save();
+      process.stderr.write('saved\n');
+    }
+    if (action === 'generate') {
+      const { generateForEntry } = await import('../gen-link.js');
+      const { password, note } = await generateForEntry(s, e);
+      s.vault.db.updateEntry(e, (x) => x.set('Password', password, true));
+      await s.save();
+      process.stderr.write(`${note}\nsaved a new password (old one kept in history)\n`);
+    }
+  }
+}
+
+async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {
+  const { Entry } = await import('../../vault/index.js');
+  const title = await ask((ctx) => p.input({ message: 'Title', required: true }, ctx));
+  const username = await ask((ctx) => p.input({ message: 'Username' }, ctx));
+  const url = await ask((ctx) => p.input({ message: 'URL' }, ctx));
+  const e = new Entry();
+  for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) e.set(f, '', f === 'Password');
+  e.set('Title', title);
+  e.set('UserName', username);
+  e.set('URL', url);
+  const { generateForEntry } = await import('../gen-link.js');
+  const { password, note } = await generateForEntry(s, e);
+  e.set('Password', password, true);
+  s.vault.db.root.addEntry(e);
+  await s.save();
+  process.stderr.write(`${note}\nadded ${e.path()}\n`);
+}

@@ -1,0 +1,63 @@
+/**
+ * The CLI's side of the agent: fetch a held key, hand one over after an
+ * interactive unlock, ask cached queries. Every call fails soft — no agent
+ * means "locked", never an error.
+ */
+import { StvError, type ErrorKind } from '../errors/index.js';
+import * as agentApi from '../agent/index.js';
+import type { DerivedKey } from '../vault/index.js';
+
+const cliEntry = () => process.argv[1];
+
+export async function isRunning(): Promise<boolean> {
+  return agentApi.isAgentRunning();
+}
+
+export async function getKey(vaultPath: string): Promise<DerivedKey | undefined> {
+  if (!(await agentApi.isAgentRunning())) return undefined;
+  try {
+    const r = await agentApi.agentClient().getKey(vaultPath);
+    return r ? { transformed: r.key, kdfFingerprint: r.kdfFingerprint } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start the agent if needed and give it the key for `timeoutSeconds` of disuse. */
+export async function remember(vaultPath: string, key: DerivedKey, timeoutSeconds: number, hardCapSeconds?: number): Promise<void> {
+  try {
+    await agentApi.ensureAgentRunning([cliEntry(), '__agent']);
+    await agentApi.agentClient().unlock({ vault: vaultPath, key: key.transformed, kdfFingerprint: key.kdfFingerprint, timeoutSeconds, hardCapSeconds });
+  } finally {
+    key.transformed.fill(0);
+  }
+}
+
+export async function forget(vaultPath: string): Promise<void> {
+  if (await agentApi.isAgentRunning()) await agentApi.agentClient().lock({ vault: vaultPath });
+}
+
+export async function lockAll(): Promise<void> {
+  if (await agentApi.isAgentRunning()) await agentApi.agentClient().lock({ all: true });
+}
+
+export async function status(): Promise<{ vault: string; secondsToLock: number }[]> {
+  if (!(await agentApi.isAgentRunning())) return [];
+  return agentApi.agentClient().status();
+}
+
+export type QueryAnswer = { ok: true; value: unknown } | { ok: false };
+
+/** A cached read through the agent. Typed errors (entry not found …) come back as themselves. */
+export async function query(vaultPath: string, op: string, args: unknown): Promise<QueryAnswer> {
+  if (!(await agentApi.isAgentRunning())) return { ok: false };
+  let r: unknown;
+  try {
+    r = await agentApi.agentClient().query(vaultPath, op, args);
+  } catch (e) {
+    const err = e as { kind?: ErrorKind; message?: string };
+    if (err.kind && err.kind !== 'locked') throw Object.assign(new StvError(err.message ?? 'agent error'), { kind: err.kind });
+    return { ok: false };
+  }
+  return r === undefined ? { ok: false } : { ok: true, value: r };
+}

@@ -1,0 +1,60 @@
+/** Commands that change entries and groups: add, edit, rm, mv, mkdir, rmdir. */
+import type { Command } from 'commander';
+import { globals } from '../runtime.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function entryOptions(cmd: Command): Command {
+  return cmd
+    .option('-u, --username <name>', 'user name')
+    .option('--url <url>', 'URL of the site')
+    .option('--notes <text>', 'notes')
+    .option('--tag <tag>', 'tag (repeatable)', collect)
+    .option('--group <path>', 'group to put the entry in')
+    .option('-p, --password-prompt', 'read the entry password from the terminal, or the next stdin line')
+    .option('-g, --generate', "generate the password (the site's rule applies)")
+    .option('--length <n>', 'length of a generated password')
+    .option('--alias', 'set the username to a new e-mail alias for the site');
+}
+
+export function register(program: Command): void {
+  entryOptions(program.command('add <entry>').description('add an entry (ENTRY is Group/Sub/Title or a title)'))
+    .addHelpText('after', `
+Examples:
+  $ stv add -g Shopping/Amazon --url https://www.amazon.co.uk -u fred@example.com
+  $ printf '%s\\n' "$PW" "$ENTRY_PW" | stv add -p Bank/Example --url bank.example
+  $ stv add --alias -g Forums/Bugzilla --url https://bugzilla.mozilla.org
+`)
+    .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).add(globals(cmd), entry, o));
+
+  entryOptions(program.command('edit <entry>').description('change an entry; the old version goes into its history'))
+    .option('--title <title>', 'new title')
+    .addHelpText('after', '\nExamples:\n  $ stv edit Shopping/Amazon -g          new generated password\n  $ stv edit amazon --username fred+amazon@example.com\n')
+    .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).edit(globals(cmd), entry, o));
+
+  program
+    .command('rm <entry>')
+    .description('move an entry to the recycle bin (or delete it for good)')
+    .option('--permanent', 'delete for good (recorded so sync does not bring it back)')
+    .addHelpText('after', '\nExamples:\n  $ stv rm Shopping/Old\n  $ stv rm --permanent "Recycle Bin/Old"\n')
+    .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).rm(globals(cmd), entry, o));
+
+  program
+    .command('mv <entry> <group>')
+    .description('move an entry to another group')
+    .addHelpText('after', '\nExamples:\n  $ stv mv Amazon Shopping\n')
+    .action(async (entry, group, _o, cmd) => (await import('../actions/entry-actions.js')).mv(globals(cmd), entry, group));
+
+  program
+    .command('mkdir <group>')
+    .description('create a group (and missing parents)')
+    .addHelpText('after', '\nExamples:\n  $ stv mkdir Finance/Banks\n')
+    .action(async (group, _o, cmd) => (await import('../actions/entry-actions.js')).mkdir(globals(cmd), group));
+
+  program
+    .command('rmdir <group>')
+    .description('move a group to the recycle bin (or delete it for good)')
+    .option('--permanent', 'delete for good')
+    .addHelpText('after', '\nExamples:\n  $ stv rmdir Old-Stuff\n')
+    .action(async (group, o, cmd) => (await import('../actions/entry-actions.js')).rmdir(globals(cmd), group, o));
+}

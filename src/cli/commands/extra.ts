@@ -1,0 +1,29 @@
+/** help topics, doctor, and the hidden commands that run background helpers. */
+import type { Command } from 'commander';
+import { globals, out } from '../runtime.js';
+import { UsageError } from '../../errors/index.js';
+
+export function register(program: Command): void {
+  program.helpCommand(false);
+  program
+    .command('help [topic]')
+    .description('help for a command, or a topic: rules, aliases, sync, security, exit-codes')
+    .addHelpText('after', '\nExamples:\n  $ stv help add\n  $ stv help rules\n  $ stv help security\n')
+    .action(async (topic: string | undefined) => {
+      if (!topic) return program.outputHelp();
+      const sub = program.commands.find((c) => c.name() === topic || c.aliases().includes(topic));
+      if (sub) return sub.outputHelp();
+      const { TOPICS } = await import('../help-topics.js');
+      const t = TOPICS[topic];
+      if (!t) throw new UsageError(`no help for '${topic}'; topics: ${Object.keys(TOPICS).join(', ')}, or a command name`);
+      out(await t());
+    });
+
+  program
+    .command('doctor')
+    .description('check the clipboard, agent, config, sticks and the KDF strength of each vault; print fixes')
+    .addHelpText('after', '\nExamples:\n  $ stv doctor\n  $ stv --json doctor\n')
+    .action(async (_o, cmd) => (await import('../actions/doctor-actions.js')).doctor(globals(cmd)));
+
+  program.command('__man', { hidden: true }).action(async () => (await import('../actions/man-actions.js')).man(program));
+}

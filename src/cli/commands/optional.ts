@@ -1,0 +1,14 @@
+/**
+ * Commands of the other modules. Each registration is cheap (no module
+ * code runs until the command does).
+ */
+import type { Command } from 'commander';
+import { register as registerConfig } from './config.js';
+import { register as registerCompletion } from './completion.js';
+import { register as registerExtra } from './extra.js';
+
+export function registerOptional(program: Command): void {
+  registerConfig(program);
+  registerCompletion(program);
+  registerExtra(program);
+}

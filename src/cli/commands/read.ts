@@ -1,0 +1,33 @@
+/** Read commands: show, ls, find, totp. */
+import type { Command } from 'commander';
+import { globals } from '../runtime.js';
+
+export function register(program: Command): void {
+  program
+    .command('show <entry>')
+    .description('show an entry (protected fields hidden unless -s)')
+    .option('-s, --show-protected', 'show protected fields (password) in clear')
+    .option('-a, --attr <name>', 'print one field raw (title, username, password, url, notes or a custom field)')
+    .addHelpText('after', '\nExamples:\n  $ stv show Shopping/Amazon\n  $ stv show amazon -a password | xsel -b\n  $ stv --json show -s amazon\n')
+    .action(async (entry, o, cmd) => (await import('../actions/read-actions.js')).show(globals(cmd), entry, o));
+
+  program
+    .command('ls [group]')
+    .description('list a group')
+    .option('-R, --recursive', 'list subgroups too')
+    .option('-f, --flat', 'full paths, one per line')
+    .addHelpText('after', '\nExamples:\n  $ stv ls\n  $ stv ls -R -f\n  $ stv --json ls -R Finance\n')
+    .action(async (group, o, cmd) => (await import('../actions/read-actions.js')).ls(globals(cmd), group, o));
+
+  program
+    .command('find <query>')
+    .description('search title, username, URL, notes and tags (case-insensitive)')
+    .addHelpText('after', '\nExamples:\n  $ stv find amazon\n  $ stv --json find @example.com\n')
+    .action(async (query, _o, cmd) => (await import('../actions/read-actions.js')).find(globals(cmd), query));
+
+  program
+    .command('totp <entry>')
+    .description("print the entry's current TOTP code (KeePassXC 'otp' field)")
+    .addHelpText('after', '\nExamples:\n  $ stv totp GitHub\n')
+    .action(async (entry, _o, cmd) => (await import('../actions/read-actions.js')).totp(globals(cmd), entry));
+}

@@ -1,0 +1,53 @@
+/** Vault-level commands: init, keyfile new, passwd, info. */
+import { Option, type Command } from 'commander';
+import { globals } from '../runtime.js';
+
+const kdfOptions = (cmd: Command) =>
+  cmd
+    .addOption(new Option('--kdf <kind>', 'key derivation function').choices(['argon2id', 'argon2d', 'aes']).default('argon2id'))
+    .option('--kdf-ms <ms>', 'tune the KDF to take about this long on this machine', '1000')
+    .option('--kdf-memory <MiB>', 'Argon2 memory in MiB', '64')
+    .option('--kdf-iterations <n>', 'Argon2 iterations or AES rounds (instead of tuning by --kdf-ms)')
+    .option('--kdf-parallelism <n>', 'Argon2 lanes', '2')
+    .addOption(new Option('--cipher <name>', 'payload cipher').choices(['aes', 'chacha20']).default('aes'));
+
+export function register(program: Command): void {
+  kdfOptions(
+    program
+      .command('init')
+      .description('create a new vault (KDBX 4, Argon2id by default)')
+      .option('--name <name>', 'database name', 'Passwords')
+      .option('--force', 'overwrite an existing file'),
+  )
+    .addHelpText('after', `
+Examples:
+  $ stv init                                   the default vault, password asked twice
+  $ stv --vault ~/sticks/financial.kdbx init --kdf-ms 2000 --cipher chacha20
+  $ stv --vault f.kdbx --keyfile f.keyx --no-password init   keyfile only
+`)
+    .action(async (o, cmd) => (await import('../actions/vault-actions.js')).init(globals(cmd), o));
+
+  const keyfile = program.command('keyfile').description('keyfile commands');
+  keyfile
+    .command('new <path>')
+    .description('write a new KeePass XML v2.0 keyfile (32 random bytes, mode 0600)')
+    .addHelpText('after', '\nExamples:\n  $ stv keyfile new /media/fred/KEY/personal.keyx\n')
+    .action(async (path, _o, cmd) => (await import('../actions/vault-actions.js')).keyfileNew(globals(cmd), path));
+
+  kdfOptions(
+    program
+      .command('passwd')
+      .description('change the master password and/or keyfile (and optionally the KDF)')
+      .option('--new-keyfile <path>', 'use this keyfile from now on')
+      .option('--remove-keyfile', 'no keyfile from now on')
+      .option('--remove-password', 'no password from now on (needs a keyfile)'),
+  )
+    .addHelpText('after', '\nExamples:\n  $ stv passwd                      new password, asked twice\n  $ stv passwd --new-keyfile k.keyx   add a keyfile\n')
+    .action(async (o, cmd) => (await import('../actions/vault-actions.js')).passwd(globals(cmd), o, cmd));
+
+  program
+    .command('info')
+    .description('show the vault file, format, cipher, KDF and counts')
+    .addHelpText('after', '\nExamples:\n  $ stv info\n  $ stv --json info\n')
+    .action(async (_o, cmd) => (await import('../actions/vault-actions.js')).info(globals(cmd)));
+}

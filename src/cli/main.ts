@@ -1,0 +1,108 @@
+/**
+ * The `stv` command. Kept small on purpose: it defines the commands and
+ * loads a command's implementation only when that command runs, so
+ * `stv --version` starts without loading vault code.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, EXIT_CANCELLED, EXIT_CODES_HELP } from './exit-codes.js';
+import { register as registerVaultCommands } from './commands/vault.js';
+import { register as registerEntryCommands } from './commands/entries.js';
+import { register as registerReadCommands } from './commands/read.js';
+import { register as registerAgentCommands } from './commands/agent.js';
+import { register as registerTransferCommands } from './commands/transfer.js';
+import { register as registerShell } from './commands/shell.js';
+import { registerOptional } from './commands/optional.js';
+
+declare const STV_VERSION: string;
+
+export function buildProgram(): Command {
+  const program = new Command('stv')
+    .description('stickvault: a KeePass-compatible password vault for people who keep their passwords on USB sticks')
+    .version(typeof STV_VERSION === 'string' ? STV_VERSION : '0.0.0-dev', '-V, --version')
+    .option('--vault <name|path>', 'vault to use: a name from the config or a path (default: $STICKVAULT_VAULT, the config default, then $XDG_DATA_HOME/stickvault/default.kdbx)')
+    .option('--keyfile <path>', 'keyfile that is part of the master key')
+    .option('--no-password', 'the vault has no master password (keyfile only)')
+    .option('--password-file <path>', 'read the master password from the first line of this file')
+    .addOption(new Option('--password-fd <n>', 'read the master password from the first line of this file descriptor').argParser(parseFd))
+    .option('--json', 'machine-readable output')
+    .option('--no-agent', 'neither use nor start the unlock agent')
+    .option('--allow-slow-kdf', 'open files whose key derivation would take far longer than usual')
+    .option('-q, --quiet', 'no status messages on stderr')
+    .option('--no-color', 'no colours (also honours NO_COLOR)')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', `
+Examples:
+  $ stv init                          create the default vault
+  $ stv add -g Shopping/amazon --url https://amazon.co.uk --username fred
+  $ stv clip amazon                   copy its password for 30 s
+  $ printf '%s\\n' "$PW" | stv ls -R   read the password from stdin
+
+The master password comes from --password-file, --password-fd, the unlock
+agent, a no-echo prompt on the terminal, or the first line of stdin — never
+from an option value or the environment.
+
+${EXIT_CODES_HELP}`);
+  program.exitOverride();
+  program.configureOutput({ outputError: (s, write) => write(s.replace(/^error:/, 'stv:')) });
+
+  registerVaultCommands(program);
+  registerEntryCommands(program);
+  registerReadCommands(program);
+  registerAgentCommands(program);
+  registerTransferCommands(program);
+  registerShell(program);
+  registerOptional(program);
+  return program;
+}
+
+function parseFd(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new CommanderError(2, 'stv.badFd', `stv: --password-fd needs a file descriptor number, got '${v}'`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  const err = e as { kind?: keyof typeof EXIT; message?: string; name?: string; stack?: string };
+  if (err?.name === 'ExitPromptError' || err?.name === 'AbortPromptError') {
+    process.stderr.write('stv: cancelled; nothing was changed\n');
+    return EXIT_CANCELLED;
+  }
+  if (process.env.STV_DEBUG === '1' && err?.stack) process.stderr.write(`${err.stack}\n`);
+  if (err?.kind && err.kind in EXIT) {
+    process.stderr.write(`stv: ${err.message}\n`);
+    return EXIT[err.kind];
+  }
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'EPIPE') return 0;
+  process.stderr.write(`stv: ${err?.message ?? String(e)}${process.env.STV_DEBUG === '1' ? '' : ' (set STV_DEBUG=1 for details)'}\n`);
+  return 1;
+}
+
+// Secrets in a core dump would outlive the process; Node cannot set RLIMIT_CORE itself (see README, Security model).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+});
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`stv: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

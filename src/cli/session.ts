@@ -1,0 +1,218 @@
+/**
+ * Opening and saving the vault for a command: which vault, where its key
+ * comes from (password file, fd, agent, terminal prompt, stdin), and saving
+ * with a merge when someone else changed the file meanwhile.
+ *
+ * Password sources, in order: --password-file, --password-fd, an unlocked
+ * agent holding this vault's key, a no-echo prompt when stdin is a terminal,
+ * else the first line of stdin (as keepassxc-cli, so `printf 'pw\n' | stv ls`
+ * works). --no-password means keyfile only.
+ */
+import { readFileSync } from 'node:fs';
+import { LockedError, UsageError, VaultChangedError, StvError } from '../errors/index.js';
+import { resolveVault, loadConfig, type ResolvedVault, type Config } from '../config/index.js';
+import { utf8, wipe } from '../secret/index.js';
+import {
+  Vault, StaleKeyError, readVaultFile, saveVaultFile, acquireWriteLock, SlowKdfError,
+  type Credentials, type DerivedKey, type FileStamp,
+} from '../vault/index.js';
+import type { GlobalOptions } from './runtime.js';
+import { info, warn } from './runtime.js';
+import { canPrompt, promptSecret, readFirstLineOfFd, readFirstLineOfFile, readStdinLine, stdinIsTty } from './secrets-input.js';
+import * as agent from './agent-link.js';
+
+export interface Session {
+  opts: GlobalOptions;
+  ref: ResolvedVault;
+  config: Config;
+  vault: Vault;
+  stamp: FileStamp;
+  /** Write the vault back (merging if the file changed since it was read). */
+  save(): Promise<void>;
+  close(): void;
+}
+
+function keyfilePath(opts: GlobalOptions, ref: ResolvedVault): string | undefined {
+  return opts.keyfile ?? ref.keyfile;
+}
+
+export function readKeyfile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read keyfile ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? (e as Error).message}`);
+  }
+}
+
+/** The master password from the non-interactive sources, or undefined if none was given. */
+function passwordFromFlags(opts: GlobalOptions): string | undefined {
+  if (opts.passwordFile) return readFirstLineOfFile(opts.passwordFile);
+  if (opts.passwordFd !== undefined) return readFirstLineOfFd(opts.passwordFd);
+  return undefined;
+}
+
+export interface AskOptions {
+  /** Ask twice on a terminal (new passwords). */
+  confirm?: boolean;
+  prompt?: string;
+}
+
+/** Credentials from flags, terminal or stdin. Throws LockedError when there is no source. */
+export async function readCredentials(opts: GlobalOptions, ref: ResolvedVault, ask: AskOptions = {}): Promise<Credentials & { fromTty: boolean }> {
+  const kf = keyfilePath(opts, ref);
+  const keyfile = kf ? readKeyfile(kf) : undefined;
+  if (!opts.password) {
+    if (!keyfile) throw new UsageError('--no-password needs a keyfile (--keyfile PATH or the vault\'s keyfile in the config)');
+    return { keyfile, fromTty: false };
+  }
+  let pw = passwordFromFlags(opts);
+  let fromTty = false;
+  if (pw === undefined) {
+    if (canPrompt()) {
+      pw = await promptSecret(ask.prompt ?? `Master password for ${ref.name ?? ref.path}:`);
+      if (ask.confirm) {
+        const again = await promptSecret('Repeat the master password:');
+        if (again !== pw) throw new UsageError('the passwords do not match; nothing was changed');
+      }
+      fromTty = true;
+    } else if (!stdinIsTty()) {
+      pw = readStdinLine();
+    }
+  }
+  if (pw === undefined) {
+    throw new LockedError(`${ref.name ?? ref.path} is locked and there is no way to ask for the password (no terminal, no stdin line, no agent); run 'stv unlock' or use --password-file`);
+  }
+  const password = utf8(pw);
+  return { password, keyfile, fromTty };
+}
+
+export function wipeCredentials(c: Credentials): void {
+  wipe(c.password, c.keyfile);
+}
+
+async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8Array): Promise<{ vault: Vault; fromTty: boolean }> {
+  // 1. Explicit password sources beat the agent (a script that passes a file means it).
+  const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined;
+  if (!explicit && opts.agent) {
+    const key = await agent.getKey(ref.path);
+    if (key) {
+      try {
+        return { vault: await Vault.open(bytes, key), fromTty: false };
+      } catch (e) {
+        if (!(e instanceof StaleKeyError)) throw e;
+      } finally {
+        wipe(key.transformed);
+      }
+    }
+  }
+  const creds = await readCredentials(opts, ref);
+  const progress = await startProgress(opts, 'unlocking');
+  try {
+    return { vault: await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf }), fromTty: creds.fromTty };
+  } catch (e) {
+    if (e instanceof SlowKdfError && creds.fromTty) {
+      progress.stop();
+      const { confirm } = await import('@inquirer/prompts');
+      const ok = await confirm({ message: `${(e as Error).message}. Open anyway?`, default: false }, { output: process.stderr });
+      if (!ok) throw new UsageError('not opened; the key derivation is too slow');
+      return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true }), fromTty: true };
+    }
+    throw e;
+  } finally {
+    progress.stop();
+    wipeCredentials(creds);
+  }
+}
+
+/** A spinner on a terminal while the KDF runs ("unlocking… 0.8 s"); silent otherwise. */
+async function startProgress(opts: GlobalOptions, label: string): Promise<{ stop(): void }> {
+  if (opts.quiet || !process.stderr.isTTY) return { stop() {} };
+  const { default: ora } = await import('ora');
+  const started = Date.now();
+  const spinner = ora({ text: `${label}…`, stream: process.stderr, color: opts.color ? 'cyan' : undefined, isEnabled: true }).start();
+  const timer = setInterval(() => (spinner.text = `${label}… ${((Date.now() - started) / 1000).toFixed(1)} s`), 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      spinner.stop();
+    },
+  };
+}
+
+export async function openSession(opts: GlobalOptions): Promise<Session> {
+  const config = loadConfig();
+  const ref = resolveVault(opts.vault, config);
+  const { bytes, stamp } = readVaultFile(ref.path);
+  const { vault, fromTty } = await unlockFile(opts, ref, bytes);
+  // An interactive unlock keeps the vault unlocked for the idle timeout, as the seed workflow expects.
+  if (fromTty && opts.agent) await agent.remember(ref.path, vault.derivedKey(), config.autoLockSeconds ?? 30).catch(() => undefined);
+  const session: Session = {
+    opts,
+    ref,
+    config,
+    vault,
+    stamp,
+    save: () => saveSession(session),
+    close: () => vault.close(),
+  };
+  return session;
+}
+
+async function saveSession(s: Session): Promise<void> {
+  const release = acquireWriteLock(s.ref.path);
+  try {
+    if (s.vault.upgradesOnSave) info(s.opts, `stv: upgrading ${s.ref.path} from KDBX ${s.vault.readVersion!.major}.${s.vault.readVersion!.minor} to KDBX 4`);
+    try {
+      s.stamp = saveVaultFile(s.ref.path, s.vault.toBytes(), { expected: s.stamp });
+    } catch (e) {
+      if (!(e instanceof VaultChangedError)) throw e;
+      await mergeWithDisk(s);
+    }
+    s.vault.readVersion = { major: 4, minor: 0 };
+  } finally {
+    release();
+  }
+}
+
+/** Another writer changed the file: merge its content into ours, then save. No edit is lost. */
+async function mergeWithDisk(s: Session): Promise<void> {
+  const { bytes, stamp } = readVaultFile(s.ref.path);
+  let theirs: Vault;
+  try {
+    theirs = await Vault.open(bytes, s.vault.derivedKey());
+  } catch (e) {
+    if (!(e instanceof StaleKeyError)) throw e;
+    throw new StvError(`${s.ref.path} was re-keyed by another program while open; nothing was saved — run the command again`);
+  }
+  const { mergeDatabases } = await import('../sync/index.js');
+  const report = mergeDatabases(s.vault.db, theirs.db);
+  theirs.close();
+  if (report.conflicts.length) warn(`${report.conflicts.length} concurrent edit(s) merged; both versions kept in history`);
+  info(s.opts, `stv: ${s.ref.path} changed on disk meanwhile; merged the changes`);
+  s.stamp = saveVaultFile(s.ref.path, s.vault.toBytes(), { expected: stamp });
+}
+
+/** For commands that may run with no vault (gen): the unlocked vault, if the agent or a flag gives one. Never prompts. */
+export async function openIfUnlocked(opts: GlobalOptions): Promise<Session | undefined> {
+  const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined || !opts.password;
+  if (!explicit && !(opts.agent && (await agent.isRunning()))) return undefined;
+  try {
+    const config = loadConfig();
+    const ref = resolveVault(opts.vault, config);
+    const { bytes, stamp } = readVaultFile(ref.path);
+    if (!explicit) {
+      const key = await agent.getKey(ref.path);
+      if (!key) return undefined;
+      const vault = await Vault.open(bytes, key);
+      wipe(key.transformed);
+      return { opts, ref, config, vault, stamp, save: async () => {}, close: () => vault.close() };
+    }
+    const s = await openSession(opts);
+    return s;
+  } catch {
+    return undefined;
+  }
+}
+
+export { agent };
