@@ -35,7 +35,7 @@ export async function show(opts: GlobalOptions, entry: string, o: { showProtecte
   out(`URL: ${d.url}`);
   out(`Notes: ${d.notes}`);
   for (const [k, v] of Object.entries(d.fields)) out(`${k}: ${v}`);
-  out(`Uuid: ${d.uuid}`);
+  out(`Uuid: {${d.uuid.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}}`);
   out(`Tags: ${d.tags.join(',')}`);
   if (d.attachments.length) out(`Attachments: ${d.attachments.map((a) => `${a.name} (${a.size} bytes)`).join(', ')}`);
   out(`Created: ${d.created}`);
