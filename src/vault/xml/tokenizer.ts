@@ -76,7 +76,29 @@ function textValue(raw: string, pos: number): string {
   return t.indexOf('&') === -1 ? t : decodeEntities(t, pos);
 }
 
+/**
+ * Element names repeat endlessly (a vault has ~35 elements per entry but only
+ * ~60 distinct names), so names are interned: matched in place with
+ * startsWith instead of allocating a substring per element.
+ */
+class NameTable {
+  #byLength: string[][] = [];
+  #count = 0;
+  get(xml: string, start: number, end: number): string {
+    const len = end - start;
+    const bucket = this.#byLength[len];
+    if (bucket) for (const n of bucket) if (xml.startsWith(n, start)) return n;
+    const name = xml.slice(start, end);
+    if (this.#count < 4096) {
+      (this.#byLength[len] ??= []).push(name);
+      this.#count++;
+    }
+    return name;
+  }
+}
+
 export function parseXml(xml: string): XmlElement {
+  const names = new NameTable();
   const len = xml.length;
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
@@ -106,9 +128,12 @@ export function parseXml(xml: string): XmlElement {
     if (c === 47 /* / */) {
       const gt = xml.indexOf('>', lt);
       if (gt === -1) fail('unterminated end tag', lt);
-      const name = xml.slice(lt + 2, gt).trimEnd();
       const top = stack.pop();
-      if (!top || top.name !== name) fail(`end tag </${name}> does not match <${top?.name ?? ''}>`, lt);
+      let nameEnd = gt;
+      while (nameEnd > lt + 2 && isSpace(xml.charCodeAt(nameEnd - 1))) nameEnd--;
+      if (!top || nameEnd - (lt + 2) !== top.name.length || !xml.startsWith(top.name, lt + 2)) {
+        fail(`end tag </${xml.slice(lt + 2, nameEnd)}> does not match <${top?.name ?? ''}>`, lt);
+      }
       if (pendingStart !== -1 && pendingEnd === lt) {
         if (top.children === NO_CHILDREN) top.text += textValue(xml.slice(pendingStart, lt), pendingStart);
         else if (!isBlank(xml, pendingStart, lt)) fail('mixed content is not KDBX', pendingStart);
@@ -147,7 +172,7 @@ export function parseXml(xml: string): XmlElement {
     let i = lt + 1;
     while (i < len && isNameChar(xml.charCodeAt(i))) i++;
     if (i === lt + 1) fail('invalid tag', lt);
-    const node: XmlElement = { name: xml.slice(lt + 1, i), attrs: null, children: NO_CHILDREN, text: '' };
+    const node: XmlElement = { name: names.get(xml, lt + 1, i), attrs: null, children: NO_CHILDREN, text: '' };
     let selfClosing = false;
     for (;;) {
       while (i < len && isSpace(xml.charCodeAt(i))) i++;
