@@ -1,0 +1,154 @@
+// npm run bench: stickvault and keepassxc-cli side by side on the same files,
+// in the same run, with hyperfine (warm-up + several runs, min/median).
+// Writes bench/results.md. Never fails on speed: it reports.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { makeXml } from './make-inputs.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const work = join(root, 'bench', 'work');
+const STV = `${process.execPath} ${join(root, 'dist', 'stv.js')}`;
+const PW = 'bench-password';
+const quick = process.argv.includes('--quick');
+const runs = quick ? 3 : 5;
+const env = { ...process.env, QT_QPA_PLATFORM: 'offscreen', NO_COLOR: '1', XDG_RUNTIME_DIR: join(work, 'run'), XDG_CONFIG_HOME: join(work, 'config'), XDG_STATE_HOME: join(work, 'state') };
+const log = (m) => process.stderr.write(`[bench] ${m}\n`);
+const sh = (cmd) => execFileSync('sh', ['-c', cmd], { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 }).toString();
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(join(work, 'run'), { recursive: true, mode: 0o700 });
+
+function importDb(xml, db) {
+  sh(`printf '${PW}\\n${PW}\\n' | keepassxc-cli import -q -p -t 100 ${xml} ${db}`);
+}
+
+function inputs(n) {
+  log(`generating ${n}-entry inputs`);
+  const a = join(work, `a${n}.xml`);
+  const b = join(work, `b${n}.xml`);
+  makeXml(a, n, 0);
+  makeXml(b, n, 100);
+  const dbA = join(work, `v${n}.kdbx`);
+  const dbB = join(work, `v${n}-replica.kdbx`);
+  importDb(a, dbA);
+  importDb(b, dbB);
+  return { dbA, dbB };
+}
+
+/** hyperfine → {min, median} seconds; `prepare` runs before each timing run. */
+function time(name, cmd, prepare) {
+  const out = join(work, `${name.replace(/\W+/g, '_')}.json`);
+  const args = ['--warmup', '1', '--runs', String(runs), '--export-json', out, '--style', 'none'];
+  if (prepare) args.push('--prepare', prepare);
+  const r = spawnSync('hyperfine', [...args, cmd], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`hyperfine failed for ${name}: ${r.stderr}`);
+  const res = JSON.parse(readFileSync(out, 'utf8')).results[0];
+  return { min: res.min, median: res.median };
+}
+
+function peakRssMiB(cmd) {
+  const r = spawnSync('sh', ['-c', `/usr/bin/time -v sh -c "${cmd.replace(/"/g, '\\"')}" > /dev/null`], { env, encoding: 'utf8' });
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const pipePw = (cmd) => `printf '${PW}\\n' | ${cmd}`;
+const rows = [];
+const row = (label, stv, kxc, target) => rows.push({ label, stv, kxc, target });
+
+const { dbA, dbB } = inputs(10_000);
+const entry = 'Group 7/Site 4207';
+
+log('row 1–3: ls, show, find');
+row('1. open + `ls -R -f` (10k)', time('stv ls', pipePw(`${STV} --no-agent --vault ${dbA} ls -R -f`)), time('kxc ls', pipePw(`keepassxc-cli ls -q -R -f ${dbA}`)), 0.5);
+row('2. `show -s ENTRY` (10k)', time('stv show', pipePw(`${STV} --no-agent --vault ${dbA} show -s '${entry}'`)), time('kxc show', pipePw(`keepassxc-cli show -q -s ${dbA} '${entry}'`)), 0.5);
+row('3. `find` (10k)', time('stv find', pipePw(`${STV} --no-agent --vault ${dbA} find site42`)), time('kxc find', pipePw(`keepassxc-cli search -q ${dbA} site42`)), 0.5);
+
+log('row 4: merge');
+const mA = join(work, 'merge-a.kdbx');
+const mK = join(work, 'merge-k.kdbx');
+const prepS = `cp ${dbA} ${mA}`;
+const prepK = `cp ${dbA} ${mK}`;
+row('4. merge two 10k replicas (100 differ)',
+  time('stv merge', `printf '${PW}\\n' | ${STV} --no-agent -q --vault ${mA} merge -s ${dbB}`, prepS),
+  time('kxc merge', `printf '${PW}\\n' | keepassxc-cli merge -q -s ${mK} ${dbB}`, prepK), 0.5);
+
+log('row 5: --version');
+row('5. `--version`', time('stv version', `${STV} --version`), time('kxc version', 'keepassxc-cli --version'), 3);
+
+log('row 6: show through the agent');
+sh(pipePw(`${STV} --vault ${dbA} unlock --timeout 600`));
+const agentShow = time('stv agent show', `${STV} --vault ${dbA} show -s '${entry}'`);
+sh(`${STV} lock --all`);
+rows.push({ label: '6. `show` through the unlocked agent (vs own cold `show`)', stv: agentShow, kxc: rows[1].stv, target: 0.2, self: true });
+
+log('row 7: save after one edit');
+const eS = join(work, 'edit-s.kdbx');
+const eK = join(work, 'edit-k.kdbx');
+row('7. save after one edit (10k)',
+  time('stv edit', pipePw(`${STV} --no-agent -q --vault ${eS} edit '${entry}' --notes changed`), `cp ${dbA} ${eS}`),
+  time('kxc edit', pipePw(`keepassxc-cli edit -q ${eK} '${entry}' --notes changed`), `cp ${dbA} ${eK}`), 0.5);
+
+log('row 8: gen --count 100000');
+const gen = time('stv gen', `${STV} gen --count 100000 -q > /dev/null`);
+const gen1 = time('stv gen1', `${STV} gen --count 1 -q > /dev/null`);
+const perSecond = 99_999 / Math.max(1e-6, gen.median - gen1.median);
+
+let big;
+if (!quick) {
+  log('row 9: 100k entries');
+  big = inputs(100_000);
+  row('9a. open + `ls -R -f` (100k)', time('stv ls 100k', pipePw(`${STV} --no-agent --vault ${big.dbA} ls -R -f`)), time('kxc ls 100k', pipePw(`keepassxc-cli ls -q -R -f ${big.dbA}`)), 0.5);
+  const bS = join(work, 'merge-a100.kdbx');
+  const bK = join(work, 'merge-k100.kdbx');
+  row('9b. merge two 100k replicas',
+    time('stv merge 100k', `printf '${PW}\\n' | ${STV} --no-agent -q --vault ${bS} merge -s ${big.dbB}`, `cp ${big.dbA} ${bS}`),
+    time('kxc merge 100k', `printf '${PW}\\n' | keepassxc-cli merge -q -s ${bK} ${big.dbB}`, `cp ${big.dbA} ${bK}`), 0.5);
+}
+
+log('row 10: peak RSS');
+const rss = {
+  lsS: peakRssMiB(pipePw(`${STV} --no-agent --vault ${dbA} ls -R -f`)),
+  lsK: peakRssMiB(pipePw(`keepassxc-cli ls -q -R -f ${dbA}`)),
+};
+copyFileSync(dbA, mA);
+copyFileSync(dbA, mK);
+rss.mergeS = peakRssMiB(`printf '${PW}\\n' | ${STV} --no-agent -q --vault ${mA} merge -s ${dbB}`);
+rss.mergeK = peakRssMiB(`printf '${PW}\\n' | keepassxc-cli merge -q -s ${mK} ${dbB}`);
+
+// Report.
+const ms = (s) => `${(s * 1000).toFixed(0)} ms`;
+const kxcVersion = sh('keepassxc-cli --version').trim();
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const lines = [
+  '# Benchmark results',
+  '',
+  `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; keepassxc-cli ${kxcVersion}; ${new Date().toISOString().slice(0, 10)}.`,
+  `Inputs: vaults written by \`keepassxc-cli import -t 100\` (KDBX 3.1, AES-KDF tuned to ~100 ms) from generated XML; the replica differs in 100 entries. hyperfine, 1 warm-up + ${runs} runs.`,
+  '',
+  '| row | stickvault min / median | keepassxc-cli min / median | ratio (median) | target | met |',
+  '|---|---|---|---|---|---|',
+];
+for (const r of rows) {
+  const ratio = r.stv.median / r.kxc.median;
+  const met = ratio <= r.target;
+  lines.push(`| ${r.label} | ${ms(r.stv.min)} / ${ms(r.stv.median)} | ${r.self ? '(own cold show) ' : ''}${ms(r.kxc.min)} / ${ms(r.kxc.median)} | ${ratio.toFixed(2)}× | ≤ ${r.target}× | ${met ? 'yes' : '**no**'} |`);
+}
+if (big) {
+  const r1 = rows.find((r) => r.label.startsWith('1.'));
+  const r9 = rows.find((r) => r.label.startsWith('9a'));
+  const r4 = rows.find((r) => r.label.startsWith('4.'));
+  const r9b = rows.find((r) => r.label.startsWith('9b'));
+  lines.push('', `Scaling 10k → 100k (target ≤ 11×): ls ${(r9.stv.median / r1.stv.median).toFixed(1)}× (keepassxc-cli ${(r9.kxc.median / r1.kxc.median).toFixed(1)}×), merge ${(r9b.stv.median / r4.stv.median).toFixed(1)}× (keepassxc-cli ${(r9b.kxc.median / r4.kxc.median).toFixed(1)}×).`);
+}
+lines.push('', `Row 6 absolute: ${ms(agentShow.median)} median (target ≤ 80 ms).`);
+lines.push(`Row 8: \`stv gen --count 100000\` ${ms(gen.median)} median; generation work ≈ ${Math.round(perSecond).toLocaleString('en')} passwords/s excluding process start (target ≥ 200,000/s).`);
+lines.push('', '| peak RSS (row 10) | stickvault | keepassxc-cli | ratio | target |', '|---|---|---|---|---|');
+lines.push(`| open + ls -R -f (10k) | ${rss.lsS.toFixed(0)} MiB | ${rss.lsK.toFixed(0)} MiB | ${(rss.lsS / rss.lsK).toFixed(2)}× | ≤ 1.5× |`);
+lines.push(`| merge (10k) | ${rss.mergeS.toFixed(0)} MiB | ${rss.mergeK.toFixed(0)} MiB | ${(rss.mergeS / rss.mergeK).toFixed(2)}× | ≤ 1.5× |`);
+const kdf = sh(`${process.execPath} ${join(root, 'bench', 'kdf-speed.mjs')}`).trim();
+lines.push('', kdf, '');
+writeFileSync(join(root, 'bench', 'results.md'), lines.join('\n'));
+process.stdout.write(lines.join('\n') + '\n');
