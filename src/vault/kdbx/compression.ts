@@ -1,0 +1,30 @@
+/**
+ * gzip of the payload (KDBX-NOTES §3, §6): one member, zlib level 6 like
+ * KeePassXC. Decompression has a hard output cap so a tiny "zip bomb" file
+ * cannot exhaust memory.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { corrupt } from './bytes.js';
+
+const MIB = 1024 * 1024;
+
+/** max(64 MiB, 100 × file size), at most 1 GiB. */
+export function defaultMaxDecompressed(fileSize: number): number {
+  return Math.min(1024 * MIB, Math.max(64 * MIB, 100 * fileSize));
+}
+
+export function gzip(data: Uint8Array): Uint8Array {
+  return new Uint8Array(gzipSync(data, { level: 6 }));
+}
+
+export function gunzip(data: Uint8Array, maxOutputLength: number): Uint8Array {
+  try {
+    return new Uint8Array(gunzipSync(data, { maxOutputLength }));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw corrupt(`decompressed payload too large (over ${Math.round(maxOutputLength / MIB)} MiB)`);
+    }
+    throw corrupt(`the gzip-compressed payload is damaged (${err.message})`);
+  }
+}

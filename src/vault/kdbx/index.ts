@@ -1,0 +1,17 @@
+/**
+ * The binary and crypto layers of KDBX (KeePass 2.x / KeePassXC files):
+ * outer header, key derivation, payload decryption/encryption, inner header
+ * and the inner random stream. XML is the caller's business.
+ */
+export type { CipherName, OuterHeader } from './header.js';
+export { readOuterHeader, isKdbSignature } from './header.js';
+export type { KdfParams, DefaultKdfOptions } from './kdf-params.js';
+export { defaultKdf, kdfFromDictionary, kdfToDictionary, checkKdfHardLimits } from './kdf-params.js';
+export { transformKey, tuneKdf, kdfFingerprint, checkKdfLimits, estimateKdfMs, SlowKdfError } from './kdf.js';
+export { aesKdf } from './aes-kdf.js';
+export type { InnerHeader, InnerBinary } from './inner-header.js';
+export { newInnerHeader } from './inner-header.js';
+export { createInnerStream, type InnerStream } from './inner-stream.js';
+export { decryptKdbx, type DecryptLimits, type DecryptedKdbx } from './reader.js';
+export { encryptKdbx, type EncryptOptions } from './writer.js';
+export { readVariantDictionary, writeVariantDictionary, type VariantDictionary, type VariantValue } from './variant-dictionary.js';

@@ -1,0 +1,113 @@
+/**
+ * Key derivation (KDBX-NOTES §5): composite key → 32-byte transformed key
+ * with AES-KDF or Argon2d/id (libargon2 through the `argon2` package, no
+ * secret, no associated data). Also: tuning to a time budget, a stable
+ * fingerprint of the parameters, and the "this will take too long" guard.
+ */
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import argon2 from 'argon2';
+import { StvError, UsageError } from '../../errors/index.js';
+import { aesKdf } from './aes-kdf.js';
+import { checkKdfHardLimits, defaultKdf, MAX_ROUNDS, type KdfParams } from './kdf-params.js';
+
+export async function transformKey(composite: Uint8Array, kdf: KdfParams): Promise<Uint8Array> {
+  if (composite.length !== 32) throw new UsageError(`composite key must be 32 bytes, got ${composite.length}`);
+  checkKdfHardLimits(kdf);
+  if (kdf.type === 'aes') return aesKdf(composite, kdf.seed, kdf.rounds);
+  const pwd = Buffer.from(composite);
+  try {
+    const out = await argon2.hash(pwd, {
+      raw: true,
+      type: kdf.type === 'argon2d' ? argon2.argon2d : argon2.argon2id,
+      salt: Buffer.from(kdf.salt),
+      timeCost: Number(kdf.iterations),
+      memoryCost: Number(kdf.memoryBytes / 1024n),
+      parallelism: kdf.parallelism,
+      version: kdf.version,
+      hashLength: 32,
+    });
+    const key = Uint8Array.from(out);
+    out.fill(0);
+    return key;
+  } catch (e) {
+    // libargon2 refused the parameters (e.g. not enough memory): not a wrong key.
+    throw new StvError(`key derivation failed: ${(e as Error).message}`);
+  } finally {
+    pwd.fill(0);
+  }
+}
+
+/** Stable id of the parameters (salt included): a key derived for other parameters is useless. */
+export function kdfFingerprint(kdf: KdfParams): string {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const text = kdf.type === 'aes'
+    ? `aes:${kdf.rounds}:${hex(kdf.seed)}`
+    : `${kdf.type}:${kdf.version}:${kdf.iterations}:${kdf.memoryBytes}:${kdf.parallelism}:${hex(kdf.salt)}`;
+  return createHash('sha256').update(text).digest('hex');
+}
+
+// Optimistic speeds (a fast 2020s core), so the slow guard only fires when a file is clearly excessive.
+const AES_ROUNDS_PER_MS = 80_000; // both halves concurrently, measured ~68k/ms here
+const ARGON2_BYTES_PER_MS_PER_LANE = 2 * 1024 * 1024; // ~1 GiB/s measured per lane here, doubled
+
+/** Rough time the KDF takes on a fast machine. */
+export function estimateKdfMs(kdf: KdfParams): number {
+  if (kdf.type === 'aes') return Number(kdf.rounds) / AES_ROUNDS_PER_MS;
+  const lanes = Math.max(1, Math.min(kdf.parallelism, availableParallelism()));
+  return (Number(kdf.memoryBytes) * Number(kdf.iterations)) / (ARGON2_BYTES_PER_MS_PER_LANE * lanes);
+}
+
+function describe(kdf: KdfParams): string {
+  if (kdf.type === 'aes') return `AES-KDF ${kdf.rounds} rounds`;
+  const name = kdf.type === 'argon2d' ? 'Argon2d' : 'Argon2id';
+  return `${name} ${Number(kdf.memoryBytes / 1024n) / 1024} MiB × ${kdf.iterations} iterations × ${kdf.parallelism} lanes`;
+}
+
+/** The file's KDF would take far longer than expected; the CLI asks on a TTY or needs --allow-slow-kdf. */
+export class SlowKdfError extends StvError {
+  constructor(readonly estimateMs: number, readonly kdfDescription: string) {
+    super(`opening this file needs about ${Math.round(estimateMs / 1000)} s of key derivation (${kdfDescription}); pass --allow-slow-kdf if you trust it`);
+  }
+}
+
+/**
+ * Refuse hostile parameters before any work: hard limits → CorruptFileError;
+ * an estimate above max(10 × target, 10 s) → SlowKdfError unless allowSlow.
+ */
+export function checkKdfLimits(kdf: KdfParams, opts: { allowSlow: boolean; targetMs?: number }): void {
+  checkKdfHardLimits(kdf);
+  if (opts.allowSlow) return;
+  const limit = Math.max(10 * (opts.targetMs ?? 1000), 10_000);
+  const estimate = estimateKdfMs(kdf);
+  if (estimate > limit) throw new SlowKdfError(estimate, describe(kdf));
+}
+
+/**
+ * Parameters sized so one derivation takes about `targetMs` on this machine:
+ * Argon2 keeps memory and lanes and scales iterations; AES-KDF scales rounds.
+ */
+export async function tuneKdf(kind: 'argon2id' | 'argon2d' | 'aes', targetMs: number, memoryBytes?: bigint, parallelism?: number): Promise<KdfParams> {
+  const kdf = defaultKdf(kind, { memoryBytes, parallelism });
+  const probe = new Uint8Array(32);
+  const clamp = (n: number) => {
+    const v = BigInt(Math.max(1, Math.round(n)));
+    return v > MAX_ROUNDS ? MAX_ROUNDS : v;
+  };
+  if (kdf.type === 'aes') {
+    // Probe on the same path as real use (worker included), large enough to time well.
+    const probeRounds = 4_000_000n;
+    const t0 = performance.now();
+    await transformKey(probe, { ...kdf, rounds: probeRounds });
+    const ms = Math.max(1, performance.now() - t0);
+    kdf.rounds = clamp((Number(probeRounds) * targetMs) / ms);
+    return kdf;
+  }
+  const one = { ...kdf, iterations: 1n };
+  await transformKey(probe, one); // warm-up: first allocation of the memory is slower
+  const t0 = performance.now();
+  await transformKey(probe, one);
+  const perIteration = Math.max(1, performance.now() - t0);
+  kdf.iterations = clamp(targetMs / perIteration);
+  return kdf;
+}

@@ -1,0 +1,64 @@
+/**
+ * Writing KDBX 4.0/4.1 (KDBX-NOTES §2, §6, §10): fresh master seed and IV
+ * on every call; header SHA-256 + HMAC; gzip (level 6, one member) of
+ * inner header ‖ XML; AES-256-CBC or ChaCha20; 1 MiB HMAC blocks.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { UsageError } from '../../errors/index.js';
+import { concat } from './bytes.js';
+import { gzip } from './compression.js';
+import { CIPHER_AES256, CIPHER_CHACHA20 } from './constants.js';
+import { cipherKey, headerHmac, hmacBaseKey } from './derived-keys.js';
+import { IV_LENGTH, writeOuterHeader, type CipherName } from './header.js';
+import { writeHmacBlocks } from './hmac-blocks.js';
+import { writeInnerHeader, type InnerHeader } from './inner-header.js';
+import { checkKdfHardLimits, type KdfParams } from './kdf-params.js';
+import { encryptPayload } from './payload-cipher.js';
+
+export interface EncryptOptions {
+  version: { major: 4; minor: 0 | 1 };
+  cipher: CipherName;
+  compressed: boolean;
+  kdf: KdfParams;
+  /** transformKey(composite, kdf) output for exactly these KDF parameters. */
+  transformedKey: Uint8Array;
+  publicCustomData?: Uint8Array;
+  inner: InnerHeader;
+  /** UTF-8 XML with protected values already XORed with the inner stream. */
+  xml: Uint8Array;
+}
+
+export function encryptKdbx(opts: EncryptOptions): Uint8Array {
+  if (opts.version.major !== 4 || (opts.version.minor !== 0 && opts.version.minor !== 1)) {
+    throw new UsageError(`cannot write KDBX ${opts.version.major}.${opts.version.minor}; only 4.0 and 4.1`);
+  }
+  if (opts.transformedKey.length !== 32) throw new UsageError('the transformed key must be 32 bytes');
+  checkKdfHardLimits(opts.kdf);
+  const masterSeed = new Uint8Array(randomBytes(32));
+  const iv = new Uint8Array(randomBytes(IV_LENGTH[opts.cipher]));
+  const header = writeOuterHeader({
+    version: opts.version,
+    cipherId: opts.cipher === 'aes256' ? CIPHER_AES256 : CIPHER_CHACHA20,
+    compressed: opts.compressed,
+    masterSeed,
+    encryptionIV: iv,
+    kdf: opts.kdf,
+    publicCustomData: opts.publicCustomData,
+  });
+  const key = cipherKey(masterSeed, opts.transformedKey);
+  const base = hmacBaseKey(masterSeed, opts.transformedKey);
+  const innerBytes = writeInnerHeader(opts.inner);
+  const plain = concat(innerBytes, opts.xml);
+  innerBytes.fill(0);
+  try {
+    const payload = opts.compressed ? gzip(plain) : plain;
+    const cipherText = encryptPayload(opts.cipher, key, iv, payload);
+    payload.fill(0);
+    const sha = createHash('sha256').update(header).digest();
+    return concat(header, sha, headerHmac(base, header), writeHmacBlocks(cipherText, base));
+  } finally {
+    plain.fill(0);
+    key.fill(0);
+    base.fill(0);
+  }
+}
