@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { WrongKeyError } from '../../../src/errors/index.js';
+import { CorruptFileError, WrongKeyError } from '../../../src/errors/index.js';
 import {
   createInnerStream, decryptKdbx, encryptKdbx, newInnerHeader, readOuterHeader, transformKey, type CipherName, type KdfParams,
 } from '../../../src/vault/kdbx/index.js';
@@ -79,6 +79,17 @@ describe('reading keepassxc-cli files', () => {
 
   test('a wrong password on a 3.1 file is WrongKeyError (stream start bytes differ)', async () => {
     await expect(openKdbx(readFileSync(join(dir, 'kxc31.kdbx')), 'pässwörd')).rejects.toBeInstanceOf(WrongKeyError);
+  });
+
+  test('damage inside a 3.1 payload is corrupt (hashed block or padding), not a wrong key', async () => {
+    const file = Uint8Array.from(readFileSync(join(dir, 'kxc31.kdbx')));
+    const at = kxc31.header.headerBytes.length;
+    const mid = Uint8Array.from(file);
+    mid[at + 80] ^= 1; // third CBC block: garbles hashed-block data, start bytes intact
+    await expect(openKdbx(mid, PW)).rejects.toThrow(/corrupt file: hashed block 0/);
+    const tail = Uint8Array.from(file);
+    tail[tail.length - 20] ^= 1; // last-but-one block → padding in the last block changes
+    await expect(openKdbx(tail, PW)).rejects.toBeInstanceOf(CorruptFileError);
   });
 
   const keyfiles: [string, () => Uint8Array][] = [
