@@ -204,7 +204,8 @@ describe('integrity: corrupt vs wrong key', () => {
 });
 
 describe('KDF parameters', () => {
-  const argon = (o: Partial<Extract<KdfParams, { type: 'argon2id' }>> = {}): KdfParams => ({
+  type Argon2Params = Extract<KdfParams, { salt: Uint8Array }>;
+  const argon = (o: Partial<Argon2Params> = {}): Argon2Params => ({
     type: 'argon2id', salt: randomBytes(32), iterations: 2n, memoryBytes: 64n * 1024n * 1024n, parallelism: 2, version: 0x13, ...o,
   });
 
