@@ -14,4 +14,5 @@ export { newInnerHeader } from './inner-header.js';
 export { createInnerStream, type InnerStream } from './inner-stream.js';
 export { decryptKdbx, type DecryptLimits, type DecryptedKdbx } from './reader.js';
 export { encryptKdbx, type EncryptOptions } from './writer.js';
+export { ByteReader, ByteWriter } from './bytes.js';
 export { readVariantDictionary, writeVariantDictionary, type VariantDictionary, type VariantValue } from './variant-dictionary.js';

@@ -1,0 +1,151 @@
+/**
+ * KeePass 1.x `.kdb` reader (KDBX-NOTES §11): 124-byte header, AES-KDF on
+ * the raw key, AES-256-CBC content checked against the header's SHA-256,
+ * then group and entry records rebuilt into a tree. Twofish files are
+ * refused. Wrong key = content hash or padding mismatch.
+ */
+import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
+import { CorruptFileError, UnsupportedFormatError, UsageError, WrongKeyError } from '../../errors/index.js';
+import { aesKdf, ByteReader, SlowKdfError, estimateKdfMs } from '../kdbx/index.js';
+import { passwordCandidates } from './cp1252.js';
+import { isMetaStream, readEntry, readGroup } from './records.js';
+import type { KdbDatabase, KdbGroup } from './types.js';
+
+const SIG1 = 0x9aa2d903;
+const SIG2 = 0xb54bfb65;
+const FLAG_AES = 0x2;
+const FLAG_TWOFISH = 0x8;
+const HEADER_SIZE = 124;
+
+interface KdbHeader {
+  flags: number;
+  masterSeed: Uint8Array;
+  iv: Uint8Array;
+  groups: number;
+  entries: number;
+  contentHash: Uint8Array;
+  transformSeed: Uint8Array;
+  rounds: number;
+}
+
+function readHeader(file: Uint8Array): KdbHeader {
+  if (file.length < HEADER_SIZE) throw new CorruptFileError(`corrupt file: ${file.length} bytes, too short for a KeePass 1 header (124)`);
+  const r = new ByteReader(file, 0, 'file');
+  if (r.u32('signature') !== SIG1 || r.u32('signature') !== SIG2) throw new UnsupportedFormatError('not a KeePass 1 (.kdb) database; check the file path');
+  const flags = r.u32('flags');
+  const version = r.u32('version');
+  if ((version & 0xffffff00) !== 0x00030000) throw new UnsupportedFormatError(`unsupported KeePass 1 version 0x${version.toString(16)}`);
+  return {
+    flags,
+    masterSeed: r.bytesOf(16, 'master seed'),
+    iv: r.bytesOf(16, 'IV'),
+    groups: r.u32('group count'),
+    entries: r.u32('entry count'),
+    contentHash: r.bytesOf(32, 'content hash'),
+    transformSeed: r.bytesOf(32, 'transform seed'),
+    rounds: r.u32('transform rounds'),
+  };
+}
+
+/** 32-byte raw file → as is; 64 hex digits → decoded; else SHA-256 (KeePass 1 has no XML keyfiles). */
+function kdbKeyfileKey(bytes: Uint8Array): Uint8Array {
+  if (bytes.length === 0) throw new UsageError('invalid keyfile: the file is empty; check that you gave the right file');
+  if (bytes.length === 32) return Uint8Array.from(bytes);
+  const text = Buffer.from(bytes).toString('latin1');
+  if (bytes.length === 64 && /^[0-9a-fA-F]{64}$/.test(text)) return new Uint8Array(Buffer.from(text, 'hex'));
+  return new Uint8Array(createHash('sha256').update(bytes).digest());
+}
+
+function rawKey(password: Uint8Array | undefined, keyfileKey: Uint8Array | undefined): Uint8Array {
+  const sha = (...p: Uint8Array[]) => {
+    const h = createHash('sha256');
+    for (const x of p) h.update(x);
+    return new Uint8Array(h.digest());
+  };
+  if (password && keyfileKey) return sha(sha(password), keyfileKey);
+  if (password) return sha(password);
+  return Uint8Array.from(keyfileKey!);
+}
+
+/** Decrypted, verified content, or undefined for a wrong key. */
+async function decryptContent(file: Uint8Array, h: KdbHeader, raw: Uint8Array): Promise<Uint8Array | undefined> {
+  const transformed = await aesKdf(raw, h.transformSeed, BigInt(h.rounds), {});
+  const key = createHash('sha256').update(h.masterSeed).update(transformed).digest();
+  transformed.fill(0);
+  const d = createDecipheriv('aes-256-cbc', key, h.iv);
+  key.fill(0);
+  let plain: Buffer;
+  try {
+    plain = Buffer.concat([d.update(file.subarray(HEADER_SIZE)), d.final()]);
+  } catch {
+    return undefined; // bad padding: almost always a wrong key
+  }
+  if (!timingSafeEqual(createHash('sha256').update(plain).digest(), h.contentHash)) {
+    plain.fill(0);
+    return undefined;
+  }
+  return new Uint8Array(plain.buffer, plain.byteOffset, plain.length);
+}
+
+export interface ReadKdbOptions {
+  allowSlowKdf?: boolean;
+}
+
+export async function readKdb(file: Uint8Array, key: { password?: string; keyfile?: Uint8Array }, opts: ReadKdbOptions = {}): Promise<KdbDatabase> {
+  const h = readHeader(file);
+  if (h.flags & FLAG_TWOFISH) throw new UnsupportedFormatError('unsupported cipher Twofish in this KeePass 1 file; re-save it with AES (Rijndael) in KeePass 1 and try again');
+  if (!(h.flags & FLAG_AES)) throw new UnsupportedFormatError(`unsupported KeePass 1 cipher flags 0x${h.flags.toString(16)}`);
+  if ((file.length - HEADER_SIZE) % 16 !== 0 || file.length === HEADER_SIZE) {
+    throw new CorruptFileError(`corrupt file: encrypted content is ${file.length - HEADER_SIZE} bytes, not a positive multiple of 16 (truncated file)`);
+  }
+  if (h.rounds === 0) throw new CorruptFileError('corrupt file: KeePass 1 header has 0 transform rounds');
+  const estimate = estimateKdfMs({ type: 'aes', rounds: BigInt(h.rounds), seed: h.transformSeed });
+  if (!opts.allowSlowKdf && estimate > 10_000) throw new SlowKdfError(estimate, `AES-KDF ${h.rounds} rounds`);
+  if (key.password === undefined && !key.keyfile) throw new UsageError('a master password or a keyfile is required');
+
+  const kf = key.keyfile ? kdbKeyfileKey(key.keyfile) : undefined;
+  const candidates = key.password === undefined ? [undefined] : passwordCandidates(key.password);
+  let content: Uint8Array | undefined;
+  for (const pw of candidates) {
+    const raw = rawKey(pw, kf);
+    content = await decryptContent(file, h, raw);
+    raw.fill(0);
+    pw?.fill(0);
+    if (content) break;
+  }
+  kf?.fill(0);
+  if (!content) throw new WrongKeyError();
+  try {
+    return buildTree(content, h);
+  } finally {
+    content.fill(0);
+  }
+}
+
+function buildTree(content: Uint8Array, h: KdbHeader): KdbDatabase {
+  const r = new ByteReader(content, 0, 'decrypted content');
+  const top: KdbGroup[] = [];
+  const byId = new Map<number, KdbGroup>();
+  const path: KdbGroup[] = []; // path[level] = the latest group at that level
+  for (let i = 0; i < h.groups; i++) {
+    const g = readGroup(r, i);
+    if (g.level > path.length) throw new CorruptFileError(`corrupt file: group ${i} '${g.name}' jumps to level ${g.level} under level ${path.length - 1}`);
+    path.length = g.level;
+    if (g.level === 0) top.push(g);
+    else path[g.level - 1].groups.push(g);
+    path.push(g);
+    byId.set(g.id, g);
+  }
+  let skipped = 0;
+  for (let i = 0; i < h.entries; i++) {
+    const e = readEntry(r, i);
+    if (isMetaStream(e)) {
+      skipped++;
+      continue;
+    }
+    const g = byId.get(e.groupId);
+    if (!g) throw new CorruptFileError(`corrupt file: entry ${i} '${e.title}' belongs to missing group ${e.groupId}`);
+    g.entries.push(e);
+  }
+  return { groups: top, skippedMetaStreams: skipped, rounds: h.rounds };
+}
