@@ -146,6 +146,7 @@ function readTimes(node: XmlElement): Times {
       case 'Expires': t.expires = bool(c.text); break;
       case 'UsageCount': t.usageCount = int(c.text, 0); break;
       case 'LocationChanged': t.locationChanged = parseTime(c.text); break;
+      default: (t.extra ??= []).push(c);
     }
   }
   return t;

@@ -53,6 +53,7 @@ export function writeDatabase(db: Database, minor: 0 | 1, plain = false): WriteR
       el('Expires', b(t.expires)),
       el('UsageCount', String(t.usageCount)),
       el('LocationChanged', time(t.locationChanged)),
+      ...(t.extra ?? []),
     ]);
 
   const writeCustomData = (m: Map<string, CustomDataItem>, withTimes: boolean) =>
@@ -70,7 +71,8 @@ export function writeDatabase(db: Database, minor: 0 | 1, plain = false): WriteR
     const c = n.children;
     if (e.customIconUuid) c.push(el('CustomIconUUID', uuidToBase64(e.customIconUuid)));
     c.push(el('ForegroundColor', e.foregroundColor), el('BackgroundColor', e.backgroundColor), el('OverrideURL', e.overrideUrl));
-    c.push(el('Tags', e.tags.join(',')), writeTimes(e.times));
+    // ';' is KeePass 2's separator: KeePassXC reads it too, pykeepass reads only it.
+    c.push(el('Tags', e.tags.join(';')), writeTimes(e.times));
     if (v41 && !e.qualityCheck) c.push(el('QualityCheck', 'False'));
     if (v41 && e.previousParentGroup) c.push(el('PreviousParentGroup', uuidToBase64(e.previousParentGroup)));
     for (const [key, v] of e.fields) {
@@ -127,7 +129,7 @@ export function writeDatabase(db: Database, minor: 0 | 1, plain = false): WriteR
         children.push(writeIcons(m, v41, time));
       } else if (node.name === 'CustomData') {
         hadCustomData = true;
-        if (m.customData.size) children.push(writeCustomData(m.customData, v41));
+        children.push(writeCustomData(m.customData, v41));
       } else children.push(node);
     }
     if (!hadIcons && m.customIcons.length) children.push(writeIcons(m, v41, time));
@@ -163,16 +165,19 @@ class BinaryPool {
   #byHash = new Map<string, number>();
 
   ref(att: Attachment): number {
-    const known = this.#byObject.get(att.data);
-    if (known !== undefined) return known;
-    const hash = createHash('sha256').update(att.data).digest('base64');
-    let id = this.#byHash.get(hash);
+    let id = this.#byObject.get(att.data);
     if (id === undefined) {
-      id = this.items.length;
-      this.items.push(att);
-      this.#byHash.set(hash, id);
+      const hash = createHash('sha256').update(att.data).digest('base64');
+      id = this.#byHash.get(hash);
+      if (id === undefined) {
+        id = this.items.length;
+        this.items.push({ data: att.data, protect: false });
+        this.#byHash.set(hash, id);
+      }
+      this.#byObject.set(att.data, id);
     }
-    this.#byObject.set(att.data, id);
+    // One stored copy serves every reference: protect it if any reference asks.
+    if (att.protect) this.items[id].protect = true;
     return id;
   }
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { StvError, UsageError } from '../../errors/index.js';
-import { aesKdf } from './aes-kdf.js';
+import { aesChain, aesKdf, WORKER_OVERHEAD_MS, WORKER_THRESHOLD } from './aes-kdf.js';
 import { checkKdfHardLimits, defaultKdf, MAX_ROUNDS, type KdfParams } from './kdf-params.js';
 
 export async function transformKey(composite: Uint8Array, kdf: KdfParams): Promise<Uint8Array> {
@@ -95,19 +95,27 @@ export async function tuneKdf(kind: 'argon2id' | 'argon2d' | 'aes', targetMs: nu
     return v > MAX_ROUNDS ? MAX_ROUNDS : v;
   };
   if (kdf.type === 'aes') {
-    // Probe on the same path as real use (worker included), large enough to time well.
-    const probeRounds = 4_000_000n;
+    // Rate of one chain, then the time model of aesTransformRaw: two chains
+    // in series, or in parallel plus the worker's start-up above the threshold.
+    const probeRounds = 2_000_000;
     const t0 = performance.now();
-    await transformKey(probe, { ...kdf, rounds: probeRounds });
-    const ms = Math.max(1, performance.now() - t0);
-    kdf.rounds = clamp((Number(probeRounds) * targetMs) / ms);
+    aesChain(kdf.seed, probe.subarray(0, 16), BigInt(probeRounds));
+    const perMs = probeRounds / Math.max(1, performance.now() - t0);
+    const serial = (targetMs * perMs) / 2;
+    const parallel = availableParallelism() >= 2 ? (targetMs - WORKER_OVERHEAD_MS) * perMs : 0;
+    kdf.rounds = clamp(serial >= Number(WORKER_THRESHOLD) && parallel > serial ? Math.max(parallel, Number(WORKER_THRESHOLD)) : serial);
     return kdf;
   }
-  const one = { ...kdf, iterations: 1n };
-  await transformKey(probe, one); // warm-up: first allocation of the memory is slower
-  const t0 = performance.now();
-  await transformKey(probe, one);
-  const perIteration = Math.max(1, performance.now() - t0);
-  kdf.iterations = clamp(targetMs / perIteration);
+  // Argon2 time is a fixed cost (allocating and filling memory) plus a cost per pass: fit both.
+  const timed = async (iterations: bigint) => {
+    const t0 = performance.now();
+    await transformKey(probe, { ...kdf, iterations });
+    return performance.now() - t0;
+  };
+  await timed(1n); // warm-up: the first allocation of the memory is slower
+  const t1 = await timed(1n);
+  const t3 = await timed(3n);
+  const perPass = Math.max((t3 - t1) / 2, t1 / 4, 0.01);
+  kdf.iterations = clamp((targetMs - Math.max(0, t1 - perPass)) / perPass);
   return kdf;
 }

@@ -3,6 +3,8 @@
  * 0001-01-01T00:00:00Z; 3.x stores ISO-8601 UTC text. Readers accept both in
  * any version (as KeePassXC does); writers use the version's form.
  */
+import type { XmlElement } from '../xml/index.js';
+
 const EPOCH_OFFSET_S = 62_135_596_800n; // seconds from 0001-01-01 to 1970-01-01
 
 export interface Times {
@@ -13,6 +15,8 @@ export interface Times {
   expires: boolean;
   usageCount: number;
   locationChanged: Date;
+  /** Unknown children of <Times>, kept for the round trip. */
+  extra?: XmlElement[];
 }
 
 /** Now, truncated to whole seconds (what every KDBX version can store). */
@@ -25,7 +29,7 @@ export function newTimes(at = nowSeconds()): Times {
 }
 
 export function cloneTimes(t: Times): Times {
-  return { ...t };
+  return { ...t, extra: t.extra && [...t.extra] };
 }
 
 const B64 = /^[A-Za-z0-9+/]{11}=$/;
