@@ -81,6 +81,15 @@ describe('reading keepassxc-cli files', () => {
     await expect(openKdbx(readFileSync(join(dir, 'kxc31.kdbx')), 'pässwörd')).rejects.toBeInstanceOf(WrongKeyError);
   });
 
+  test.each([[0, 3], [4, 2], [0, 2]])('the same file labelled %i.%i… (minor, major) takes the 3.x path too', async (minor, major) => {
+    const file = Uint8Array.from(readFileSync(join(dir, 'kxc31.kdbx')));
+    new DataView(file.buffer).setUint16(8, minor, true);
+    new DataView(file.buffer).setUint16(10, major, true);
+    const o = await openKdbx(file, PW);
+    expect(o.header.version).toEqual({ major, minor });
+    expect(protectedValues(o)[0]).toEqual(['Password', 'secret-three']);
+  });
+
   test('damage inside a 3.1 payload is corrupt (hashed block or padding), not a wrong key', async () => {
     const file = Uint8Array.from(readFileSync(join(dir, 'kxc31.kdbx')));
     const at = kxc31.header.headerBytes.length;
