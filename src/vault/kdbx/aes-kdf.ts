@@ -13,10 +13,12 @@ import { Worker } from 'node:worker_threads';
 
 const CHUNK = 1024 * 1024;
 /**
- * Below this the worker's start-up (~30–40 ms measured) costs more than it
- * saves: 8M rounds take ~225 ms serially, ~150 ms split over two idle cores.
+ * Below this the worker's start-up (~35 ms measured) costs more than it
+ * saves: one round pair costs ~29 ns in series and splitting saves half of
+ * that, so the break-even is ~2.4M rounds. At 7.7M rounds (keepassxc-cli's
+ * "100 ms" here): 224 ms in series, 138 ms split over two cores.
  */
-export const WORKER_THRESHOLD = 8_000_000n;
+export const WORKER_THRESHOLD = 3_000_000n;
 export const WORKER_OVERHEAD_MS = 35;
 
 /** E^rounds(block) under AES-256 `key`; blocking, bounded memory. */

@@ -46,22 +46,29 @@ export function chacha20Keystream(key: Uint8Array, nonce: Uint8Array): InnerStre
 
 /** Continuous Salsa20/20 keystream from block 0 (32-byte key, 8-byte nonce). */
 export function salsa20Keystream(key: Uint8Array, nonce: Uint8Array): InnerStream {
-  // noble's salsa20 is stateless; keep the block counter and the unused tail of the last block.
+  // noble's salsa20 is stateless: keep the block counter and make 4 KiB at a
+  // time, since a vault asks for thousands of short pieces (one per password).
+  const BATCH = 4096;
   let block = 0;
-  let spare: Uint8Array = new Uint8Array(0);
+  let buf = new Uint8Array(0);
+  let pos = 0;
+  const refill = (atLeast: number) => {
+    const blocks = Math.ceil(Math.max(atLeast, BATCH) / 64);
+    const rest = buf.subarray(pos);
+    const next = new Uint8Array(rest.length + blocks * 64);
+    next.set(rest);
+    next.set(salsa20(key, nonce, new Uint8Array(blocks * 64), undefined, block), rest.length);
+    block += blocks;
+    buf.fill(0);
+    buf = next;
+    pos = 0;
+  };
   return {
     keystream(n: number): Uint8Array {
-      const out = new Uint8Array(n);
-      const fromSpare = Math.min(n, spare.length);
-      out.set(spare.subarray(0, fromSpare));
-      spare = spare.subarray(fromSpare);
-      if (fromSpare < n) {
-        const blocks = Math.ceil((n - fromSpare) / 64);
-        const ks = salsa20(key, nonce, new Uint8Array(blocks * 64), undefined, block);
-        block += blocks;
-        out.set(ks.subarray(0, n - fromSpare), fromSpare);
-        spare = ks.subarray(n - fromSpare);
-      }
+      if (buf.length - pos < n) refill(n - (buf.length - pos));
+      const out = buf.slice(pos, pos + n);
+      buf.fill(0, pos, pos + n);
+      pos += n;
       return out;
     },
   };
