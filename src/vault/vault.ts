@@ -17,7 +17,7 @@ import {
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
 import { parseXml, decodeUtf8, serializeXml, type XmlElement } from './xml/index.js';
-import { applyInnerStream, readDatabase } from './format/read-xml.js';
+import { protectedValueDecryptor, readDatabase } from './format/read-xml.js';
 import { writeDatabase, needsKdbx41 } from './format/write-xml.js';
 import { Database } from './model/index.js';
 import { randomBytes } from 'node:crypto';
@@ -181,12 +181,11 @@ function encryptProtected(node: XmlElement, stream: { keystream(n: number): Uint
 }
 
 function parsePayload(header: OuterHeader, inner: InnerHeader, xml: Uint8Array): Database {
-  const doc = parseXml(decodeUtf8(xml));
-  xml.fill(0);
   // KeePassXC's 3.x reader always uses Salsa20 whatever the header says (KDBX-NOTES pitfall 14).
   const is3 = header.version.major < 4;
   const stream = is3 ? createInnerStream(2, header.protectedStreamKey!) : createInnerStream(inner.streamId, inner.streamKey);
-  applyInnerStream(doc, (n) => stream.keystream(n));
+  const doc = parseXml(decodeUtf8(xml), { onAttributedLeaf: protectedValueDecryptor((n) => stream.keystream(n)) });
+  xml.fill(0);
   if (is3) checkHeaderHash(doc, header.headerBytes);
   return readDatabase(doc, inner.binaries.map((b: { data: Uint8Array; protect: boolean }) => ({ data: b.data, protect: b.protect })));
 }

@@ -20,18 +20,25 @@ import {
  */
 export function applyInnerStream(root: XmlElement, keystream: (n: number) => Uint8Array): void {
   const stack: XmlElement[] = [root];
+  const decrypt = protectedValueDecryptor(keystream);
   while (stack.length) {
     const node = stack.pop()!;
-    if (node.attrs && isTrueAttr(node.attrs.Protected)) {
-      const data = Buffer.from(node.text, 'base64');
-      const ks = keystream(data.length);
-      node.secret = ProtectedValue.fromXored(data, ks);
-      ks.fill(0);
-      data.fill(0);
-      node.text = '';
-    }
+    if (node.attrs) decrypt(node);
     for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
   }
+}
+
+/** The same, one element at a time, for the parser's in-order leaf callback. */
+export function protectedValueDecryptor(keystream: (n: number) => Uint8Array): (node: XmlElement) => void {
+  return (node) => {
+    if (!node.attrs || !isTrueAttr(node.attrs.Protected)) return;
+    const data = Buffer.from(node.text, 'base64');
+    const ks = keystream(data.length);
+    node.secret = ProtectedValue.fromXored(data, ks);
+    ks.fill(0);
+    data.fill(0);
+    node.text = '';
+  };
 }
 
 interface ReadContext {
