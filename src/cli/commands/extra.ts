@@ -26,4 +26,5 @@ export function register(program: Command): void {
     .action(async (_o, cmd) => (await import('../actions/doctor-actions.js')).doctor(globals(cmd)));
 
   program.command('__man', { hidden: true }).action(async () => (await import('../actions/man-actions.js')).man(program));
+  program.command('__agent', { hidden: true }).action(async () => (await import('../agent-host.js')).runAgent());
 }

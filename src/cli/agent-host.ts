@@ -1,0 +1,47 @@
+/**
+ * What runs inside the agent process (`stv __agent`): the agent server plus a
+ * query handler that keeps each unlocked vault parsed in memory, so a repeat
+ * `show` costs neither the KDF nor a parse. The cache is checked against the
+ * file's size and mtime on every query and wiped when the key is forgotten.
+ */
+import { statSync } from 'node:fs';
+import { runAgentServer } from '../agent/index.js';
+import { Vault, readVaultFile, StaleKeyError } from '../vault/index.js';
+import { runQuery, type QueryArgs, type QueryOp } from './queries.js';
+
+interface Cached {
+  size: number;
+  mtimeMs: number;
+  fingerprint: string;
+  vault: Vault;
+}
+
+export async function runAgent(): Promise<void> {
+  const cache = new Map<string, Cached>();
+  const drop = (path: string) => {
+    cache.get(path)?.vault.close();
+    cache.delete(path);
+  };
+  await runAgentServer({
+    onForget: drop,
+    async queryHandler(path, key, op, args) {
+      const st = statSync(path);
+      let c = cache.get(path);
+      if (!c || c.size !== st.size || c.mtimeMs !== st.mtimeMs || c.fingerprint !== key.kdfFingerprint) {
+        drop(path);
+        const { bytes, stamp } = readVaultFile(path);
+        let vault: Vault;
+        try {
+          vault = await Vault.open(bytes, { transformed: key.transformed, kdfFingerprint: key.kdfFingerprint });
+        } catch (e) {
+          // Re-keyed elsewhere: answer "locked" so the CLI asks for the password.
+          if (e instanceof StaleKeyError) throw Object.assign(new Error('locked'), { kind: 'locked' });
+          throw e;
+        }
+        c = { size: stamp.size, mtimeMs: stamp.mtimeMs, fingerprint: key.kdfFingerprint, vault };
+        cache.set(path, c);
+      }
+      return runQuery(c.vault.db, op as QueryOp, args as QueryArgs);
+    },
+  });
+}
