@@ -5,7 +5,7 @@
  */
 import { ProtectedValue } from '../../secret/index.js';
 import type { XmlElement } from '../xml/index.js';
-import { cloneNode } from '../xml/index.js';
+import { cloneNode, el, parent } from '../xml/index.js';
 import { cloneTimes, newTimes, type Times } from './times.js';
 import { newUuid } from './uuid.js';
 import type { Group } from './group.js';
@@ -45,8 +45,8 @@ export class Entry {
   previousParentGroup?: string;
   fields = new Map<string, FieldValue>();
   attachments = new Map<string, Attachment>();
-  /** The AutoType element, kept as read (we do not edit auto-type). */
-  autoType?: XmlElement;
+  /** The AutoType element, kept as read (we do not edit auto-type); new entries get KeePassXC's default. */
+  autoType?: XmlElement = parent('AutoType', [el('Enabled', 'True'), el('DataTransferObfuscation', '0')]);
   customData = new Map<string, CustomDataItem>();
   history: Entry[] = [];
   extra: XmlElement[] = [];
