@@ -1,21 +1,11 @@
-/** Long-form help: `stv help rules|aliases|sync|security|exit-codes`. */
+/** Long-form help: `stv help sync|security|exit-codes`. */
 import { EXIT_CODES_HELP } from './exit-codes.js';
 
 export const TOPICS: Record<string, () => Promise<string>> = {
   'exit-codes': async () => EXIT_CODES_HELP,
   security: async () => SECURITY_HELP,
-  rules: async () => {
-    const m = (await import('../generator/index.js')) as unknown as Record<string, unknown>;
-    return (m.RULES_HELP as string | undefined) ?? RULES_FALLBACK;
-  },
-  aliases: async () => ((await import('../aliases/index.js')) as unknown as Record<string, string>).ALIASES_HELP ?? '',
   sync: async () => ((await import('../sync/index.js')) as unknown as Record<string, string>).SYNC_HELP ?? '',
 };
-
-const RULES_FALLBACK = `Password rules use Apple's Password Rules syntax, e.g.
-  minlength: 8; maxlength: 16; required: upper; required: digit; allowed: lower;
-Classes: upper lower digit special ascii-printable unicode, or [custom set].
-See 'stv rule --help' and 'stv gen --help'.`;
 
 export const SECURITY_HELP = `Security model (summary; the README has the full text)
 

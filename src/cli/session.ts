@@ -27,6 +27,8 @@ export interface Session {
   config: Config;
   vault: Vault;
   stamp: FileStamp;
+  /** The credentials, only when asked for with keepCredentials (e.g. merge -s); wiped by close(). */
+  credentials?: Credentials;
   /** Write the vault back (merging if the file changed since it was read). */
   save(): Promise<void>;
   close(): void;
@@ -91,10 +93,10 @@ export function wipeCredentials(c: Credentials): void {
   wipe(c.password, c.keyfile);
 }
 
-async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8Array): Promise<{ vault: Vault; fromTty: boolean }> {
+async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8Array, keep = false): Promise<{ vault: Vault; fromTty: boolean; credentials?: Credentials }> {
   // 1. Explicit password sources beat the agent (a script that passes a file means it).
   const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined;
-  if (!explicit && opts.agent) {
+  if (!explicit && opts.agent && !keep) {
     const key = await agent.getKey(ref.path);
     if (key) {
       try {
@@ -109,7 +111,9 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
   const creds = await readCredentials(opts, ref);
   const progress = await startProgress(opts, 'unlocking');
   try {
-    return { vault: await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf }), fromTty: creds.fromTty };
+    const vault = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
+    const credentials = keep ? { password: creds.password && Uint8Array.from(creds.password), keyfile: creds.keyfile && Uint8Array.from(creds.keyfile) } : undefined;
+    return { vault, fromTty: creds.fromTty, credentials };
   } catch (e) {
     if (e instanceof SlowKdfError && creds.fromTty) {
       progress.stop();
@@ -140,11 +144,11 @@ async function startProgress(opts: GlobalOptions, label: string): Promise<{ stop
   };
 }
 
-export async function openSession(opts: GlobalOptions): Promise<Session> {
+export async function openSession(opts: GlobalOptions, how: { keepCredentials?: boolean } = {}): Promise<Session> {
   const config = loadConfig();
   const ref = resolveVault(opts.vault, config);
   const { bytes, stamp } = readVaultFile(ref.path);
-  const { vault, fromTty } = await unlockFile(opts, ref, bytes);
+  const { vault, fromTty, credentials } = await unlockFile(opts, ref, bytes, how.keepCredentials);
   // An interactive unlock keeps the vault unlocked for the idle timeout, as the seed workflow expects.
   if (fromTty && opts.agent) await agent.remember(ref.path, vault.derivedKey(), config.autoLockSeconds ?? 30).catch(() => undefined);
   const session: Session = {
@@ -153,8 +157,12 @@ export async function openSession(opts: GlobalOptions): Promise<Session> {
     config,
     vault,
     stamp,
+    credentials,
     save: () => saveSession(session),
-    close: () => vault.close(),
+    close: () => {
+      vault.close();
+      if (credentials) wipeCredentials(credentials);
+    },
   };
   return session;
 }

@@ -8,7 +8,6 @@ import { canPrompt } from '../secrets-input.js';
 import { openSession, type Session } from '../session.js';
 import { type GlobalOptions } from '../runtime.js';
 import { findEntries, entryDetail, type Entry } from '../../vault/index.js';
-import { fieldOf } from '../queries.js';
 
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
 
@@ -83,11 +82,10 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
         {
           message: 'Action',
           choices: [
-            { name: 'copy password', value: 'copy:password' },
-            { name: 'copy username', value: 'copy:username' },
             { name: 'show password', value: 'show' },
+            { name: 'show username', value: 'show:username' },
             { name: 'edit', value: 'edit' },
-            { name: 'new generated password', value: 'generate' },
+            { name: 'new password', value: 'password' },
             { name: 'back', value: 'back' },
           ],
         },
@@ -96,13 +94,7 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
     );
     if (action === 'back') return;
     if (action === 'show') process.stderr.write(`  password: ${e.get('Password')}\n`);
-    if (action.startsWith('copy:')) {
-      const field = action.slice(5);
-      const { value, label } = await fieldOf(e, field);
-      const { copySecret } = await import('../../clipboard/index.js');
-      const r = await copySecret(value, { timeoutSeconds: s.config.clipboardSeconds ?? 30 });
-      process.stderr.write(`copied ${label}; clears in ${r.clearsInSeconds} s\n`);
-    }
+    if (action === 'show:username') process.stderr.write(`  username: ${e.get('UserName')}\n`);
     if (action === 'edit') {
       const username = await ask((ctx) => p.input({ message: 'Username', default: e.get('UserName') }, ctx));
       const url = await ask((ctx) => p.input({ message: 'URL', default: e.get('URL') }, ctx));
@@ -113,12 +105,11 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
       await s.save();
       process.stderr.write('saved\n');
     }
-    if (action === 'generate') {
-      const { generateForEntry } = await import('../gen-link.js');
-      const { password, note } = await generateForEntry(s, e);
-      s.vault.db.updateEntry(e, (x) => x.set('Password', password, true));
+    if (action === 'password') {
+      const pw = await ask((ctx) => p.password({ message: 'New password', mask: false }, ctx));
+      s.vault.db.updateEntry(e, (x) => x.set('Password', pw, true));
       await s.save();
-      process.stderr.write(`${note}\nsaved a new password (old one kept in history)\n`);
+      process.stderr.write('saved the new password (old one kept in history)\n');
     }
   }
 }
@@ -133,10 +124,8 @@ async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {
   e.set('Title', title);
   e.set('UserName', username);
   e.set('URL', url);
-  const { generateForEntry } = await import('../gen-link.js');
-  const { password, note } = await generateForEntry(s, e);
-  e.set('Password', password, true);
+  e.set('Password', await ask((ctx) => p.password({ message: 'Password', mask: false }, ctx)), true);
   s.vault.db.root.addEntry(e);
   await s.save();
-  process.stderr.write(`${note}\nadded ${e.path()}\n`);
+  process.stderr.write(`added ${e.path()}\n`);
 }

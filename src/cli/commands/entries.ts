@@ -11,25 +11,21 @@ function entryOptions(cmd: Command): Command {
     .option('--notes <text>', 'notes')
     .option('--tag <tag>', 'tag (repeatable)', collect)
     .option('--group <path>', 'group to put the entry in')
-    .option('-p, --password-prompt', 'read the entry password from the terminal, or the next stdin line')
-    .option('-g, --generate', "generate the password (the site's rule applies)")
-    .option('--length <n>', 'length of a generated password')
-    .option('--alias', 'set the username to a new e-mail alias for the site');
+    .option('-p, --password-prompt', 'read the entry password from the terminal, or the next stdin line');
 }
 
 export function register(program: Command): void {
   entryOptions(program.command('add <entry>').description('add an entry (ENTRY is Group/Sub/Title or a title)'))
     .addHelpText('after', `
 Examples:
-  $ stv add -g Shopping/Amazon --url https://www.amazon.co.uk -u fred@example.com
+  $ stv add -p Shopping/Amazon --url https://www.amazon.co.uk -u fred@example.com
   $ printf '%s\\n' "$PW" "$ENTRY_PW" | stv add -p Bank/Example --url bank.example
-  $ stv add --alias -g Forums/Bugzilla --url https://bugzilla.mozilla.org
 `)
     .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).add(globals(cmd), entry, o));
 
   entryOptions(program.command('edit <entry>').description('change an entry; the old version goes into its history'))
     .option('--title <title>', 'new title')
-    .addHelpText('after', '\nExamples:\n  $ stv edit Shopping/Amazon -g          new generated password\n  $ stv edit amazon --username fred+amazon@example.com\n')
+    .addHelpText('after', '\nExamples:\n  $ stv edit Shopping/Amazon -p          new password\n  $ stv edit amazon --username fred+amazon@example.com\n')
     .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).edit(globals(cmd), entry, o));
 
   program

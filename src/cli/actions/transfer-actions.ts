@@ -1,0 +1,95 @@
+/** import, export, merge over a session. */
+import { basename, extname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../../errors/index.js';
+import { Vault, readVaultFile } from '../../vault/index.js';
+import { readKdb } from '../../vault/kdb/index.js';
+import { detectFormat, importInto, exportVault as exportText, kdbItems, addItems, type ImportFormat, type ExportFormat } from '../../transfer/index.js';
+import { mergeDatabases } from '../../sync/index.js';
+import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
+import { openSession, readCredentials, wipeCredentials } from '../session.js';
+
+function readInput(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export async function importFile(opts: GlobalOptions, file: string, o: { format?: ImportFormat; group?: string }): Promise<void> {
+  const bytes = readInput(file);
+  const format = o.format ?? detectFormat(file, bytes);
+  const into = (o.group ?? `Imported/${basename(file, extname(file))}`).split('/').filter(Boolean);
+  const s = await openSession(opts);
+  try {
+    let count: number;
+    let where: string;
+    let detail: string;
+    if (format === 'kdb') {
+      const creds = await readCredentials({ ...opts, passwordFile: undefined, passwordFd: undefined, keyfile: undefined, password: true }, { path: file }, { prompt: `Password for ${basename(file)}:` });
+      try {
+        const kdb = await readKdb(bytes, { password: creds.password ? Buffer.from(creds.password).toString('utf8') : undefined }, { allowSlowKdf: opts.allowSlowKdf });
+        const items = kdbItems(kdb);
+        where = addItems(s.vault.db, into, items).path();
+        count = items.length;
+        detail = 'KeePass 1 .kdb';
+      } finally {
+        wipeCredentials(creds);
+      }
+    } else {
+      const r = importInto(s.vault.db, into, format, bytes);
+      ({ count, detail } = r);
+      where = r.groupPath;
+    }
+    await s.save();
+    if (opts.json) printJson({ imported: count, group: where, format: detail });
+    else info(opts, `imported ${count} entries from ${detail} into ${where}`);
+  } finally {
+    s.close();
+  }
+}
+
+export async function exportVault(opts: GlobalOptions, o: { format?: ExportFormat }): Promise<void> {
+  if (!o.format) throw new UsageError('export writes every password in plaintext; say which format with --format xml|csv|json');
+  if (process.stdout.isTTY) warn('writing plaintext passwords to the terminal');
+  const s = await openSession(opts);
+  try {
+    process.stdout.write(exportText(s.vault.db, o.format));
+  } finally {
+    s.close();
+  }
+}
+
+export async function merge(opts: GlobalOptions, other: string, o: { sameCredentials?: boolean; keyfileFrom?: string; passwordFrom?: boolean; dryRun?: boolean }): Promise<void> {
+  const s = await openSession(opts, { keepCredentials: Boolean(o.sameCredentials) });
+  try {
+    const otherPath = resolve(other);
+    if (otherPath === s.ref.path) throw new UsageError('cannot merge a vault with itself');
+    const { bytes } = readVaultFile(otherPath);
+    let theirs: Vault;
+    if (o.sameCredentials && s.credentials) {
+      theirs = await Vault.open(bytes, s.credentials, { allowSlowKdf: opts.allowSlowKdf });
+    } else {
+      const creds = await readCredentials(
+        { ...opts, keyfile: o.keyfileFrom, password: o.passwordFrom !== false, passwordFile: undefined, passwordFd: undefined },
+        { path: otherPath },
+        { prompt: `Password for ${otherPath}:` },
+      );
+      try {
+        theirs = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
+      } finally {
+        wipeCredentials(creds);
+      }
+    }
+    const report = mergeDatabases(s.vault.db, theirs.db);
+    theirs.close();
+    if (!o.dryRun && report.changes.length) await s.save();
+    if (opts.json) return printJson({ ...report, saved: !o.dryRun && report.changes.length > 0 });
+    if (!opts.quiet) for (const c of report.changes) out(`${c.kind}: ${c.path || '(database)'}${c.detail ? ` — ${c.detail}` : ''}`);
+    if (report.conflicts.length) warn(`${report.conflicts.length} concurrent edit(s): the later version is current, the other is in history (tag ${'stickvault-conflict'})`);
+    info(opts, report.changes.length ? (o.dryRun ? 'dry run: nothing saved' : `merged ${otherPath} into ${s.ref.path}`) : 'databases are already in sync');
+  } finally {
+    s.close();
+  }
+}

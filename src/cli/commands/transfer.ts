@@ -1,0 +1,38 @@
+/** import, export, merge. */
+import { Option, type Command } from 'commander';
+import { globals } from '../runtime.js';
+
+export function register(program: Command): void {
+  program
+    .command('import <file>')
+    .description('import entries from another password manager (added as copies under a new group)')
+    .addOption(new Option('--format <format>', 'file format (default: detected)').choices(['keepass-xml', 'kdb', 'bitwarden-json', 'csv']))
+    .option('--group <path>', 'group to import into (default: Imported/<file name>)')
+    .addHelpText('after', `
+CSV layouts: KeePassXC, Bitwarden, Chrome and Firefox exports (told apart by the header row).
+A KeePass 1 / KeePassX .kdb file asks for its own password (terminal, or the next stdin line).
+
+Examples:
+  $ stv import ~/old/keepassx.kdb
+  $ stv import --format csv chrome-passwords.csv --group Browser
+  $ keepassxc-cli export -f xml old.kdbx > old.xml && stv import old.xml && shred -u old.xml
+`)
+    .action(async (file, o, cmd) => (await import('../actions/transfer-actions.js')).importFile(globals(cmd), file, o));
+
+  program
+    .command('export')
+    .description('write the whole vault in plaintext to stdout (only with an explicit --format)')
+    .addOption(new Option('--format <format>', 'xml (KeePass XML), csv (KeePassXC layout) or json').choices(['xml', 'csv', 'json']))
+    .addHelpText('after', '\nExamples:\n  $ stv export --format xml > backup.xml      # plaintext: keep it safe, delete it after use\n  $ stv export --format json | jq .\n')
+    .action(async (o, cmd) => (await import('../actions/transfer-actions.js')).exportVault(globals(cmd), o));
+
+  program
+    .command('merge <other>')
+    .description('merge another copy of the vault into this one (as keepassxc-cli merge); no edit is lost')
+    .option('-s, --same-credentials', 'the other file has the same password and keyfile')
+    .option('--keyfile-from <path>', 'keyfile of the other file')
+    .option('--no-password-from', 'the other file has no password (keyfile only)')
+    .option('--dry-run', 'show what would change without saving')
+    .addHelpText('after', '\nExamples:\n  $ stv merge -s /media/fred/WHITE-BACKUP/personal.kdbx\n  $ stv merge --dry-run -s other.kdbx\n')
+    .action(async (other, o, cmd) => (await import('../actions/transfer-actions.js')).merge(globals(cmd), other, o));
+}

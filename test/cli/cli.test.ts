@@ -1,0 +1,175 @@
+/**
+ * The stv command as a new user and a script use it: init, add, find, show,
+ * edit with history, rm, exit codes, password sources, --json shapes, and
+ * agreement with keepassxc-cli on the same vault.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, statSync, writeFileSync, readFileSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { stv, tempDir, isolatedEnv, keepassxc, STV, type RunResult } from '../helpers/tools.js';
+
+const PW = 'master pässword 1';
+let dir: string;
+let cleanup: () => void;
+let env: NodeJS.ProcessEnv;
+let vault: string;
+
+const run = (args: string[], input = `${PW}\n`): RunResult => stv(['--no-agent', '--vault', vault, ...args], { env, input });
+const ok = (args: string[], input?: string) => {
+  const r = run(args, input);
+  expect(r.status, `stv ${args.join(' ')}\n${r.stderr}`).toBe(0);
+  return r;
+};
+
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir('stv-cli-'));
+  env = isolatedEnv(dir);
+  vault = join(dir, 'v.kdbx');
+  const r = stv(['--no-agent', '--vault', vault, 'init', '--kdf-iterations', '2', '--kdf-memory', '8'], { env, input: `${PW}\n` });
+  expect(r.status, r.stderr).toBe(0);
+});
+afterAll(() => cleanup());
+
+describe('a new user from the README', () => {
+  it('creates the vault 0600 in a private directory', () => {
+    expect(statSync(vault).mode & 0o777).toBe(0o600);
+    const info = JSON.parse(ok(['--json', 'info']).stdout);
+    expect(info).toMatchObject({ format: 'KDBX 4.0', cipher: 'aes256', kdf: { type: 'argon2id', memoryMiB: 8, iterations: 2 } });
+  });
+
+  it('adds, finds, shows, edits with history, and removes entries', () => {
+    ok(['mkdir', 'Shopping']);
+    ok(['add', 'Shopping/Amazon', '-u', 'fred@example.com', '--url', 'https://www.amazon.co.uk/login', '-p'], `${PW}\nentry-pw-1\n`);
+    expect(ok(['find', 'amazon']).stdout.trim()).toBe('Shopping/Amazon');
+    const hidden = ok(['show', 'Shopping/Amazon']).stdout;
+    expect(hidden).toContain('Password: PROTECTED');
+    expect(hidden).not.toContain('entry-pw-1');
+    expect(ok(['show', '-s', 'Shopping/Amazon']).stdout).toContain('Password: entry-pw-1');
+    expect(ok(['show', 'amazon.co.uk', '-a', 'PASSWORD']).stdout).toBe('entry-pw-1\n');
+    expect(ok(['show', 'Amazon', '-a', 'username']).stdout).toBe('fred@example.com\n');
+    ok(['edit', 'Amazon', '-p'], `${PW}\nentry-pw-2\n`);
+    const shown = JSON.parse(ok(['--json', 'show', '-s', 'Amazon']).stdout);
+    expect(shown).toMatchObject({ title: 'Amazon', path: 'Shopping/Amazon', username: 'fred@example.com', password: 'entry-pw-2', history: 1 });
+    expect(Object.keys(shown).sort()).toEqual(['attachments', 'created', 'expires', 'fields', 'history', 'modified', 'notes', 'password', 'path', 'protectedFields', 'tags', 'title', 'url', 'username', 'uuid']);
+    const list = JSON.parse(ok(['--json', 'ls', '-R']).stdout);
+    expect(list).toEqual([expect.objectContaining({ path: 'Shopping/Amazon', username: 'fred@example.com', tags: [] })]);
+    expect(JSON.parse(ok(['--json', 'show', 'Amazon']).stdout).password).toBeUndefined();
+    ok(['add', 'Temp']);
+    ok(['rm', 'Temp']);
+    expect(ok(['ls', '-R', '-f']).stdout).toContain('Recycle Bin/Temp');
+  });
+
+  it('keeps the previous version as .bak', () => {
+    expect(existsSync(`${vault}.bak`)).toBe(true);
+  });
+});
+
+describe('exit codes and one-line errors', () => {
+  it.each([
+    [['show', 'Nope'], 4, /not found/],
+    [['--vault', '/nonexistent/x.kdbx', 'ls'], 1, /vault not found at .*stv init/],
+    [['--frobnicate'], 2, /unknown option/],
+    [['--vault', '/tmp', 'ls'], 2, /is a directory/],
+    [['--keyfile', '/nonexistent.key', 'ls'], 2, /cannot read keyfile/],
+  ])('stv %j → exit %i', (args, code, msg) => {
+    const r = run(args as string[]);
+    expect(r.status).toBe(code);
+    expect(r.stderr).toMatch(msg as RegExp);
+    expect(r.stderr.trim().split('\n').length).toBe(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a wrong password exits 3 without saying which part was wrong', () => {
+    const r = run(['ls'], 'wrong\n');
+    expect(r.status).toBe(3);
+    expect(r.stderr.trim()).toBe('stv: wrong master password or keyfile');
+  });
+
+  it('no password source at all exits 5', () => {
+    const r = run(['ls'], '');
+    expect(r.status).toBe(5);
+    expect(r.stderr).toMatch(/locked/);
+  });
+
+  it('an ambiguous title exits 4 and lists the candidates', () => {
+    ok(['mkdir', 'Other']);
+    ok(['add', 'Other/Amazon']);
+    const r = run(['show', 'Amazon']);
+    expect(r.status).toBe(4);
+    expect(r.stderr).toContain('Shopping/Amazon');
+    expect(r.stderr).toContain('Other/Amazon');
+  });
+
+  it('a truncated vault exits 6 and is not changed', () => {
+    const bad = join(dir, 'bad.kdbx');
+    writeFileSync(bad, readFileSync(vault).subarray(0, 300));
+    const before = readFileSync(bad);
+    const r = stv(['--no-agent', '--vault', bad, 'ls'], { env, input: `${PW}\n` });
+    expect(r.status).toBe(6);
+    expect(readFileSync(bad).equals(before)).toBe(true);
+  });
+});
+
+describe('password sources', () => {
+  it('reads --password-file and --password-fd, and never needs argv or env', () => {
+    const pwFile = join(dir, 'pw.txt');
+    writeFileSync(pwFile, `${PW}\nignored second line\n`, { mode: 0o600 });
+    expect(stv(['--no-agent', '--vault', vault, '--password-file', pwFile, 'ls'], { env, input: '' }).status).toBe(0);
+    const fd = openSync(pwFile, 'r');
+    const r = stv(['--no-agent', '--vault', vault, '--password-fd', '3', 'ls'], { env, input: '', stdio: ['pipe', 'pipe', 'pipe', fd] });
+    closeSync(fd);
+    expect(r.status, r.stderr).toBe(0);
+    const empty = join(dir, 'empty.txt');
+    writeFileSync(empty, '');
+    const e = stv(['--no-agent', '--vault', vault, '--password-file', empty, 'ls'], { env, input: '' });
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/has no line/);
+  });
+});
+
+describe('agent', () => {
+  it('unlock 2 s → show needs no password → after 3 s idle exits 5 → lock is immediate', async () => {
+    const agentEnv = { ...env };
+    const u = stv(['--vault', vault, 'unlock', '--timeout', '2'], { env: agentEnv, input: `${PW}\n` });
+    expect(u.status, u.stderr).toBe(0);
+    const s = stv(['--vault', vault, 'show', '-a', 'username', 'Shopping/Amazon'], { env: agentEnv, input: '' });
+    expect(s.status, s.stderr).toBe(0);
+    expect(s.stdout).toBe('fred@example.com\n');
+    // No secret in any process we started.
+    const { readdirSync } = await import('node:fs');
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      for (const f of ['cmdline', 'environ']) {
+        try {
+          expect(readFileSync(`/proc/${pid}/${f}`, 'latin1')).not.toContain(PW);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && (e as NodeJS.ErrnoException).code !== 'EACCES' && (e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+        }
+      }
+    }
+    // Wait (polling status, which does not count as use) until the idle timeout has passed.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && JSON.parse(stv(['--json', 'status'], { env: agentEnv }).stdout || '[]').length > 0) {
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    const r = stv(['--vault', vault, 'show', 'Amazon'], { env: agentEnv, input: '' });
+    expect(r.status).toBe(5);
+    expect(stv(['--vault', vault, 'unlock', '--timeout', '60'], { env: agentEnv, input: `${PW}\n` }).status).toBe(0);
+    expect(JSON.parse(stv(['--json', 'status'], { env: agentEnv }).stdout)[0].vault).toBe(vault);
+    expect(stv(['--vault', vault, 'lock'], { env: agentEnv }).status).toBe(0);
+    expect(stv(['--vault', vault, 'ls'], { env: agentEnv, input: '' }).status).toBe(5);
+  });
+});
+
+describe('agreement with keepassxc-cli', () => {
+  it('ls -R -f and show -s give the same content for the same vault', () => {
+    const ours = ok(['ls', '-R', '-f']).stdout.trim().split('\n').sort();
+    const theirs = keepassxc(['ls', '-q', '-R', '-f', vault], `${PW}\n`);
+    expect(theirs.status, theirs.stderr).toBe(0);
+    expect(ours).toEqual(theirs.stdout.trim().split('\n').sort());
+    const a = ok(['show', '-s', 'Shopping/Amazon']).stdout;
+    const b = keepassxc(['show', '-q', '-s', vault, 'Shopping/Amazon'], `${PW}\n`).stdout;
+    const fields = (t: string) => Object.fromEntries(t.split('\n').filter((l) => /^(Title|UserName|Password|URL|Notes|Uuid|Tags): /.test(l)).map((l) => l.split(/: (.*)/s).slice(0, 2)));
+    expect(fields(a)).toEqual(fields(b));
+  });
+});
