@@ -4,6 +4,7 @@ import { EXIT_CODES_HELP } from './exit-codes.js';
 export const TOPICS: Record<string, () => Promise<string>> = {
   'exit-codes': async () => EXIT_CODES_HELP,
   security: async () => SECURITY_HELP,
+  rules: async () => (await import('../generator/index.js')).RULES_HELP,
   sync: async () => ((await import('../sync/index.js')) as unknown as Record<string, string>).SYNC_HELP ?? '',
 };
 

@@ -12,6 +12,8 @@ export interface EntryOpts {
   tag?: string[];
   group?: string;
   passwordPrompt?: boolean;
+  generate?: boolean;
+  length?: string;
   title?: string;
 }
 
@@ -32,20 +34,40 @@ function splitEntryPath(db: Database, spec: string, groupOpt?: string): { group:
 }
 
 async function readEntryPassword(): Promise<string> {
-  if (canPrompt()) return promptSecret('Password for the entry:');
+  if (canPrompt()) {
+    const pw = await promptSecret('Password for the entry:');
+    await showStrength(pw);
+    return pw;
+  }
   const line = readStdinLine();
   if (line === undefined) throw new UsageError('-p needs the entry password on the next stdin line or a terminal');
   return line;
 }
 
-async function applyOptions(e: Entry, o: EntryOpts): Promise<string[]> {
+/** zxcvbn feedback for a typed password: shown, never blocking. */
+async function showStrength(pw: string): Promise<void> {
+  const { strength } = await import('../../generator/index.js');
+  const r = await strength(pw);
+  const label = ['very weak', 'weak', 'fair', 'strong', 'very strong'][r.score] ?? String(r.score);
+  process.stderr.write(`strength: ${label}${r.warning ? ` — ${r.warning}` : ''}\n`);
+}
+
+async function applyOptions(s: Session, e: Entry, o: EntryOpts): Promise<string[]> {
   const changed: string[] = [];
   if (o.title !== undefined) { e.set('Title', o.title); changed.push('title'); }
   if (o.username !== undefined) { e.set('UserName', o.username); changed.push('username'); }
   if (o.url !== undefined) { e.set('URL', o.url); changed.push('url'); }
   if (o.notes !== undefined) { e.set('Notes', o.notes); changed.push('notes'); }
   if (o.tag !== undefined) { e.tags = [...new Set(o.tag)]; changed.push('tags'); }
+  if (o.passwordPrompt && o.generate) throw new UsageError('use either -p or -g, not both');
   if (o.passwordPrompt) { e.set('Password', await readEntryPassword(), true); changed.push('password'); }
+  if (o.generate) {
+    const { generateForEntry } = await import('../gen-link.js');
+    const { password, note } = await generateForEntry(s, e, o.length);
+    e.set('Password', password, true);
+    info(s.opts, note);
+    changed.push('password');
+  }
   return changed;
 }
 
@@ -58,7 +80,7 @@ export async function add(opts: GlobalOptions, spec: string, o: EntryOpts): Prom
     for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) e.set(f, '', f === 'Password');
     e.set('Title', title);
     group.addEntry(e);
-    await applyOptions(e, { ...o, title: undefined });
+    await applyOptions(s, e, { ...o, title: undefined });
     await s.save();
     if (opts.json) printJson({ uuid: e.uuid, path: e.path() });
     else info(opts, `added ${e.path()}`);
@@ -71,7 +93,7 @@ export async function edit(opts: GlobalOptions, spec: string, o: EntryOpts): Pro
     let changed: string[] = [];
     const db = s.vault.db;
     const before = e.clone(false);
-    changed = await applyOptions(e, o);
+    changed = await applyOptions(s, e, o);
     if (o.group !== undefined) {
       db.moveEntry(e, resolveGroup(db, o.group));
       changed.push('group');

@@ -11,21 +11,23 @@ function entryOptions(cmd: Command): Command {
     .option('--notes <text>', 'notes')
     .option('--tag <tag>', 'tag (repeatable)', collect)
     .option('--group <path>', 'group to put the entry in')
-    .option('-p, --password-prompt', 'read the entry password from the terminal, or the next stdin line');
+    .option('-p, --password-prompt', 'read the entry password from the terminal, or the next stdin line')
+    .option('-g, --generate', "generate the password (the site's rule applies)")
+    .option('-l, --length <n>', 'length of a generated password');
 }
 
 export function register(program: Command): void {
   entryOptions(program.command('add <entry>').description('add an entry (ENTRY is Group/Sub/Title or a title)'))
     .addHelpText('after', `
 Examples:
-  $ stv add -p Shopping/Amazon --url https://www.amazon.co.uk -u fred@example.com
+  $ stv add -g Shopping/Amazon --url https://www.amazon.co.uk -u fred@example.com
   $ printf '%s\\n' "$PW" "$ENTRY_PW" | stv add -p Bank/Example --url bank.example
 `)
     .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).add(globals(cmd), entry, o));
 
   entryOptions(program.command('edit <entry>').description('change an entry; the old version goes into its history'))
     .option('--title <title>', 'new title')
-    .addHelpText('after', '\nExamples:\n  $ stv edit Shopping/Amazon -p          new password\n  $ stv edit amazon --username fred+amazon@example.com\n')
+    .addHelpText('after', '\nExamples:\n  $ stv edit Shopping/Amazon -g          new generated password (old one kept in history)\n  $ stv edit amazon --username fred+amazon@example.com\n')
     .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).edit(globals(cmd), entry, o));
 
   program

@@ -6,8 +6,10 @@ import type { Command } from 'commander';
 import { register as registerConfig } from './config.js';
 import { register as registerCompletion } from './completion.js';
 import { register as registerExtra } from './extra.js';
+import { register as registerGen } from './gen.js';
 
 export function registerOptional(program: Command): void {
+  registerGen(program);
   registerConfig(program);
   registerCompletion(program);
   registerExtra(program);

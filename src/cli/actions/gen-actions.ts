@@ -1,0 +1,125 @@
+/** gen and rule commands. */
+import { existsSync, readFileSync } from 'node:fs';
+import { UsageError } from '../../errors/index.js';
+import { loadConfig, runtimeDir } from '../../config/index.js';
+import { generate, passphrase, parseRule, describeRule, ruleForSite, hostOf, updateSiteList } from '../../generator/index.js';
+import { type GlobalOptions, info, out, printJson } from '../runtime.js';
+import { describeSource, saveVaultRules, vaultRules } from '../gen-link.js';
+import { join } from 'node:path';
+
+interface GenOpts {
+  length?: string;
+  rule?: string;
+  site?: string;
+  special?: boolean;
+  charset?: string;
+  excludeAmbiguous?: boolean;
+  words?: string;
+  separator: string;
+  capitalize?: boolean;
+  count: string;
+}
+
+/** The unlocked vault's stored rules, without ever prompting (agent or explicit password source only). */
+async function storedRules(opts: GlobalOptions): Promise<Map<string, string> | undefined> {
+  const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined;
+  if (!explicit && !(opts.agent && existsSync(join(runtimeDir(), 'agent.sock')))) return undefined;
+  const { openIfUnlocked } = await import('../session.js');
+  const s = await openIfUnlocked(opts);
+  if (!s) return undefined;
+  try {
+    return vaultRules(s.vault.db);
+  } finally {
+    s.close();
+  }
+}
+
+export async function gen(opts: GlobalOptions, o: GenOpts): Promise<void> {
+  const count = Number(o.count);
+  const config = loadConfig();
+  const resolved = o.rule !== undefined ? { text: o.rule, source: 'option' as const } : ruleForSite(o.site, { vaultRules: o.site ? await storedRules(opts) : undefined, defaultRule: config.generatorRule });
+  const what = o.rule !== undefined ? 'the rule given' : describeSource(resolved);
+  let results: { value: string; entropy: number }[];
+  if (o.words !== undefined) {
+    // The default rule describes generated passwords; a passphrase only has to pass a real site rule.
+    const rule = resolved.source === 'default' ? undefined : parseRule(resolved.text);
+    results = Array.from({ length: count }, () => passphrase({ words: Number(o.words), separator: o.separator, capitalize: Boolean(o.capitalize), rule }));
+    info(opts, `passphrase of ${o.words} EFF words, padded for ${what}`);
+  } else {
+    const g = generate(resolved.text, count, {
+      length: o.length === undefined ? undefined : Number(o.length),
+      noSpecial: o.special === false,
+      charset: o.charset,
+      excludeAmbiguous: o.excludeAmbiguous,
+    });
+    results = g.passwords.map((value) => ({ value, entropy: g.entropy }));
+    info(opts, `using ${what}: ${resolved.text.trim()} → ${g.length} characters, ${g.entropy.toFixed(1)} bits`);
+  }
+  if (opts.json) return printJson(results.map((r) => ({ password: r.value, entropy: Number(r.entropy.toFixed(2)) })));
+  process.stdout.write(results.map((r) => r.value).join('\n') + '\n');
+}
+
+export async function ruleCheck(opts: GlobalOptions, text: string, o: { length?: string }): Promise<void> {
+  const d = describeRule(text, o.length === undefined ? undefined : Number(o.length));
+  if (opts.json) return printJson({ rule: d.rule, length: d.length, entropy: d.entropy, count: d.count.toString(), alphabet: d.alphabet });
+  out(`rule:     ${d.rule}`);
+  out(`length:   ${d.length}`);
+  out(`alphabet: ${d.alphabet.length} characters`);
+  out(`entropy:  ${d.entropy.toFixed(2)} bits (${d.count} passwords)`);
+}
+
+async function withVault(opts: GlobalOptions, fn: (rules: Map<string, string>) => boolean | void): Promise<void> {
+  const { openSession } = await import('../session.js');
+  const s = await openSession(opts);
+  try {
+    const rules = vaultRules(s.vault.db);
+    if (fn(rules)) {
+      saveVaultRules(s.vault.db, rules);
+      await s.save();
+    }
+  } finally {
+    s.close();
+  }
+}
+
+export async function ruleSet(opts: GlobalOptions, site: string, text: string): Promise<void> {
+  describeRule(text); // refuses invalid or impossible rules before anything is stored
+  const host = hostOf(site);
+  await withVault(opts, (rules) => {
+    rules.set(host, text.trim());
+    return true;
+  });
+  info(opts, `stored rule for ${host}`);
+}
+
+export async function ruleShow(opts: GlobalOptions, site: string): Promise<void> {
+  const r = ruleForSite(site, { vaultRules: await storedRules(opts), defaultRule: loadConfig().generatorRule });
+  if (opts.json) return printJson(r);
+  out(`${r.text.trim()}\t(${describeSource(r)})`);
+}
+
+export async function ruleLs(opts: GlobalOptions): Promise<void> {
+  await withVault(opts, (rules) => {
+    if (opts.json) printJson(Object.fromEntries(rules));
+    else for (const [site, rule] of rules) out(`${site}\t${rule}`);
+  });
+}
+
+export async function ruleRm(opts: GlobalOptions, site: string): Promise<void> {
+  const host = hostOf(site);
+  await withVault(opts, (rules) => {
+    if (!rules.delete(host)) throw new UsageError(`no rule stored for ${host}; see 'stv rule ls'`);
+    return true;
+  });
+  info(opts, `removed the rule for ${host}`);
+}
+
+export async function ruleUpdate(opts: GlobalOptions, file: string): Promise<void> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  info(opts, `installed ${updateSiteList(text)} site rules`);
+}
