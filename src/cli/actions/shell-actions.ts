@@ -8,6 +8,7 @@ import { canPrompt } from '../secrets-input.js';
 import { openSession, type Session } from '../session.js';
 import { type GlobalOptions } from '../runtime.js';
 import { findEntries, entryDetail, type Entry } from '../../vault/index.js';
+import { fieldOf } from '../queries.js';
 
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
 
@@ -82,6 +83,8 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
         {
           message: 'Action',
           choices: [
+            { name: 'copy password', value: 'copy:password' },
+            { name: 'copy username', value: 'copy:username' },
             { name: 'show password', value: 'show' },
             { name: 'show username', value: 'show:username' },
             { name: 'edit', value: 'edit' },
@@ -94,6 +97,12 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
     );
     if (action === 'back') return;
     if (action === 'show') process.stderr.write(`  password: ${e.get('Password')}\n`);
+    if (action.startsWith('copy:')) {
+      const { value, label } = await fieldOf(e, action.slice(5));
+      const { copySecret } = await import('../../clipboard/index.js');
+      const r = await copySecret(value, { timeoutSeconds: s.config.clipboardSeconds ?? 30 });
+      process.stderr.write(`copied ${label}; clears in ${r.clearsInSeconds} s\n`);
+    }
     if (action === 'show:username') process.stderr.write(`  username: ${e.get('UserName')}\n`);
     if (action === 'edit') {
       const username = await ask((ctx) => p.input({ message: 'Username', default: e.get('UserName') }, ctx));

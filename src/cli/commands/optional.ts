@@ -7,9 +7,11 @@ import { register as registerConfig } from './config.js';
 import { register as registerCompletion } from './completion.js';
 import { register as registerExtra } from './extra.js';
 import { register as registerGen } from './gen.js';
+import { register as registerClip } from './clip.js';
 
 export function registerOptional(program: Command): void {
   registerGen(program);
+  registerClip(program);
   registerConfig(program);
   registerCompletion(program);
   registerExtra(program);
