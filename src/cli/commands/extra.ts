@@ -26,5 +26,12 @@ export function register(program: Command): void {
     .action(async (_o, cmd) => (await import('../actions/doctor-actions.js')).doctor(globals(cmd)));
 
   program.command('__man', { hidden: true }).action(async () => (await import('../actions/man-actions.js')).man(program));
+  program.command('__bench-kdf <rounds>', { hidden: true }).action(async (rounds: string) => {
+    const { aesKdf } = await import('../../vault/kdbx/index.js');
+    const { randomBytes } = await import('node:crypto');
+    const start = performance.now();
+    await aesKdf(randomBytes(32), randomBytes(32), BigInt(rounds));
+    out(JSON.stringify({ rounds: Number(rounds), ms: performance.now() - start }));
+  });
   program.command('__agent', { hidden: true }).action(async () => (await import('../agent-host.js')).runAgent());
 }
