@@ -1,10 +1,11 @@
-/** Long-form help: `stv help sync|security|exit-codes`. */
+/** Long-form help: `stv help rules|aliases|sync|security|exit-codes`. */
 import { EXIT_CODES_HELP } from './exit-codes.js';
 
 export const TOPICS: Record<string, () => Promise<string>> = {
   'exit-codes': async () => EXIT_CODES_HELP,
   security: async () => SECURITY_HELP,
   rules: async () => (await import('../generator/index.js')).RULES_HELP,
+  aliases: async () => (await import('../aliases/index.js')).ALIASES_HELP,
   sync: async () => ((await import('../sync/index.js')) as unknown as Record<string, string>).SYNC_HELP ?? '',
 };
 

@@ -14,6 +14,7 @@ export interface EntryOpts {
   passwordPrompt?: boolean;
   generate?: boolean;
   length?: string;
+  alias?: boolean;
   title?: string;
 }
 
@@ -67,6 +68,11 @@ async function applyOptions(s: Session, e: Entry, o: EntryOpts): Promise<string[
     e.set('Password', password, true);
     info(s.opts, note);
     changed.push('password');
+  }
+  if (o.alias) {
+    const { aliasForEntry } = await import('../alias-link.js');
+    info(s.opts, `alias ${await aliasForEntry(s, e)}`);
+    changed.push('username');
   }
   return changed;
 }

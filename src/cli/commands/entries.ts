@@ -13,7 +13,8 @@ function entryOptions(cmd: Command): Command {
     .option('--group <path>', 'group to put the entry in')
     .option('-p, --password-prompt', 'read the entry password from the terminal, or the next stdin line')
     .option('-g, --generate', "generate the password (the site's rule applies)")
-    .option('-l, --length <n>', 'length of a generated password');
+    .option('-l, --length <n>', 'length of a generated password')
+    .option('--alias', "make the username a new e-mail alias for the entry's site");
 }
 
 export function register(program: Command): void {
@@ -22,6 +23,7 @@ export function register(program: Command): void {
 Examples:
   $ stv add -g Shopping/Amazon --url https://www.amazon.co.uk -u fred@example.com
   $ printf '%s\\n' "$PW" "$ENTRY_PW" | stv add -p Bank/Example --url bank.example
+  $ stv add --alias -g Forums/Bugzilla --url https://bugzilla.mozilla.org
 `)
     .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).add(globals(cmd), entry, o));
 

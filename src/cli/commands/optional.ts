@@ -8,10 +8,12 @@ import { register as registerCompletion } from './completion.js';
 import { register as registerExtra } from './extra.js';
 import { register as registerGen } from './gen.js';
 import { register as registerClip } from './clip.js';
+import { register as registerAlias } from './alias.js';
 
 export function registerOptional(program: Command): void {
   registerGen(program);
   registerClip(program);
+  registerAlias(program);
   registerConfig(program);
   registerCompletion(program);
   registerExtra(program);

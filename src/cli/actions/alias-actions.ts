@@ -1,0 +1,71 @@
+/** alias setup/new/ls/who/burn/noplus/config over an unlocked session. */
+import { UsageError } from '../../errors/index.js';
+import {
+  setupAliases, getSetup, newAlias, listAliases, whoIs, burnAlias, markNoPlus, eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList,
+} from '../../aliases/index.js';
+import { type GlobalOptions, info, out, printJson } from '../runtime.js';
+import { openSession, type Session } from '../session.js';
+
+async function withVault<T>(opts: GlobalOptions, fn: (s: Session) => T | Promise<T>, save = false): Promise<T> {
+  const s = await openSession(opts);
+  try {
+    const r = await fn(s);
+    if (save) await s.save();
+    return r;
+  } finally {
+    s.close();
+  }
+}
+
+export async function setup(opts: GlobalOptions, o: { base: string[]; separator?: string[]; style?: 'plain' | 'code' }): Promise<void> {
+  const st = await withVault(opts, (s) => setupAliases(s.vault.db, { bases: o.base, separators: o.separator, style: o.style }), true);
+  info(opts, `aliases for ${st.bases.join(', ')} with separators ${st.separators.join(' ')} (${st.style} tags)`);
+}
+
+export async function newOne(opts: GlobalOptions, site: string, o: { tag?: string; base?: string }): Promise<void> {
+  // `new` proposes an address; `add --alias`/`edit --alias` records it with its entry.
+  const r = await withVault(opts, (s) => newAlias(s.vault.db, site, o));
+  if (opts.json) return printJson(r);
+  out(r.address);
+}
+
+export async function ls(opts: GlobalOptions): Promise<void> {
+  const list = await withVault(opts, (s) => listAliases(s.vault.db).map(({ entry, record }) => ({ ...record, path: entry.path() })));
+  if (opts.json) return printJson(list);
+  for (const a of list) out(`${a.address}\t${a.path}\t${a.site}${a.burnt ? '\tBURNT' : ''}`);
+}
+
+export async function who(opts: GlobalOptions, text: string): Promise<void> {
+  const hits = await withVault(opts, (s) => whoIs(s.vault.db, text));
+  if (opts.json) return printJson(hits);
+  for (const h of hits) out(`${h.address}\t${h.path}\t${h.site}\tcreated ${h.created.slice(0, 10)}${h.burnt ? `\tburnt ${h.burnt.slice(0, 10)}` : ''}`);
+}
+
+export async function burn(opts: GlobalOptions, address: string): Promise<void> {
+  const r = await withVault(opts, (s) => burnAlias(s.vault.db, address), true);
+  info(opts, `burnt ${r.address}; update the server's reject list with 'stv alias config burnt'`);
+}
+
+export async function noplus(opts: GlobalOptions, site: string): Promise<void> {
+  await withVault(opts, (s) => markNoPlus(s.vault.db, site), true);
+  info(opts, `${site}: new aliases will not use '+'`);
+}
+
+export async function config(opts: GlobalOptions, kind: string): Promise<void> {
+  const text = await withVault(opts, (s) => {
+    const st = getSetup(s.vault.db);
+    const burnt = listAliases(s.vault.db).filter((a) => a.record.burnt).map((a) => a.record.address);
+    switch (kind) {
+      case 'exim': return eximConfig(st, burnt);
+      case 'postfix': return postfixConfig(st, burnt);
+      case 'postfix-map': return postfixAccessMap(burnt);
+      case 'sieve': return sieveScript(st);
+      case 'burnt': return burntList(burnt);
+      case 'secret':
+        if (!st.secret) throw new UsageError("no secret: the setup uses plain tags ('stv alias setup --style code' makes one)");
+        return `${Buffer.from(st.secret, 'base64').toString('hex')}\n`;
+      default: throw new UsageError(`unknown kind '${kind}'; use exim, postfix, postfix-map, sieve, burnt or secret`);
+    }
+  });
+  process.stdout.write(text);
+}
