@@ -1,7 +1,8 @@
 // Bundles each entry point into dist/ with code splitting, so `stv --version`
 // loads only the small CLI shell and each command pulls in what it needs.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -24,3 +25,7 @@ await build({
   logLevel: 'warning',
 });
 chmodSync('dist/stv.js', 0o755);
+
+// The man page comes from the same command definitions as --help.
+mkdirSync('man', { recursive: true });
+writeFileSync('man/stv.1', execFileSync(process.execPath, ['dist/stv.js', '__man']));
