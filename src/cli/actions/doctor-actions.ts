@@ -76,13 +76,6 @@ export async function doctor(opts: GlobalOptions): Promise<void> {
       checks.push({ check: `vault ${name}`, ok: false, detail: (e as Error).message });
     }
   }
-  // Sticks and backups (from the sync module, when present).
-  try {
-    const sync = (await import('../../sync/index.js')) as unknown as { doctorChecks?: () => Promise<Check[]> };
-    if (sync.doctorChecks) checks.push(...(await sync.doctorChecks()));
-  } catch {
-    // No sticks configured yet.
-  }
   if (opts.json) return printJson(checks);
   for (const ch of checks) out(`${ch.ok ? 'ok  ' : 'FAIL'} ${ch.check}: ${ch.detail}${!ch.ok && ch.fix ? `\n     fix: ${ch.fix}` : ''}`);
   if (checks.some((ch) => !ch.ok)) process.exitCode = 1;
