@@ -1,94 +1,144 @@
 /**
- * The purge helper: a detached process that outlives `stv clip`. It receives
- * a salted hash of the copied value and a deadline on stdin (never argv or
- * env), listens on a 0600 socket for newer copies, and at the deadline clears
- * the clipboard only if it still holds that value. One helper per user: a
- * newer `stv clip` tells the running helper the new hash and deadline.
+ * The purge helper: a detached process that outlives `stv clip`. Its first
+ * order arrives on stdin (never argv or env); later ones on a 0600 socket, so
+ * there is one helper per user and a newer copy restarts the countdown. At
+ * the deadline it clears the clipboard only if it still holds the value it
+ * was told about. It holds a salted hash and a deadline, never the value.
  */
-import { createServer, createConnection } from 'node:net';
-import { chmodSync, existsSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
+import { chmodSync, statSync, unlinkSync } from 'node:fs';
 import { ensurePrivateDir, runtimeDir } from '../config/index.js';
-import { matches, type ValueHash } from './hash.js';
+import { matches } from './hash.js';
+import { helperSocket, parseOrder, sendToHelper, type ClipOrder } from './protocol.js';
 import { readClipboard, writeClipboard } from './system.js';
 
-export interface PurgeOrder extends ValueHash {
-  /** Wall-clock deadline (ms since epoch); 0 = clear now. */
-  deadline: number;
-}
+type PurgeOrder = Extract<ClipOrder, { kind: 'purge' }>;
 
-export const helperSocket = (): string => join(runtimeDir(), 'clip.sock');
+/** A clipboard tool that never answers must not keep the helper alive forever. */
+const GIVE_UP_MS = 10_000;
 
-/** Hand an order to the running helper; false if none answers. */
-export function sendToHelper(order: PurgeOrder): Promise<boolean> {
+function readStdin(): Promise<string> {
   return new Promise((resolve) => {
-    if (!existsSync(helperSocket())) return resolve(false);
-    const s = createConnection(helperSocket());
-    s.once('connect', () => s.end(JSON.stringify(order) + '\n'));
-    s.on('data', () => undefined);
-    s.once('close', (hadError) => resolve(!hadError));
-    s.once('error', () => resolve(false));
+    let data = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (c: string) => (data += c));
+    process.stdin.once('end', () => resolve(data));
+    process.stdin.once('error', () => resolve(''));
   });
 }
 
 async function purgeIfStillOurs(order: PurgeOrder): Promise<void> {
-  try {
-    if (matches(await readClipboard(), order)) await writeClipboard('');
-  } catch {
-    // The display went away: nothing left to purge.
+  const purge = async () => {
+    try {
+      if (matches(await readClipboard(), order)) await writeClipboard('');
+    } catch {
+      // The display went away: nothing left to purge.
+    }
+  };
+  await Promise.race([purge(), new Promise((resolve) => setTimeout(resolve, GIVE_UP_MS).unref())]);
+}
+
+function listen(server: Server, path: string): Promise<'listening' | 'in-use'> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (e.code === 'EADDRINUSE') resolve('in-use');
+      else reject(e);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve('listening');
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(path);
+  });
+}
+
+/**
+ * Take the socket, or give our order to the helper that holds it. A socket no
+ * helper answers on is stale and replaced. 'alone': we purge our own order
+ * without a socket rather than not at all.
+ */
+async function claimSocket(server: Server, order: PurgeOrder): Promise<'listening' | 'handed-over' | 'alone'> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if ((await listen(server, helperSocket())) === 'listening') return 'listening';
+    if (await sendToHelper(order)) return 'handed-over';
+    try {
+      unlinkSync(helperSocket());
+    } catch {
+      // someone else removed it: try again
+    }
   }
+  return 'alone';
 }
 
 export async function runClipHelper(): Promise<void> {
   process.title = 'stickvault-clip';
-  const first = await new Promise<string>((resolve) => {
-    let data = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (c) => (data += c));
-    process.stdin.on('end', () => resolve(data));
-  });
-  let order = JSON.parse(first) as PurgeOrder;
-  ensurePrivateDir(runtimeDir());
-  if (existsSync(helperSocket())) {
-    try { unlinkSync(helperSocket()); } catch { /* raced */ }
-  }
+  // The socket is born 0600; nothing else is created here.
+  process.umask(0o077);
+  const first = parseOrder(await readStdin());
+  process.stdin.destroy();
+  if (first?.kind !== 'purge') return;
+  let order: PurgeOrder = first;
   let timer: NodeJS.Timeout | undefined;
-  const server = createServer((sock) => {
-    let buf = '';
-    sock.setEncoding('utf8');
-    sock.on('data', (c) => (buf += c));
-    sock.on('end', () => {
-      try {
-        order = JSON.parse(buf) as PurgeOrder;
-        schedule();
-      } catch {
-        // ignore garbage
-      }
-      sock.end();
-    });
-    sock.on('error', () => sock.destroy());
-  });
-  const finish = () => {
-    server.close();
-    try { unlinkSync(helperSocket()); } catch { /* gone */ }
-  };
-  const schedule = () => {
+  let purging: Promise<void> | undefined;
+  let socketInode: number | undefined;
+  let exitGuard: NodeJS.Timeout | undefined;
+
+  const stop = () => {
     if (timer) clearTimeout(timer);
-    // Re-check the wall clock in steps, so a sleeping laptop purges as soon as it wakes.
-    const tick = async () => {
-      if (Date.now() >= order.deadline) {
-        const current = order;
-        await purgeIfStillOurs(current);
-        if (current === order) finish();
-        return;
-      }
-      timer = setTimeout(tick, Math.min(1000, order.deadline - Date.now()));
-    };
-    void tick();
+    server.close();
+    try {
+      // Remove the socket only if it is still ours, not a successor's.
+      if (socketInode !== undefined && statSync(helperSocket()).ino === socketInode) unlinkSync(helperSocket());
+    } catch {
+      // already gone
+    }
+    exitGuard = setTimeout(() => process.exit(0), GIVE_UP_MS).unref();
   };
-  const oldMask = process.umask(0o177);
-  await new Promise<void>((resolve) => server.listen(helperSocket(), () => resolve()));
-  process.umask(oldMask);
-  chmodSync(helperSocket(), 0o600);
-  schedule();
+
+  const tick = () => {
+    const wait = order.deadline - Date.now();
+    // Re-read the wall clock at least every second, so a laptop that slept past the deadline purges on waking.
+    if (wait > 0) return void (timer = setTimeout(tick, Math.min(1000, wait)));
+    const due = order;
+    purging = purgeIfStillOurs(due).finally(() => {
+      purging = undefined;
+      if (order === due) stop();
+    });
+  };
+
+  const accept = (o: ClipOrder) => {
+    // An order about an older copy comes too late: the clipboard has moved on.
+    if (o.copiedAt < order.copiedAt) return;
+    if (o.kind === 'forget') return stop();
+    order = o;
+    if (timer) clearTimeout(timer);
+    if (exitGuard) clearTimeout(exitGuard);
+    tick();
+  };
+
+  const server = createServer((conn) => {
+    let line = '';
+    conn.setEncoding('utf8');
+    conn.on('data', (c: string) => (line += c));
+    conn.on('end', async () => {
+      // A purge under way finishes first, so it cannot wipe the value this order announces.
+      await purging;
+      const o = parseOrder(line);
+      if (o) accept(o);
+      conn.end(o ? 'ok\n' : 'unknown order\n');
+    });
+    conn.on('error', () => conn.destroy());
+  });
+
+  ensurePrivateDir(runtimeDir());
+  const claim = await claimSocket(server, order);
+  if (claim === 'handed-over') return;
+  if (claim === 'listening') {
+    chmodSync(helperSocket(), 0o600);
+    socketInode = statSync(helperSocket()).ino;
+  }
+  tick();
 }

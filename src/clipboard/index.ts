@@ -1,47 +1,77 @@
 /**
  * Copy a secret to the clipboard and purge it later — only if it is still
- * ours. The purge runs in a detached helper that holds a salted hash, never
- * the value.
+ * ours. The purge runs in a detached helper (the hidden `__clip-helper`
+ * command) that holds a salted hash, never the value.
  */
 import { spawn } from 'node:child_process';
+import { StvError, UsageError } from '../errors/index.js';
 import { hashValue } from './hash.js';
-import { clipboardAvailable, readClipboard, writeClipboard } from './system.js';
-import { sendToHelper, type PurgeOrder } from './helper.js';
-import { StvError } from '../errors/index.js';
+import { sendToHelper, type ClipOrder } from './protocol.js';
+import { clipboardAvailable, NoClipboardError, writeClipboard } from './system.js';
 
-export { clipboardAvailable, readClipboard, writeClipboard } from './system.js';
-export { runClipHelper, helperSocket } from './helper.js';
-export { hashValue, matches } from './hash.js';
+export { clipboardAvailable, NoClipboardError, type Availability } from './system.js';
+export { runClipHelper } from './helper.js';
 
 export interface CopyOptions {
-  /** 0 = never purge. */
+  /** Whole seconds until the purge; 0 = never purge. */
   timeoutSeconds: number;
-  /** The CLI entry to start the helper with (process.argv[1] of stv). */
+  /** The stv script that runs `__clip-helper`; default: the running one (process.argv[1]). */
   cliEntry?: string;
 }
 
-async function startHelper(order: PurgeOrder, cliEntry: string): Promise<void> {
-  if (await sendToHelper(order)) return;
-  const child = spawn(process.execPath, [cliEntry, '__clip-helper'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-  child.stdin!.end(JSON.stringify(order));
-  child.unref();
+/** The helper gets only what it needs to reach the clipboard: not the caller's whole environment. */
+const HELPER_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'DISPLAY', 'XAUTHORITY', 'WAYLAND_DISPLAY', 'XDG_RUNTIME_DIR', 'XDG_SESSION_TYPE', 'WSL_DISTRO_NAME', 'WSL_INTEROP'];
+
+function helperEnv(): NodeJS.ProcessEnv {
+  if (process.platform === 'win32') return process.env;
+  return Object.fromEntries(HELPER_ENV.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 }
 
+function startHelper(order: ClipOrder, cliEntry: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // cwd '/': a helper must not keep the USB stick stv was started from busy.
+    const child = spawn(process.execPath, [cliEntry, '__clip-helper'], { detached: true, cwd: '/', env: helperEnv(), stdio: ['pipe', 'ignore', 'ignore'] });
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.stdin!.on('error', () => undefined);
+      child.stdin!.end(JSON.stringify(order) + '\n');
+      child.unref();
+      resolve();
+    });
+  });
+}
+
+/** Put `value` on the clipboard and have it purged after `timeoutSeconds` if it is still there then. */
 export async function copySecret(value: string, o: CopyOptions): Promise<{ clearsInSeconds: number }> {
+  if (!Number.isInteger(o.timeoutSeconds) || o.timeoutSeconds < 0) throw new UsageError('the clipboard timeout must be whole seconds, 0 or more');
   const avail = clipboardAvailable();
-  if (!avail.ok) throw new StvError(`no clipboard: ${avail.fix}`);
+  if (!avail.ok) throw new NoClipboardError(avail.fix);
+  const copiedAt = Date.now();
+  if (o.timeoutSeconds === 0) {
+    // A helper waiting on an earlier copy of this same value must not purge it now.
+    await sendToHelper({ v: 1, kind: 'forget', copiedAt });
+    await writeClipboard(value);
+    return { clearsInSeconds: 0 };
+  }
+  const order: ClipOrder = { v: 1, kind: 'purge', copiedAt, deadline: copiedAt + o.timeoutSeconds * 1000, ...hashValue(value) };
+  // Tell a running helper before writing: it finishes a purge under way first, so that purge cannot wipe this value.
+  const handedOver = await sendToHelper(order);
   await writeClipboard(value);
-  if (o.timeoutSeconds > 0) {
-    await startHelper({ ...hashValue(value), deadline: Date.now() + o.timeoutSeconds * 1000 }, o.cliEntry ?? process.argv[1]);
+  if (!handedOver) {
+    try {
+      await startHelper(order, o.cliEntry ?? process.argv[1]);
+    } catch {
+      await writeClipboard('');
+      throw new StvError('could not start the clipboard purge helper, so nothing was copied; try again, or check that stv can run node');
+    }
   }
   return { clearsInSeconds: o.timeoutSeconds };
 }
 
-/** Purge now, whatever the clipboard holds (`stv clip --clear`), and stop a waiting helper. */
+/** Purge now, whatever the clipboard holds (`stv clip --clear`), and stand the helper down. */
 export async function clearNow(): Promise<void> {
   const avail = clipboardAvailable();
-  if (!avail.ok) throw new StvError(`no clipboard: ${avail.fix}`);
-  const current = await readClipboard().catch(() => '');
+  if (!avail.ok) throw new NoClipboardError(avail.fix);
   await writeClipboard('');
-  await sendToHelper({ ...hashValue(current), deadline: 0 });
+  await sendToHelper({ v: 1, kind: 'forget', copiedAt: Date.now() });
 }
