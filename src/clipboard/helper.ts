@@ -1,18 +1,16 @@
 /**
  * The purge helper: a detached process that outlives `stv clip`. Its first
  * order arrives on stdin (never argv or env); later ones on a 0600 socket, so
- * there is one helper per user and a newer copy restarts the countdown. At
- * the deadline it clears the clipboard only if it still holds the value it
- * was told about. It holds a salted hash and a deadline, never the value.
+ * there is one helper per user that knows every copy still waiting. At a
+ * deadline it clears the clipboard only if it still holds that copy's value
+ * (see pending.ts). It holds salted hashes and deadlines, never a value.
  */
 import { createServer, type Server } from 'node:net';
 import { chmodSync, statSync, unlinkSync } from 'node:fs';
 import { ensurePrivateDir, runtimeDir } from '../config/index.js';
-import { matches } from './hash.js';
-import { helperSocket, parseOrder, sendToHelper, type ClipOrder } from './protocol.js';
+import { PendingPurges } from './pending.js';
+import { clearStartingMark, helperSocket, parseOrder, sendToHelper, type ClipOrder, type PurgeOrder } from './protocol.js';
 import { readClipboard, writeClipboard } from './system.js';
-
-type PurgeOrder = Extract<ClipOrder, { kind: 'purge' }>;
 
 /** A clipboard tool that never answers must not keep the helper alive forever. */
 const GIVE_UP_MS = 10_000;
@@ -27,16 +25,8 @@ function readStdin(): Promise<string> {
   });
 }
 
-async function purgeIfStillOurs(order: PurgeOrder): Promise<void> {
-  const purge = async () => {
-    try {
-      if (matches(await readClipboard(), order)) await writeClipboard('');
-    } catch {
-      // The display went away: nothing left to purge.
-    }
-  };
-  await Promise.race([purge(), new Promise((resolve) => setTimeout(resolve, GIVE_UP_MS).unref())]);
-}
+const readOrUndefined = () => readClipboard().catch(() => undefined);
+const giveUpOnHungTool = () => new Promise<void>(() => setTimeout(() => process.exit(0), GIVE_UP_MS).unref());
 
 function listen(server: Server, path: string): Promise<'listening' | 'in-use'> {
   return new Promise((resolve, reject) => {
@@ -63,7 +53,7 @@ function listen(server: Server, path: string): Promise<'listening' | 'in-use'> {
 async function claimSocket(server: Server, order: PurgeOrder): Promise<'listening' | 'handed-over' | 'alone'> {
   for (let attempt = 0; attempt < 2; attempt++) {
     if ((await listen(server, helperSocket())) === 'listening') return 'listening';
-    if (await sendToHelper(order)) return 'handed-over';
+    if (await sendToHelper(order, { waitForStarting: false })) return 'handed-over';
     try {
       unlinkSync(helperSocket());
     } catch {
@@ -80,14 +70,14 @@ export async function runClipHelper(): Promise<void> {
   const first = parseOrder(await readStdin());
   process.stdin.destroy();
   if (first?.kind !== 'purge') return;
-  let order: PurgeOrder = first;
+  const pending = new PendingPurges();
+  pending.add(first);
   let timer: NodeJS.Timeout | undefined;
+  let exitGuard: NodeJS.Timeout | undefined;
   let purging: Promise<void> | undefined;
   let socketInode: number | undefined;
-  let exitGuard: NodeJS.Timeout | undefined;
 
   const stop = () => {
-    if (timer) clearTimeout(timer);
     server.close();
     try {
       // Remove the socket only if it is still ours, not a successor's.
@@ -95,27 +85,31 @@ export async function runClipHelper(): Promise<void> {
     } catch {
       // already gone
     }
+    socketInode = undefined;
     exitGuard = setTimeout(() => process.exit(0), GIVE_UP_MS).unref();
   };
 
   const tick = () => {
-    const wait = order.deadline - Date.now();
-    // Re-read the wall clock at least every second, so a laptop that slept past the deadline purges on waking.
-    if (wait > 0) return void (timer = setTimeout(tick, Math.min(1000, wait)));
-    const due = order;
-    purging = purgeIfStillOurs(due).finally(() => {
+    timer = undefined;
+    const next = pending.nextDeadline();
+    if (next === undefined) return stop();
+    // Re-read the wall clock at least every second, so a laptop that slept past a deadline purges on waking.
+    if (next > Date.now()) return void (timer = setTimeout(tick, Math.min(1000, next - Date.now())));
+    const purge = async () => {
+      const text = await readOrUndefined();
+      if (pending.settle(Date.now(), text)) await writeClipboard('').catch(() => undefined);
+    };
+    purging = Promise.race([purge(), giveUpOnHungTool()]).finally(() => {
       purging = undefined;
-      if (order === due) stop();
+      tick();
     });
   };
 
   const accept = (o: ClipOrder) => {
-    // An order about an older copy comes too late: the clipboard has moved on.
-    if (o.copiedAt < order.copiedAt) return;
-    if (o.kind === 'forget') return stop();
-    order = o;
-    if (timer) clearTimeout(timer);
+    if (o.kind === 'forget') pending.forget(o.copiedAt);
+    else pending.add(o);
     if (exitGuard) clearTimeout(exitGuard);
+    if (timer) clearTimeout(timer);
     tick();
   };
 
@@ -125,7 +119,7 @@ export async function runClipHelper(): Promise<void> {
     conn.on('data', (c: string) => (line += c));
     conn.on('end', async () => {
       // A purge under way finishes first, so it cannot wipe the value this order announces.
-      await purging;
+      while (purging) await purging;
       const o = parseOrder(line);
       if (o) accept(o);
       conn.end(o ? 'ok\n' : 'unknown order\n');
@@ -134,7 +128,8 @@ export async function runClipHelper(): Promise<void> {
   });
 
   ensurePrivateDir(runtimeDir());
-  const claim = await claimSocket(server, order);
+  const claim = await claimSocket(server, first);
+  clearStartingMark(process.pid);
   if (claim === 'handed-over') return;
   if (claim === 'listening') {
     chmodSync(helperSocket(), 0o600);

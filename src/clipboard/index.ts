@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { StvError, UsageError } from '../errors/index.js';
 import { hashValue } from './hash.js';
-import { sendToHelper, type ClipOrder } from './protocol.js';
+import { markStarting, sendToHelper, type ClipOrder } from './protocol.js';
 import { clipboardAvailable, NoClipboardError, writeClipboard } from './system.js';
 
 export { clipboardAvailable, NoClipboardError, type Availability } from './system.js';
@@ -36,6 +36,7 @@ function startHelper(order: ClipOrder, cliEntry: string): Promise<void> {
       child.stdin!.on('error', () => undefined);
       child.stdin!.end(JSON.stringify(order) + '\n');
       child.unref();
+      markStarting(child.pid!);
       resolve();
     });
   });
@@ -47,17 +48,13 @@ export async function copySecret(value: string, o: CopyOptions): Promise<{ clear
   const avail = clipboardAvailable();
   if (!avail.ok) throw new NoClipboardError(avail.fix);
   const copiedAt = Date.now();
-  if (o.timeoutSeconds === 0) {
-    // A helper waiting on an earlier copy of this same value must not purge it now.
-    await sendToHelper({ v: 1, kind: 'forget', copiedAt });
-    await writeClipboard(value);
-    return { clearsInSeconds: 0 };
-  }
-  const order: ClipOrder = { v: 1, kind: 'purge', copiedAt, deadline: copiedAt + o.timeoutSeconds * 1000, ...hashValue(value) };
+  const deadline = o.timeoutSeconds === 0 ? null : copiedAt + o.timeoutSeconds * 1000;
+  const order: ClipOrder = { v: 1, kind: 'purge', copiedAt, deadline, ...hashValue(value) };
   // Tell a running helper before writing: it finishes a purge under way first, so that purge cannot wipe this value.
   const handedOver = await sendToHelper(order);
   await writeClipboard(value);
-  if (!handedOver) {
+  // With no timeout a running helper was only told to spare this value; none is started.
+  if (!handedOver && deadline !== null) {
     try {
       await startHelper(order, o.cliEntry ?? process.argv[1]);
     } catch {

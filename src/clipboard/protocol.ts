@@ -5,7 +5,7 @@
  * stdin instead. Orders carry a salted hash, never the value.
  */
 import { createConnection } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir, runtimeDir } from '../config/index.js';
 import type { ValueHash } from './hash.js';
@@ -13,10 +13,16 @@ import type { ValueHash } from './hash.js';
 export const PROTOCOL_VERSION = 1;
 
 export type ClipOrder =
-  /** Purge at `deadline` (ms since epoch) if the clipboard still hashes to `hash`. */
-  | ({ v: 1; kind: 'purge'; copiedAt: number; deadline: number } & ValueHash)
-  /** Stand down: the clipboard was cleared, or a value was copied with no timeout. */
+  /**
+   * A copy made at `copiedAt`: purge at `deadline` (ms since epoch) if the
+   * clipboard still hashes to `hash`. `deadline: null` (--timeout 0) never
+   * purges, but keeps an earlier order for the same value from purging it.
+   */
+  | ({ v: 1; kind: 'purge'; copiedAt: number; deadline: number | null } & ValueHash)
+  /** The clipboard was cleared at `copiedAt`: every earlier order is moot. */
   | { v: 1; kind: 'forget'; copiedAt: number };
+
+export type PurgeOrder = Extract<ClipOrder, { kind: 'purge' }>;
 
 export const helperSocket = (): string => join(runtimeDir(), 'clip.sock');
 
@@ -25,17 +31,14 @@ export function parseOrder(line: string): ClipOrder | undefined {
     const o = JSON.parse(line) as Partial<ClipOrder>;
     if (o.v !== PROTOCOL_VERSION || typeof o.copiedAt !== 'number') return undefined;
     if (o.kind === 'forget') return o as ClipOrder;
-    if (o.kind === 'purge' && typeof o.deadline === 'number' && typeof o.salt === 'string' && typeof o.hash === 'string') return o as ClipOrder;
+    if (o.kind === 'purge' && (typeof o.deadline === 'number' || o.deadline === null) && typeof o.salt === 'string' && typeof o.hash === 'string') return o as ClipOrder;
   } catch {
     // not JSON: not ours
   }
   return undefined;
 }
 
-/** Hand an order to the running helper; false if none takes it. */
-export function sendToHelper(order: ClipOrder): Promise<boolean> {
-  // Refuses a runtime dir another user planted before we talk to its socket.
-  ensurePrivateDir(runtimeDir());
+function sendOnce(order: ClipOrder): Promise<boolean> {
   if (!existsSync(helperSocket())) return Promise.resolve(false);
   return new Promise((resolve) => {
     let answer = '';
@@ -47,4 +50,48 @@ export function sendToHelper(order: ClipOrder): Promise<boolean> {
     s.once('close', () => resolve(answer.trim() === 'ok'));
     s.once('error', () => resolve(false));
   });
+}
+
+/**
+ * A helper just spawned is not listening yet (node takes a moment to start).
+ * The stv that spawned it leaves its pid here, so an order sent meanwhile
+ * (`stv clip --clear` right after `stv clip`) waits for it instead of being lost.
+ */
+export const startingMarker = (): string => join(runtimeDir(), 'clip.starting');
+const STARTUP_WAIT_MS = 5000;
+
+export function markStarting(pid: number): void {
+  writeFileSync(startingMarker(), String(pid), { mode: 0o600 });
+}
+
+export function clearStartingMark(pid: number): void {
+  try {
+    if (readFileSync(startingMarker(), 'utf8') === String(pid)) unlinkSync(startingMarker());
+  } catch {
+    // no mark
+  }
+}
+
+function helperStarting(): boolean {
+  try {
+    if (Date.now() - statSync(startingMarker()).mtimeMs > STARTUP_WAIT_MS) return false;
+    process.kill(Number(readFileSync(startingMarker(), 'utf8')), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Hand an order to the running (or starting) helper; false if none takes it. */
+export async function sendToHelper(order: ClipOrder, o: { waitForStarting?: boolean } = {}): Promise<boolean> {
+  // Refuses a runtime dir another user planted before we talk to its socket.
+  ensurePrivateDir(runtimeDir());
+  if (await sendOnce(order)) return true;
+  if (o.waitForStarting === false) return false;
+  const end = Date.now() + STARTUP_WAIT_MS;
+  while (Date.now() < end && helperStarting()) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (await sendOnce(order)) return true;
+  }
+  return false;
 }
