@@ -36,12 +36,14 @@ afterAll(async () => {
   cleanup();
 });
 
+/** This file's agents: other test files run their own agents at the same time, each under its own runtime dir. */
 const agentPids = () =>
   readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      const env = readFileSync(`/proc/${p}/environ`, 'utf8').split('\0');
       // The agent renames itself (process.title), which rewrites its cmdline.
-      return cmd.includes(entry) || cmd.startsWith('stickvault-agent');
+      return (cmd.includes(entry) || cmd.startsWith('stickvault-agent')) && env.includes(`XDG_RUNTIME_DIR=${join(dir, 'run')}`);
     } catch {
       return false;
     }
