@@ -20,6 +20,8 @@ import type { GlobalOptions } from './runtime.js';
 import { info, warn } from './runtime.js';
 import { canPrompt, promptSecret, readFirstLineOfFd, readFirstLineOfFile, readStdinLine, stdinIsTty } from './secrets-input.js';
 import * as agent from './agent-link.js';
+import { recordLocalSave } from '../sync/sidecar.js';
+import { vaultIdOf } from '../sync/vault-id.js';
 
 export interface Session {
   opts: GlobalOptions;
@@ -172,7 +174,9 @@ async function saveSession(s: Session): Promise<void> {
   try {
     if (s.vault.upgradesOnSave) info(s.opts, `stv: upgrading ${s.ref.path} from KDBX ${s.vault.readVersion!.major}.${s.vault.readVersion!.minor} to KDBX 4`);
     try {
+      const before = s.stamp.sha256;
       s.stamp = saveVaultFile(s.ref.path, s.vault.toBytes(), { expected: s.stamp });
+      noteLocalSave(s, before);
     } catch (e) {
       if (!(e instanceof VaultChangedError)) throw e;
       await mergeWithDisk(s);
@@ -199,6 +203,18 @@ async function mergeWithDisk(s: Session): Promise<void> {
   if (report.conflicts.length) warn(`${report.conflicts.length} concurrent edit(s) merged; both versions kept in history`);
   info(s.opts, `stv: ${s.ref.path} changed on disk meanwhile; merged the changes`);
   s.stamp = saveVaultFile(s.ref.path, s.vault.toBytes(), { expected: stamp });
+  noteLocalSave(s, stamp.sha256);
+}
+
+/** Tell a later sync that the new file descends from the one it replaced, so the sticks can be updated without the key. */
+function noteLocalSave(s: Session, replacedSha: string): void {
+  const id = vaultIdOf(s.vault.db);
+  if (!id) return;
+  try {
+    recordLocalSave(s.ref.path, id, replacedSha, s.stamp.sha256);
+  } catch {
+    // The sidecar is an optimisation: without it the next sync merges with the key.
+  }
 }
 
 /** For commands that may run with no vault (gen): the unlocked vault, if the agent or a flag gives one. Never prompts. */

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ProtectedValue } from '../secret/index.js';
-import { serializeXml, type Entry } from '../vault/index.js';
+import { serializeXml, type Entry, type XmlElement } from '../vault/index.js';
 
 export const CONFLICT_TAG = 'stickvault-conflict';
 
@@ -41,6 +41,22 @@ export function fingerprint(e: Entry): string {
   for (const k of [...e.customData.keys()].sort()) put(`${k}=${e.customData.get(k)!.value}`);
   put(`|${e.iconId}|${e.customIconUuid ?? ''}|${e.foregroundColor}|${e.backgroundColor}|${e.overrideUrl}|${e.qualityCheck}`);
   put(`|${e.times.expires}|${e.times.expires ? e.times.expiry.getTime() : ''}`);
-  if (e.autoType) put(serializeXml(e.autoType));
+  if (e.autoType) put(autoTypeKey(e.autoType));
   return h.digest('base64');
+}
+
+/** AutoType defaults that programs write or leave out at will: saying them or not is the same setting. */
+const AUTOTYPE_DEFAULTS: Record<string, string> = { Enabled: 'True', DataTransferObfuscation: '0', DefaultSequence: '' };
+
+/**
+ * AutoType as a setting, not as bytes: KeePassXC adds `<DefaultSequence/>`
+ * to every entry it saves, which must not look like an edit.
+ */
+function autoTypeKey(autoType: XmlElement): string {
+  const parts: string[] = [];
+  for (const c of autoType.children) {
+    if (c.children.length === 0 && AUTOTYPE_DEFAULTS[c.name] === c.text.trim()) continue;
+    parts.push(c.children.length ? serializeXml(c) : `${c.name}=${c.text.trim()}`);
+  }
+  return parts.sort().join('\u0001');
 }

@@ -133,8 +133,10 @@ export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return () => {}; // read-only dir: saving will fail with a clear error
-      const pid = Number(safeRead(lock));
-      if (!pidAlive(pid)) {
+      const text = safeRead(lock);
+      const pid = Number(text);
+      // An empty lock was just created and its pid is being written: not stale.
+      if (!pidAlive(pid) && !(text === '' && youngerThan(lock, 2_000))) {
         try { unlinkSync(lock); } catch { /* raced */ }
         continue;
       }
@@ -142,6 +144,10 @@ export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
   }
+}
+
+function youngerThan(p: string, ms: number): boolean {
+  try { return Date.now() - statSync(p).mtimeMs < ms; } catch { return false; }
 }
 
 function safeRead(p: string): string {

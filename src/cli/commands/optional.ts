@@ -9,11 +9,13 @@ import { register as registerExtra } from './extra.js';
 import { register as registerGen } from './gen.js';
 import { register as registerClip } from './clip.js';
 import { register as registerAlias } from './alias.js';
+import { register as registerSync } from './sync.js';
 
 export function registerOptional(program: Command): void {
   registerGen(program);
   registerClip(program);
   registerAlias(program);
+  registerSync(program);
   registerConfig(program);
   registerCompletion(program);
   registerExtra(program);

@@ -1,0 +1,84 @@
+/**
+ * What this machine remembers about sticks and syncs (STATEDIR/sticks.json):
+ * each stick's label, where it was last mounted, which vaults it held and
+ * when each was last synced; per vault, the recent sync results, so
+ * `stv stick ls` can say how far behind an absent stick is.
+ */
+import { join } from 'node:path';
+import { ensurePrivateDir, stateDir } from '../config/index.js';
+import { readJson, writeJson } from './json-file.js';
+
+export interface RegistryStick {
+  label: string;
+  lastPath: string;
+  lastSeen: string;
+  vaults: Record<string, { file: string; lastSynced?: string; sha256?: string }>;
+}
+
+export interface RegistrySync {
+  at: string;
+  sha256: string;
+  /** Entries added + updated + deleted by this sync, when a merge counted them. */
+  changed?: number;
+}
+
+export interface RegistryVault {
+  name?: string;
+  localPath?: string;
+  syncs: RegistrySync[];
+}
+
+export interface Registry {
+  format: 1;
+  sticks: Record<string, RegistryStick>;
+  vaults: Record<string, RegistryVault>;
+}
+
+const SYNCS_KEPT = 100;
+
+export const registryPath = (): string => join(stateDir(), 'sticks.json');
+
+export function loadRegistry(): Registry {
+  const r = readJson<Registry>(registryPath());
+  if (!r || r.format !== 1) return { format: 1, sticks: {}, vaults: {} };
+  r.sticks ??= {};
+  r.vaults ??= {};
+  return r;
+}
+
+export function saveRegistry(r: Registry): void {
+  ensurePrivateDir(stateDir());
+  writeJson(registryPath(), r);
+}
+
+export function vaultRecord(r: Registry, vaultId: string): RegistryVault {
+  return (r.vaults[vaultId] ??= { syncs: [] });
+}
+
+/** Remember a vault state reached by a sync (once per distinct content). */
+export function noteSync(r: Registry, vaultId: string, sync: RegistrySync): void {
+  const v = vaultRecord(r, vaultId);
+  if (v.syncs.at(-1)?.sha256 === sync.sha256) return;
+  v.syncs.push(sync);
+  if (v.syncs.length > SYNCS_KEPT) v.syncs.splice(0, v.syncs.length - SYNCS_KEPT);
+}
+
+export interface Staleness {
+  current: boolean;
+  /** Syncs of this vault since the stick last took part, when known. */
+  syncsBehind?: number;
+  entriesBehind?: number;
+  daysSinceSync?: number;
+}
+
+export function staleness(r: Registry, vaultId: string, stickVault: { lastSynced?: string; sha256?: string }, now = Date.now()): Staleness {
+  const syncs = r.vaults[vaultId]?.syncs ?? [];
+  const daysSinceSync = stickVault.lastSynced ? Math.floor((now - Date.parse(stickVault.lastSynced)) / 86_400_000) : undefined;
+  const latest = syncs.at(-1);
+  if (!latest || !stickVault.sha256 || latest.sha256 === stickVault.sha256) return { current: Boolean(latest && latest.sha256 === stickVault.sha256), daysSinceSync };
+  const at = syncs.findLastIndex((s) => s.sha256 === stickVault.sha256);
+  if (at === -1) return { current: false, daysSinceSync };
+  const later = syncs.slice(at + 1);
+  const entriesBehind = later.every((s) => s.changed !== undefined) ? later.reduce((n, s) => n + s.changed!, 0) : undefined;
+  return { current: false, syncsBehind: later.length, entriesBehind, daysSinceSync };
+}
