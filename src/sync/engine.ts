@@ -153,23 +153,24 @@ async function combine(vaultId: string, copies: CopyState[], sources: () => Copy
 }
 
 async function mergeAll(vaultId: string, distinct: CopyState[], o: SyncOptions, report: SyncReport): Promise<Outcome> {
-  const opened: { copy: CopyState; vault: Vault }[] = [];
+  let opened: { copy: CopyState; vault: Vault }[] = [];
   for (const copy of distinct) {
     try {
-      const vault = await o.open(copy.bytes!, copy.ref);
-      const id = vaultIdOf(vault.db);
-      if (id && id !== vaultId) {
-        vault.close();
-        copy.failed = `holds another vault (id ${id}), not vault ${vaultId}; nothing merged from it`;
-        continue;
-      }
-      opened.push({ copy, vault });
+      opened.push({ copy, vault: await o.open(copy.bytes!, copy.ref) });
     } catch (e) {
       if (e instanceof WrongKeyError) copy.failed = `cannot be opened with this vault's key (${e.message}): another vault, or re-keyed elsewhere`;
       else if (e instanceof CorruptFileError) copy.damaged = e.message;
       else throw e;
     }
   }
+  opened = opened.filter(({ copy, vault }) => {
+    const other = otherVault(vaultId, vault, opened);
+    if (other) {
+      copy.failed = `holds another vault (${other}), not vault ${vaultId}; nothing merged from it`;
+      vault.close();
+    }
+    return !other;
+  });
   if (!opened.length) {
     // The same key failing on every copy is a wrong password, not a sync problem.
     if (distinct.every((c) => c.failed?.startsWith('cannot be opened'))) throw new WrongKeyError();
@@ -190,6 +191,19 @@ async function mergeAll(vaultId: string, distinct: CopyState[], o: SyncOptions, 
   const key = base.vault.derivedKey();
   base.vault.close();
   return { bytes, sha, lineage: lineageOf(opened.map((x) => x.copy.lineage), sha), key, mode: 'merge' };
+}
+
+/**
+ * Why an opened copy is not this vault, if it is not: another vault id, or —
+ * for a copy with no id yet — another root group UUID (every copy of one
+ * database shares its root group, KeePassXC's included).
+ */
+function otherVault(vaultId: string, v: Vault, all: { vault: Vault }[]): string | undefined {
+  const id = vaultIdOf(v.db);
+  if (id) return id === vaultId ? undefined : `id ${id}`;
+  const reference = all.find((x) => vaultIdOf(x.vault.db) === vaultId) ?? all[0];
+  const root = reference.vault.db.root.uuid;
+  return v.db.root.uuid === root ? undefined : `root group ${v.db.root.uuid}, not ${root}`;
 }
 
 async function settleCopy(c: CopyState, vaultId: string, out: Outcome, o: SyncOptions): Promise<CopyResult> {
