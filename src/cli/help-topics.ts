@@ -1,4 +1,4 @@
-/** Long-form help: `stv help rules|aliases|security|exit-codes`. */
+/** Long-form help: `stv help rules|aliases|sync|security|exit-codes`. */
 import { EXIT_CODES_HELP } from './exit-codes.js';
 
 export const TOPICS: Record<string, () => Promise<string>> = {
@@ -6,6 +6,7 @@ export const TOPICS: Record<string, () => Promise<string>> = {
   security: async () => SECURITY_HELP,
   rules: async () => (await import('../generator/index.js')).RULES_HELP,
   aliases: async () => (await import('../aliases/index.js')).ALIASES_HELP,
+  sync: async () => (await import('../sync/help.js')).SYNC_HELP,
 };
 
 export const SECURITY_HELP = `Security model (summary; the README has the full text)

@@ -132,13 +132,16 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
 }
 
 /** A spinner on a terminal while the KDF runs ("unlocking… 0.8 s"); silent otherwise. */
-async function startProgress(opts: GlobalOptions, label: string): Promise<{ stop(): void }> {
-  if (opts.quiet || !process.stderr.isTTY) return { stop() {} };
+export async function startProgress(opts: GlobalOptions, label: string): Promise<{ stop(): void; label(text: string): void }> {
+  if (opts.quiet || !process.stderr.isTTY) return { stop() {}, label() {} };
   const { default: ora } = await import('ora');
   const started = Date.now();
   const spinner = ora({ text: `${label}…`, stream: process.stderr, color: opts.color ? 'cyan' : undefined, isEnabled: true }).start();
   const timer = setInterval(() => (spinner.text = `${label}… ${((Date.now() - started) / 1000).toFixed(1)} s`), 100);
   return {
+    label(text: string) {
+      label = text;
+    },
     stop() {
       clearInterval(timer);
       spinner.stop();

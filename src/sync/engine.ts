@@ -63,6 +63,8 @@ export interface SyncOptions {
   dryRun?: boolean;
   /** Old generations kept per stick. */
   generations?: number;
+  /** Told what is being done now (for a progress line). */
+  onProgress?(what: string): void;
 }
 
 interface CopyState {
@@ -136,7 +138,10 @@ export async function syncCopies(vaultId: string, refs: CopyRef[], o: SyncOption
   const outcome = await combine(vaultId, copies, sources, o, report);
   report.mode = outcome.mode;
   report.sha256 = outcome.sha;
-  for (const c of copies) report.copies.push(await settleCopy(c, vaultId, outcome, o));
+  for (const [i, c] of copies.entries()) {
+    o.onProgress?.(`${c.ref.label} (${i + 1}/${copies.length})`);
+    report.copies.push(await settleCopy(c, vaultId, outcome, o));
+  }
   report.needsLook = report.conflicts.length > 0 || report.copies.some((c) => c.status === 'failed' || c.detail !== undefined);
   wipeKey(outcome.key);
   return report;
@@ -154,6 +159,7 @@ async function combine(vaultId: string, copies: CopyState[], sources: () => Copy
 
 async function mergeAll(vaultId: string, distinct: CopyState[], o: SyncOptions, report: SyncReport): Promise<Outcome> {
   let opened: { copy: CopyState; vault: Vault }[] = [];
+  o.onProgress?.(`merging ${distinct.length} versions`);
   for (const copy of distinct) {
     try {
       opened.push({ copy, vault: await o.open(copy.bytes!, copy.ref) });

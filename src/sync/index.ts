@@ -10,3 +10,4 @@ export { recordLocalSave, readSidecar, localSidecarPath, stickSidecarPath } from
 export { ensureVaultId, vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
 export { watchSticks, defaultWatchDirs } from './watch.js';
 export { loadRegistry } from './registry.js';
+export { SYNC_HELP } from './help.js';

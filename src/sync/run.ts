@@ -52,6 +52,7 @@ export interface RunSyncOptions {
   open(bytes: Uint8Array, copy: CopyRef): Promise<Vault>;
   dryRun?: boolean;
   generations?: number;
+  onProgress?(what: string): void;
 }
 
 export async function runSync(o: RunSyncOptions): Promise<SyncReport> {
@@ -64,7 +65,7 @@ export async function runSync(o: RunSyncOptions): Promise<SyncReport> {
   }
   try {
     const refs = copiesOf(o.vaultId, o.local, o.sticks);
-    const report = await syncCopies(o.vaultId, refs, { open: o.open, dryRun: o.dryRun, generations: o.generations });
+    const report = await syncCopies(o.vaultId, refs, { open: o.open, dryRun: o.dryRun, generations: o.generations, onProgress: o.onProgress });
     if (!o.dryRun) remember(o, report);
     return report;
   } finally {

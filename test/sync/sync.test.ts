@@ -59,8 +59,9 @@ beforeAll(() => {
   local = join(dir, 'laptop', 'personal.kdbx');
   mkdirSync(join(dir, 'laptop'));
   for (const name of ['white', 'white-backup', 'spare', 'foreign', 'late']) sticks[name] = makeStick(dir, name);
-  const kinds = Object.values(sticks).map((s) => s.fs);
-  console.log(kinds.every((k) => k === 'ext4') ? 'sticks: loop-mounted ext4 images' : `sticks: ${kinds.join(', ')} (not root or no loop devices: plain directories)`);
+  sticks.fat = makeStick(dir, 'fat', { fs: 'vfat' });
+  console.log(`sticks: ${Object.entries(sticks).map(([n, s]) => `${n}=${s.mounted ? `loop-mounted ${s.fs}` : 'plain directory'}`).join(', ')}` +
+    (sticks.fat.mounted ? '' : ' (FAT: this kernel or user cannot mount vfat here)'));
   mkdirSync(join(dir, 'config', 'stickvault'), { recursive: true });
   writeFileSync(join(dir, 'config', 'stickvault', 'config.json'), JSON.stringify({
     defaultVault: 'personal',
@@ -80,15 +81,15 @@ afterAll(() => {
 
 describe('stv sync', () => {
   it('stick init puts the vault on each stick; identical copies need no key', async () => {
-    for (const name of ['white', 'white-backup', 'spare']) ok(['stick', 'init', sticks[name].root, '--label', name]);
-    for (const name of ['white', 'white-backup', 'spare']) {
+    for (const name of ['white', 'white-backup', 'spare', 'fat']) ok(['stick', 'init', sticks[name].root, '--label', name]);
+    for (const name of ['white', 'white-backup', 'spare', 'fat']) {
       expect(sha(copyOn(sticks[name]))).toBe(sha(local));
       expect(existsSync(join(sticks[name].root, '.stickvault', 'stick.json'))).toBe(true);
     }
     const r = syncJson([], { key: false });
     expect(r.status).toBe(0);
     expect(r.report.mode).toBe('identical');
-    expect(r.report.copies.map((c: { status: string }) => c.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
+    expect(r.report.copies.map((c: { status: string }) => c.status)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
   });
 
   it('copies a newer local version to every stick without the key (sidecars, not clocks)', async () => {
@@ -96,7 +97,7 @@ describe('stv sync', () => {
     const r = syncJson([], { key: false });
     expect(r.status, r.stderr).toBe(0);
     expect(r.report.mode).toBe('fast-forward');
-    for (const name of ['white', 'white-backup', 'spare']) {
+    for (const name of ['white', 'white-backup', 'spare', 'fat']) {
       expect(statusOf(r.report, name)!.status).toBe('updated');
       expect(sha(copyOn(sticks[name]))).toBe(sha(local));
     }
@@ -119,7 +120,7 @@ describe('stv sync', () => {
     expect(r.report.conflicts).toEqual([]);
     const all = ['Amazon', 'FromKeePassXC', 'Local', 'White', 'eBay'];
     expect(await titles(local)).toEqual(all);
-    for (const name of ['white', 'white-backup', 'spare']) expect(sha(copyOn(sticks[name]))).toBe(sha(local));
+    for (const name of ['white', 'white-backup', 'spare', 'fat']) expect(sha(copyOn(sticks[name]))).toBe(sha(local));
     expect(ok(['show', 'Shop/Amazon', '-a', 'username']).stdout.trim()).toBe('fred@backup');
     // KeePassXC still opens and reads the merged result.
     const back = keepassxc(['ls', '-R', '-f', copyOn(sticks.spare)], `${PW}\n`);

@@ -76,7 +76,38 @@ export async function doctor(opts: GlobalOptions): Promise<void> {
       checks.push({ check: `vault ${name}`, ok: false, detail: (e as Error).message });
     }
   }
+  checks.push(...(await stickChecks(c, vaults)));
   if (opts.json) return printJson(checks);
   for (const ch of checks) out(`${ch.ok ? 'ok  ' : 'FAIL'} ${ch.check}: ${ch.detail}${!ch.ok && ch.fix ? `\n     fix: ${ch.fix}` : ''}`);
   if (checks.some((ch) => !ch.ok)) process.exitCode = 1;
+}
+
+/** A backup older than this is worth a warning. */
+const STALE_DAYS = 30;
+
+/** Sticks: which known ones are mounted, and whether each vault has a recent copy on one. */
+async function stickChecks(config: ReturnType<typeof loadConfig>, vaults: Map<string, string>): Promise<Check[]> {
+  const { listSticks, knownVaultId } = await import('../../sync/index.js');
+  const sticks = listSticks(config.stickPaths ?? []);
+  const checks: Check[] = [];
+  // Sticks are optional: with none known there is nothing to be stale.
+  if (!sticks.length) return [{ check: 'sticks', ok: true, detail: "none known (copies on USB sticks: 'stv help sync')" }];
+  const mounted = sticks.filter((s) => s.mounted).map((s) => s.label);
+  checks.push({ check: 'sticks', ok: true, detail: `${sticks.length} known, mounted now: ${mounted.join(', ') || 'none'}` });
+  for (const [name, path] of vaults) {
+    const id = existsSync(path) ? knownVaultId(path) : undefined;
+    if (!id) {
+      checks.push({ check: `vault ${name} backup`, ok: false, detail: 'not on any stick yet', fix: `stv --vault ${name} stick init MOUNTPOINT --label NAME` });
+      continue;
+    }
+    const copies = sticks.flatMap((s) => s.vaults.filter((v) => v.vaultId === id).map((v) => ({ stick: s.label, ...v })));
+    const fresh = copies.filter((c) => c.staleness.current || (c.staleness.daysSinceSync ?? Infinity) <= STALE_DAYS);
+    checks.push({
+      check: `vault ${name} backup`,
+      ok: fresh.length > 0,
+      detail: copies.length ? copies.map((c) => `${c.stick}: ${c.staleness.current ? 'current' : c.lastSynced ? `synced ${c.staleness.daysSinceSync} day(s) ago` : 'never synced'}`).join('; ') : 'not on any stick yet',
+      fix: copies.length ? `mount a stick that holds it and run 'stv --vault ${name} sync'` : `stv --vault ${name} stick init MOUNTPOINT --label NAME`,
+    });
+  }
+  return checks;
 }

@@ -10,6 +10,7 @@ import {
 } from '../../sync/index.js';
 import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
 import { syncKeys, type SyncKeys } from '../sync-keys.js';
+import { startProgress } from '../session.js';
 
 interface Target {
   ref: ResolvedVault;
@@ -78,8 +79,21 @@ function generations(v: string | undefined): number | undefined {
 }
 
 async function syncTarget(opts: GlobalOptions, t: Target, sticks: MountedStick[], o: SyncCliOptions, keys: SyncKeys): Promise<SyncReport & { name: string }> {
-  const report = await runSync({ vaultId: t.vaultId, local: t.local, sticks, open: (bytes) => keys.open(bytes), dryRun: o.dryRun, generations: generations(o.generations) });
-  return { name: t.label, ...report };
+  const progress = await startProgress(opts, `syncing ${t.label}`);
+  try {
+    const report = await runSync({
+      vaultId: t.vaultId, local: t.local, sticks, dryRun: o.dryRun, generations: generations(o.generations),
+      // The spinner pauses while a password prompt may be on screen.
+      open: async (bytes) => {
+        progress.stop();
+        return keys.open(bytes);
+      },
+      onProgress: (what) => progress.label(`syncing ${t.label}: ${what}`),
+    });
+    return { name: t.label, ...report };
+  } finally {
+    progress.stop();
+  }
 }
 
 async function targetsFor(opts: GlobalOptions, names: string[], o: SyncCliOptions, sticks: MountedStick[], keysFor: (ref: ResolvedVault) => SyncKeys): Promise<Target[]> {
