@@ -11,7 +11,8 @@
  * copy: STATEDIR/copies/<hash of its path>.state.json.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { readStick } from './sticks.js';
 import { ensurePrivateDir, stateDir } from '../config/index.js';
 import { readJson, writeJson } from './json-file.js';
 
@@ -75,19 +76,35 @@ export function lineageOf(parents: string[][], self: string): string[] {
 }
 
 /**
- * After stickvault itself rewrote a local vault (e.g. `stv add` saving over
+ * After stickvault itself rewrote a vault file (e.g. `stv add` saving over
  * the content it read): record the new file as a descendant of the old, so
- * the next sync can fast-forward the sticks without the key.
+ * the next sync can fast-forward the other copies without the key. A file
+ * that is a stick's copy of this vault gets the stick's own sidecar.
  */
-export function recordLocalSave(vaultPath: string, vaultId: string, readSha: string, writtenSha: string, file = vaultPath): void {
-  const path = localSidecarPath(vaultPath);
+export function recordLocalSave(vaultPath: string, vaultId: string, readSha: string, writtenSha: string): void {
+  const onStick = stickHolding(vaultPath, vaultId);
+  const path = onStick ? stickSidecarPath(onStick.root, vaultId) : localSidecarPath(vaultPath);
   const before = readSidecar(path);
   writeSidecar(path, {
     format: 1,
     vaultId,
-    file,
+    file: onStick ? onStick.file : vaultPath,
     sha256: writtenSha,
-    ancestors: lineageOf([knownLineage(readSha, before)], writtenSha),
+    ancestors: lineageOf([knownLineage(readSha, before?.vaultId === vaultId ? before : undefined)], writtenSha),
     writtenAt: new Date().toISOString(),
-  }, true);
+  }, !onStick);
+}
+
+/** The stick whose stick.json names `vaultPath` as its copy of `vaultId`, looking a few directories up. */
+function stickHolding(vaultPath: string, vaultId: string): { root: string; file: string } | undefined {
+  let dir = dirname(resolve(vaultPath));
+  for (let i = 0; i < 4; i++) {
+    const info = readStick(dir);
+    const ref = info?.vaults[vaultId];
+    if (ref && resolve(dir, ref.file) === resolve(vaultPath)) return { root: dir, file: ref.file };
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
 }

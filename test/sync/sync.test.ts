@@ -103,6 +103,15 @@ describe('stv sync', () => {
     }
   });
 
+  it('an stv edit made on a stick copy also reaches the other copies without the key', async () => {
+    ok(['--vault', copyOn(sticks.white), 'add', 'Shop/OnStick', '-u', 's']);
+    const r = syncJson([], { key: false });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.report.mode).toBe('fast-forward');
+    expect(statusOf(r.report, 'local')!.status).toBe('updated');
+    expect(await titles(local)).toContain('OnStick');
+  });
+
   it('edits on every copy, one by keepassxc-cli, converge with no edit lost', async () => {
     ok(['add', 'Shop/Local', '-u', 'l']);
     ok(['--vault', copyOn(sticks.white), 'add', 'Shop/White', '-u', 'w']);
@@ -118,7 +127,7 @@ describe('stv sync', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.report.mode).toBe('merge');
     expect(r.report.conflicts).toEqual([]);
-    const all = ['Amazon', 'FromKeePassXC', 'Local', 'White', 'eBay'];
+    const all = ['Amazon', 'FromKeePassXC', 'Local', 'OnStick', 'White', 'eBay'];
     expect(await titles(local)).toEqual(all);
     for (const name of ['white', 'white-backup', 'spare', 'fat']) expect(sha(copyOn(sticks[name]))).toBe(sha(local));
     expect(ok(['show', 'Shop/Amazon', '-a', 'username']).stdout.trim()).toBe('fred@backup');
@@ -234,9 +243,10 @@ describe('stv sync', () => {
       const before = await Promise.all(copies().map(titles));
       const union = [...new Set(before.flat())].sort();
       const child = spawn(process.execPath, [STV, '--no-agent', '--password-file', pwFile, 'sync'], { env, stdio: 'ignore' });
+      const exited = new Promise((r) => child.once('exit', r)); // late kill points find it finished
       await new Promise((r) => setTimeout(r, Math.round((duration * 1.2 * i) / points)));
       child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      await exited;
       const after = await Promise.all(copies().map(titles));
       after.forEach((t, k) => expect([before[k], union]).toContainEqual(t));
     }
@@ -246,7 +256,7 @@ describe('stv sync', () => {
     const expected = await titles(local);
     for (const p of copies()) expect(await titles(p)).toEqual(expected);
     for (let i = 0; i < points; i++) expect(expected).toEqual(expect.arrayContaining(['Kill' + i, 'WhiteKill' + i]));
-  });
+  }, 240_000); // 36 stv runs: generous for a loaded 2-core machine
 
   it('--watch syncs a stick as soon as it is mounted', async () => {
     const late = sticks.late;

@@ -5,7 +5,7 @@ import { UsageError } from '../../errors/index.js';
 import { Vault, readVaultFile } from '../../vault/index.js';
 import { readKdb } from '../../vault/kdb/index.js';
 import { detectFormat, importInto, exportVault as exportText, kdbItems, addItems, type ImportFormat, type ExportFormat } from '../../transfer/index.js';
-import { mergeDatabases } from '../../sync/index.js';
+import { mergeDatabases, vaultIdOf } from '../../sync/index.js';
 import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
 import { openSession, readCredentials, wipeCredentials } from '../session.js';
 
@@ -81,6 +81,12 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
       } finally {
         wipeCredentials(creds);
       }
+    }
+    const ourId = vaultIdOf(s.vault.db);
+    const theirId = vaultIdOf(theirs.db);
+    if (ourId && theirId && ourId !== theirId) {
+      theirs.close();
+      throw new UsageError(`${otherPath} is another vault (id ${theirId}) than ${s.ref.name ?? s.ref.path} (id ${ourId}); copies of two different vaults are never merged`);
     }
     const report = mergeDatabases(s.vault.db, theirs.db);
     theirs.close();
