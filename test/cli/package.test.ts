@@ -16,7 +16,8 @@ let files: string[];
 
 beforeAll(() => {
   ({ dir, cleanup } = tempDir('stv-pack-'));
-  const r = run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, env: { ...process.env, npm_config_loglevel: 'error' } });
+  // --ignore-scripts: prepack would rebuild dist/ in place while other test files run it; global setup built it already.
+  const r = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT, env: { ...process.env, npm_config_loglevel: 'error' } });
   expect(r.status, r.stderr).toBe(0);
   const info = JSON.parse(r.stdout)[0];
   tarball = join(dir, info.filename);
