@@ -208,6 +208,38 @@ describe('stv sync', () => {
     for (const name of ['white', 'white-backup', 'spare', 'foreign']) expect(sha(copyOn(sticks[name]))).toBe(sha(local));
   });
 
+  it('a merge uses the key the unlocked agent holds, and needs no password', async () => {
+    const withAgent = (args: string[], input = '') => stv(args, { env, input });
+    expect(withAgent(['--password-file', pwFile, 'unlock', '--timeout', '120']).status).toBe(0);
+    try {
+      ok(['add', 'Shop/AgentLocal', '-u', 'a']);
+      ok(['--vault', copyOn(sticks.white), 'add', 'Shop/AgentStick', '-u', 'b']);
+      const r = withAgent(['--json', 'sync']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).vaults[0].mode).toBe('merge');
+      expect(await titles(copyOn(sticks.spare))).toEqual(expect.arrayContaining(['AgentLocal', 'AgentStick']));
+    } finally {
+      withAgent(['lock', '--all']);
+    }
+  });
+
+  it('a new machine with no local file gets its copy from the sticks, key-less', async () => {
+    const home = join(dir, 'new-machine');
+    const newEnv = isolatedEnv(home);
+    const newLocal = join(home, 'vaults', 'personal.kdbx');
+    mkdirSync(join(home, 'config', 'stickvault'), { recursive: true });
+    writeFileSync(join(home, 'config', 'stickvault', 'config.json'), JSON.stringify({
+      defaultVault: 'personal',
+      vaults: { personal: { path: newLocal } },
+      stickPaths: Object.values(sticks).filter((s) => !s.mounted).map((s) => s.root),
+    }));
+    const r = stv(['--no-agent', '--json', 'sync'], { env: newEnv, input: '' });
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout).vaults[0];
+    expect(statusOf(report, 'local')!.status).toBe('created');
+    expect(sha(newLocal)).toBe(sha(copyOn(sticks.white)));
+  });
+
   it('refuses a second sync of the same vault while one runs', () => {
     const id = syncJson([], { key: false }).report.vaultId;
     const lock = join(dir, 'state', 'stickvault', `sync-${id}.lock`);
