@@ -13,7 +13,7 @@ import { LockedError, UsageError, VaultChangedError, StvError } from '../errors/
 import { resolveVault, loadConfig, type ResolvedVault, type Config } from '../config/index.js';
 import { utf8, wipe } from '../secret/index.js';
 import {
-  Vault, StaleKeyError, readVaultFile, saveVaultFile, acquireWriteLock, SlowKdfError,
+  Vault, StaleKeyError, readVaultFile, saveVaultFile, acquireWriteLock, removeStaleTemps, SlowKdfError,
   type Credentials, type DerivedKey, type FileStamp,
 } from '../vault/index.js';
 import type { GlobalOptions } from './runtime.js';
@@ -170,6 +170,7 @@ export async function openSession(opts: GlobalOptions, how: { keepCredentials?: 
 async function saveSession(s: Session): Promise<void> {
   const release = acquireWriteLock(s.ref.path);
   try {
+    removeStaleTemps(s.ref.path); // left by a killed save; they would pile up on the stick
     if (s.vault.upgradesOnSave) info(s.opts, `stv: upgrading ${s.ref.path} from KDBX ${s.vault.readVersion!.major}.${s.vault.readVersion!.minor} to KDBX 4`);
     try {
       s.stamp = saveVaultFile(s.ref.path, s.vault.toBytes(), { expected: s.stamp });
