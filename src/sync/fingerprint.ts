@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { ProtectedValue } from '../secret/index.js';
 import { serializeXml, type Entry } from '../vault/index.js';
 
+type XmlElement = NonNullable<Entry['autoType']>;
+
 export const CONFLICT_TAG = 'stickvault-conflict';
 
 const attachmentHashes = new WeakMap<Uint8Array, string>();
@@ -41,6 +43,15 @@ export function fingerprint(e: Entry): string {
   for (const k of [...e.customData.keys()].sort()) put(`${k}=${e.customData.get(k)!.value}`);
   put(`|${e.iconId}|${e.customIconUuid ?? ''}|${e.foregroundColor}|${e.backgroundColor}|${e.overrideUrl}|${e.qualityCheck}`);
   put(`|${e.times.expires}|${e.times.expires ? e.times.expiry.getTime() : ''}`);
-  if (e.autoType) put(serializeXml(e.autoType));
+  if (e.autoType) put(serializeXml(withoutEmptyDefaultSequence(e.autoType)));
   return h.digest('base64');
+}
+
+/**
+ * KeePassXC adds an empty <DefaultSequence/> to every entry it saves where stickvault writes none; both
+ * mean "use the group's sequence". Without this, any keepassxc save made every untouched entry a conflict.
+ */
+function withoutEmptyDefaultSequence(a: XmlElement): XmlElement {
+  const keep = a.children.filter((c) => !(c.name === 'DefaultSequence' && c.text === '' && c.children.length === 0));
+  return keep.length === a.children.length ? a : { ...a, children: keep };
 }

@@ -160,13 +160,24 @@ export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return () => {}; // read-only dir: saving will fail with a clear error
       const pid = Number(safeRead(lock));
-      if (!pidAlive(pid)) {
+      // A lock without a pid yet is being created this instant (open, then write): taking it over as
+      // stale let two writers save at once and lose an edit (test/cli/concurrent-writers.test.ts).
+      const stale = Number.isInteger(pid) && pid > 0 ? !pidAlive(pid) : lockAgeMs(lock) > 5_000;
+      if (stale) {
         try { unlinkSync(lock); } catch { /* raced */ }
         continue;
       }
       if (Date.now() > deadline) throw new StvError(`${path} is locked by another stv process (pid ${pid}); try again`);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
+  }
+}
+
+function lockAgeMs(p: string): number {
+  try {
+    return Date.now() - statSync(p).mtimeMs;
+  } catch {
+    return Infinity; // gone: nothing to wait for
   }
 }
 
