@@ -132,6 +132,7 @@ describe('secret hygiene', () => {
     await run('unlock', [...V(), 'unlock', '--timeout', '120'], { input: `${MASTER}\n`, debug: true });
     const agents = ourProcesses();
     expect(agents.length, 'an agent runs after unlock').toBeGreaterThan(0);
+    for (const pid of agents) expect(readFileSync(`/proc/${pid}/limits`, 'utf8'), 'the agent cannot dump core').toMatch(/^Max core file size\s+0\s+0\s/m);
     await run('show -a password via agent', [...V(), 'show', '-a', 'password', 'Bank'], { debug: true, mayShowEntries: true });
     await run('add -p via agent', [...V(), 'add', 'Via agent', '-p'], { input: `${ENTRY[0]}\n`, debug: true });
     await run('gen', [...V(), 'gen']);
