@@ -4,10 +4,10 @@
  * `show` costs neither the KDF nor a parse. The cache is checked against the
  * file's size and mtime on every query and wiped when the key is forgotten.
  */
-import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { runAgentServer } from '../agent/index.js';
 import { Vault, readVaultFile, StaleKeyError } from '../vault/index.js';
+import { disableCoreDumps } from '../secret/index.js';
 import { runQuery, type QueryArgs, type QueryOp } from './queries.js';
 
 interface Cached {
@@ -17,17 +17,8 @@ interface Cached {
   vault: Vault;
 }
 
-/**
- * A core dump of the agent would hold every unlocked key. Node cannot call setrlimit and no fit npm
- * package does (README, Security model), so util-linux's prlimit(1) sets this process's RLIMIT_CORE
- * to 0. Where prlimit is missing the limit stays as inherited.
- */
-function disableCoreDumps(): void {
-  spawnSync('prlimit', [`--pid=${process.pid}`, '--core=0:0'], { stdio: 'ignore', timeout: 5_000 });
-}
-
 export async function runAgent(): Promise<void> {
-  disableCoreDumps();
+  disableCoreDumps(); // the agent holds every unlocked key for hours
   const cache = new Map<string, Cached>();
   const drop = (path: string) => {
     cache.get(path)?.vault.close();

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { LockedError, UsageError, VaultChangedError, StvError, WrongKeyError } from '../errors/index.js';
 import { resolveVault, loadConfig, type ResolvedVault, type Config } from '../config/index.js';
-import { utf8, wipe } from '../secret/index.js';
+import { disableCoreDumps, utf8, wipe } from '../secret/index.js';
 import {
   Vault, StaleKeyError, readVaultFile, saveVaultFile, acquireWriteLock, removeStaleTemps, SlowKdfError,
   type Credentials, type DerivedKey, type FileStamp,
@@ -62,6 +62,7 @@ export interface AskOptions {
 
 /** Credentials from flags, terminal or stdin. Throws LockedError when there is no source. */
 export async function readCredentials(opts: GlobalOptions, ref: ResolvedVault, ask: AskOptions = {}): Promise<Credentials & { fromTty: boolean }> {
+  disableCoreDumps();
   const kf = keyfilePath(opts, ref);
   const keyfile = kf ? readKeyfile(kf) : undefined;
   if (!opts.password) {
@@ -111,6 +112,7 @@ const retainedCredentials = new WeakMap<Session, Credentials>();
 const copyCredentials = (c: Credentials): Credentials => ({ password: c.password && Uint8Array.from(c.password), keyfile: c.keyfile && Uint8Array.from(c.keyfile) });
 
 async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8Array, keep = false): Promise<Unlocked> {
+  disableCoreDumps();
   // 1. Explicit password sources beat the agent (a script that passes a file means it).
   const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined;
   if (!explicit && opts.agent && !keep) {

@@ -66,7 +66,8 @@ async function run(label: string, args: string[], o: { input?: string; fd3?: str
     writeFileSync(f, o.fd3, { mode: 0o600 });
     fd = openSync(f, 'r');
   }
-  const child = spawn(process.execPath, [STV, ...args], {
+  // A non-zero core limit to start with (prlimit execs node in place), so the agent's 0 is stv's doing.
+  const child = spawn('prlimit', ['--core=4096:4096', '--', process.execPath, STV, ...args], {
     env: o.debug ? { ...env, STV_DEBUG: '1' } : env,
     stdio: ['pipe', 'pipe', 'pipe', ...(fd !== undefined ? [fd] : [])],
   });
@@ -158,6 +159,22 @@ describe('secret hygiene', () => {
         if (!o.mayShowEntries) expect(o.stdout.includes(s), `${s} on stdout of ${o.label}`).toBe(false);
       }
     }
+  });
+
+  test('a command reading the master password has a core-dump limit of 0 before it reads it', async () => {
+    // Started with a non-zero limit (prlimit execs node in place, same pid), so only stv itself can lower it.
+    const child = spawn('prlimit', ['--core=4096:4096', '--', process.execPath, STV, '--no-agent', ...V(), 'ls'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    let limits = '';
+    const deadline = Date.now() + 30_000;
+    // The password is withheld until the limit shows, so the process is necessarily still waiting for it.
+    while (!/^Max core file size\s+0\s+0\s/m.test(limits) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      try { limits = readFileSync(`/proc/${child.pid}/limits`, 'utf8'); } catch { /* not yet */ }
+    }
+    child.stdin!.end(`${MASTER2}\n`);
+    expect(await exited).toBe(0);
+    expect(limits).toMatch(/^Max core file size\s+0\s+0\s/m);
   });
 
   test('everything stv created is 0600 (files, sockets) in 0700 directories: vault, .bak, config, runtime dir, agent socket', () => {
