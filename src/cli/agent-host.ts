@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import { runAgentServer } from '../agent/index.js';
 import { Vault, readVaultFile, StaleKeyError } from '../vault/index.js';
+import { disableCoreDumps } from '../secret/index.js';
 import { runQuery, type QueryArgs, type QueryOp } from './queries.js';
 
 interface Cached {
@@ -17,6 +18,7 @@ interface Cached {
 }
 
 export async function runAgent(): Promise<void> {
+  disableCoreDumps(); // the agent holds every unlocked key for hours
   const cache = new Map<string, Cached>();
   const drop = (path: string) => {
     cache.get(path)?.vault.close();

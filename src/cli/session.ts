@@ -9,11 +9,11 @@
  * works). --no-password means keyfile only.
  */
 import { readFileSync } from 'node:fs';
-import { LockedError, UsageError, VaultChangedError, StvError } from '../errors/index.js';
+import { LockedError, UsageError, VaultChangedError, StvError, WrongKeyError } from '../errors/index.js';
 import { resolveVault, loadConfig, type ResolvedVault, type Config } from '../config/index.js';
-import { utf8, wipe } from '../secret/index.js';
+import { disableCoreDumps, utf8, wipe } from '../secret/index.js';
 import {
-  Vault, StaleKeyError, readVaultFile, saveVaultFile, acquireWriteLock, SlowKdfError,
+  Vault, StaleKeyError, readVaultFile, saveVaultFile, acquireWriteLock, removeStaleTemps, SlowKdfError,
   type Credentials, type DerivedKey, type FileStamp,
 } from '../vault/index.js';
 import type { GlobalOptions } from './runtime.js';
@@ -64,6 +64,7 @@ export interface AskOptions {
 
 /** Credentials from flags, terminal or stdin. Throws LockedError when there is no source. */
 export async function readCredentials(opts: GlobalOptions, ref: ResolvedVault, ask: AskOptions = {}): Promise<Credentials & { fromTty: boolean }> {
+  disableCoreDumps();
   const kf = keyfilePath(opts, ref);
   const keyfile = kf ? readKeyfile(kf) : undefined;
   if (!opts.password) {
@@ -95,7 +96,25 @@ export function wipeCredentials(c: Credentials): void {
   wipe(c.password, c.keyfile);
 }
 
-async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8Array, keep = false): Promise<{ vault: Vault; fromTty: boolean; credentials?: Credentials }> {
+interface Unlocked {
+  vault: Vault;
+  fromTty: boolean;
+  /** A copy for the caller (keepCredentials). */
+  credentials?: Credentials;
+  /** A copy kept for a merge at save time; absent when the key came from the agent. */
+  retained?: Credentials;
+}
+
+/**
+ * Credentials a session read, kept until close() for saving over a file another program re-keyed:
+ * KeePassXC renews the KDF salt on every save, which makes our derived key useless for its file.
+ */
+const retainedCredentials = new WeakMap<Session, Credentials>();
+
+const copyCredentials = (c: Credentials): Credentials => ({ password: c.password && Uint8Array.from(c.password), keyfile: c.keyfile && Uint8Array.from(c.keyfile) });
+
+async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8Array, keep = false): Promise<Unlocked> {
+  disableCoreDumps();
   // 1. Explicit password sources beat the agent (a script that passes a file means it).
   const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined;
   if (!explicit && opts.agent && !keep) {
@@ -114,15 +133,14 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
   const progress = await startProgress(opts, 'unlocking');
   try {
     const vault = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
-    const credentials = keep ? { password: creds.password && Uint8Array.from(creds.password), keyfile: creds.keyfile && Uint8Array.from(creds.keyfile) } : undefined;
-    return { vault, fromTty: creds.fromTty, credentials };
+    return { vault, fromTty: creds.fromTty, credentials: keep ? copyCredentials(creds) : undefined, retained: copyCredentials(creds) };
   } catch (e) {
     if (e instanceof SlowKdfError && creds.fromTty) {
       progress.stop();
       const { confirm } = await import('@inquirer/prompts');
       const ok = await confirm({ message: `${(e as Error).message}. Open anyway?`, default: false }, { output: process.stderr });
       if (!ok) throw new UsageError('not opened; the key derivation is too slow');
-      return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true }), fromTty: true };
+      return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true }), fromTty: true, retained: copyCredentials(creds) };
     }
     throw e;
   } finally {
@@ -153,7 +171,7 @@ export async function openSession(opts: GlobalOptions, how: { keepCredentials?: 
   const config = loadConfig();
   const ref = resolveVault(opts.vault, config);
   const { bytes, stamp } = readVaultFile(ref.path);
-  const { vault, fromTty, credentials } = await unlockFile(opts, ref, bytes, how.keepCredentials);
+  const { vault, fromTty, credentials, retained } = await unlockFile(opts, ref, bytes, how.keepCredentials);
   // An interactive unlock keeps the vault unlocked for the idle timeout, as the seed workflow expects.
   if (fromTty && opts.agent) await agent.remember(ref.path, vault.derivedKey(), config.autoLockSeconds ?? 30).catch(() => undefined);
   const session: Session = {
@@ -167,14 +185,17 @@ export async function openSession(opts: GlobalOptions, how: { keepCredentials?: 
     close: () => {
       vault.close();
       if (credentials) wipeCredentials(credentials);
+      if (retained) wipeCredentials(retained);
     },
   };
+  if (retained) retainedCredentials.set(session, retained);
   return session;
 }
 
 async function saveSession(s: Session): Promise<void> {
   const release = acquireWriteLock(s.ref.path);
   try {
+    removeStaleTemps(s.ref.path); // left by a killed save; they would pile up on the stick
     if (s.vault.upgradesOnSave) info(s.opts, `stv: upgrading ${s.ref.path} from KDBX ${s.vault.readVersion!.major}.${s.vault.readVersion!.minor} to KDBX 4`);
     try {
       const before = s.stamp.sha256;
@@ -193,12 +214,23 @@ async function saveSession(s: Session): Promise<void> {
 /** Another writer changed the file: merge its content into ours, then save. No edit is lost. */
 async function mergeWithDisk(s: Session): Promise<void> {
   const { bytes, stamp } = readVaultFile(s.ref.path);
+  const rekeyed = () => new StvError(`${s.ref.path} was re-keyed by another program while open; nothing was saved — run the command again`);
+  const key = s.vault.derivedKey();
   let theirs: Vault;
   try {
-    theirs = await Vault.open(bytes, s.vault.derivedKey());
+    theirs = await Vault.open(bytes, key);
   } catch (e) {
     if (!(e instanceof StaleKeyError)) throw e;
-    throw new StvError(`${s.ref.path} was re-keyed by another program while open; nothing was saved — run the command again`);
+    // A new KDF salt (KeePassXC renews it on every save): derive its key from the credentials we read.
+    const creds = retainedCredentials.get(s);
+    if (!creds) throw rekeyed();
+    try {
+      theirs = await Vault.open(bytes, creds, { allowSlowKdf: s.opts.allowSlowKdf });
+    } catch (e2) {
+      throw e2 instanceof WrongKeyError ? rekeyed() : e2;
+    }
+  } finally {
+    wipe(key.transformed);
   }
   const { mergeDatabases } = await import('../sync/index.js');
   const report = mergeDatabases(s.vault.db, theirs.db);

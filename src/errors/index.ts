@@ -62,3 +62,13 @@ export class SyncError extends StvError {
 export function isStvError(e: unknown): e is StvError {
   return e instanceof StvError;
 }
+
+/**
+ * Text taken from a file, for an error message: quoted, at most `max`
+ * characters, control and line-separator characters escaped, so a hostile
+ * file cannot make a message span lines or forge terminal output.
+ */
+export function untrusted(text: string, max = 40): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return `'${cut.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)}'`;
+}

@@ -9,6 +9,7 @@
  * JavaScript strings cannot be wiped; code turns a secret into a string only
  * where an API demands one (printing, the clipboard) and drops it at once.
  */
+import { spawnSync } from 'node:child_process';
 import { randomFillSync, timingSafeEqual } from 'node:crypto';
 
 const encoder = new TextEncoder();
@@ -133,4 +134,18 @@ export class SecretBytes {
 
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
+}
+
+let coreDumpsOff = false;
+
+/**
+ * Sets this process's core-dump limit to 0 before it holds a password or key (a crash, e.g. an out-of-
+ * memory abort, would otherwise write them to disk). Node cannot call setrlimit and no fit npm package
+ * does (README, Security model), so util-linux's prlimit(1) does it; where prlimit is missing the
+ * inherited limit stays. Once per process.
+ */
+export function disableCoreDumps(): void {
+  if (coreDumpsOff) return;
+  coreDumpsOff = true;
+  spawnSync('prlimit', [`--pid=${process.pid}`, '--core=0:0'], { stdio: 'ignore', timeout: 5_000 });
 }

@@ -6,7 +6,7 @@
  * (size + mtime + SHA-256), so the caller can merge instead.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, copyFileSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, copyFileSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { StvError, UsageError, VaultChangedError } from '../errors/index.js';
@@ -101,6 +101,29 @@ export function saveVaultFile(path: string, bytes: Uint8Array, opts: SaveOptions
   return { size: st.size, mtimeMs: st.mtimeMs, sha256: sha256Hex(bytes) };
 }
 
+/**
+ * Removes the temp files of saves that were killed before their rename
+ * (`.NAME.<hex>.tmp`, `NAME.bak.<hex>.tmp`). Call only while holding the
+ * write lock: then no other stv save can own one of them.
+ */
+export function removeStaleTemps(path: string): void {
+  const base = basename(path);
+  const ours = new RegExp(`^(\\.${escapeRegExp(base)}\\.[0-9a-f]{12}|${escapeRegExp(base)}\\.bak\\.[0-9a-f]{8})\\.tmp$`);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (ours.test(n)) {
+      try { unlinkSync(join(dirname(path), n)); } catch { /* raced or read-only: harmless */ }
+    }
+  }
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** PATH.bak becomes the current file, atomically (hard link, or copy where links are unsupported). */
 function keepBackup(path: string): void {
   const bak = `${path}.bak`;
@@ -114,6 +137,9 @@ function keepBackup(path: string): void {
     closeSync(fd);
   }
   renameSync(tmp, bak);
+  // When PATH.bak already was a link to PATH (a save killed between this step and its own rename), rename()
+  // of one link onto another of the same file succeeds but removes nothing (POSIX), leaving tmp behind.
+  try { unlinkSync(tmp); } catch { /* renamed away: the usual case */ }
 }
 
 /**
@@ -133,10 +159,11 @@ export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return () => {}; // read-only dir: saving will fail with a clear error
-      const text = safeRead(lock);
-      const pid = Number(text);
-      // An empty lock was just created and its pid is being written: not stale.
-      if (!pidAlive(pid) && !(text === '' && youngerThan(lock, 2_000))) {
+      const pid = Number(safeRead(lock));
+      // A lock without a pid yet is being created this instant (open, then write): taking it over as
+      // stale let two writers save at once and lose an edit (test/cli/concurrent-writers.test.ts).
+      const stale = Number.isInteger(pid) && pid > 0 ? !pidAlive(pid) : lockAgeMs(lock) > 5_000;
+      if (stale) {
         try { unlinkSync(lock); } catch { /* raced */ }
         continue;
       }
@@ -146,8 +173,12 @@ export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
   }
 }
 
-function youngerThan(p: string, ms: number): boolean {
-  try { return Date.now() - statSync(p).mtimeMs < ms; } catch { return false; }
+function lockAgeMs(p: string): number {
+  try {
+    return Date.now() - statSync(p).mtimeMs;
+  } catch {
+    return Infinity; // gone: nothing to wait for
+  }
 }
 
 function safeRead(p: string): string {

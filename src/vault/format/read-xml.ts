@@ -5,7 +5,7 @@
  * decrypted into `node.secret` (see applyInnerStream).
  */
 import { gunzipSync } from 'node:zlib';
-import { CorruptFileError } from '../../errors/index.js';
+import { CorruptFileError, untrusted } from '../../errors/index.js';
 import { ProtectedValue } from '../../secret/index.js';
 import { type XmlElement, isTrueAttr } from '../xml/index.js';
 import {
@@ -58,7 +58,7 @@ const int = (t: string | undefined, dflt: number) => {
 const uuidOr = (t: string | undefined, dflt: string) => uuidFromBase64(t) ?? dflt;
 
 export function readDatabase(doc: XmlElement, innerBinaries: Attachment[]): Database {
-  if (doc.name !== 'KeePassFile') throw new CorruptFileError(`corrupt file: XML root is <${doc.name}>, not <KeePassFile>`);
+  if (doc.name !== 'KeePassFile') throw new CorruptFileError(`corrupt file: XML root is ${untrusted(`<${doc.name}>`)}, not <KeePassFile>`);
   const ctx: ReadContext = { binaries: new Map(innerBinaries.map((b, i) => [String(i), b])) };
   const metaNode = doc.children.find((c) => c.name === 'Meta');
   const meta = metaNode ? readMeta(metaNode, ctx) : new Meta();
@@ -246,7 +246,7 @@ function readBinaryRef(node: XmlElement, e: Entry, ctx: ReadContext): void {
       const ref = c.attrs?.Ref;
       if (ref !== undefined) {
         att = ctx.binaries.get(ref);
-        if (!att) throw new CorruptFileError(`corrupt file: attachment reference ${ref} has no binary`);
+        if (!att) throw new CorruptFileError(`corrupt file: attachment reference ${untrusted(String(ref))} has no binary`);
       } else {
         // Old 3.x files may inline the attachment.
         let data: Uint8Array = c.secret ? c.secret.getBytes() : Buffer.from(c.text, 'base64');

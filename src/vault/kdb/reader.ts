@@ -5,7 +5,7 @@
  * refused. Wrong key = content hash or padding mismatch.
  */
 import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
-import { CorruptFileError, UnsupportedFormatError, UsageError, WrongKeyError } from '../../errors/index.js';
+import { CorruptFileError, UnsupportedFormatError, UsageError, WrongKeyError, untrusted } from '../../errors/index.js';
 import { aesKdf, ByteReader, SlowKdfError, estimateKdfMs } from '../kdbx/index.js';
 import { passwordCandidates } from './cp1252.js';
 import { isMetaStream, readEntry, readGroup } from './records.js';
@@ -129,7 +129,7 @@ function buildTree(content: Uint8Array, h: KdbHeader): KdbDatabase {
   const path: KdbGroup[] = []; // path[level] = the latest group at that level
   for (let i = 0; i < h.groups; i++) {
     const g = readGroup(r, i);
-    if (g.level > path.length) throw new CorruptFileError(`corrupt file: group ${i} '${g.name}' jumps to level ${g.level} under level ${path.length - 1}`);
+    if (g.level > path.length) throw new CorruptFileError(`corrupt file: group ${i} ${untrusted(g.name)} jumps to level ${g.level} under level ${path.length - 1}`);
     path.length = g.level;
     if (g.level === 0) top.push(g);
     else path[g.level - 1].groups.push(g);
@@ -144,7 +144,7 @@ function buildTree(content: Uint8Array, h: KdbHeader): KdbDatabase {
       continue;
     }
     const g = byId.get(e.groupId);
-    if (!g) throw new CorruptFileError(`corrupt file: entry ${i} '${e.title}' belongs to missing group ${e.groupId}`);
+    if (!g) throw new CorruptFileError(`corrupt file: entry ${i} ${untrusted(e.title)} belongs to missing group ${e.groupId}`);
     g.entries.push(e);
   }
   return { groups: top, skippedMetaStreams: skipped, rounds: h.rounds };

@@ -3,7 +3,7 @@
  * {u8 type, u32 name length, UTF-8 name, u32 value length, value}, then 0x00.
  * Types are exact, as KeePass expects: a wrong type or length is corruption.
  */
-import { UnsupportedFormatError } from '../../errors/index.js';
+import { UnsupportedFormatError, untrusted } from '../../errors/index.js';
 import { ByteReader, ByteWriter, corrupt } from './bytes.js';
 
 export type VariantValue =
@@ -35,10 +35,10 @@ export function readVariantDictionary(bytes: Uint8Array, where: string): Variant
     const code = r.u8(`${where} item type`);
     if (code === 0) return out;
     const name = decodeText(r.bytesOf(r.u32(`${where} item name length`), `${where} item name`), where, at);
-    const data = r.bytesOf(r.u32(`${where} item '${name}' length`), `${where} item '${name}' value`);
+    const data = r.bytesOf(r.u32(`${where} item ${untrusted(name)} length`), `${where} item ${untrusted(name)} value`);
     const fixed = FIXED_LENGTH[code];
     if (fixed !== undefined && data.length !== fixed) {
-      throw corrupt(`${where} item '${name}' of type 0x${code.toString(16)} has length ${data.length}, expected ${fixed} (at offset ${at})`);
+      throw corrupt(`${where} item ${untrusted(name)} of type 0x${code.toString(16)} has length ${data.length}, expected ${fixed} (at offset ${at})`);
     }
     const dv = new DataView(data.buffer, data.byteOffset, data.length);
     let item: VariantValue;
@@ -50,7 +50,7 @@ export function readVariantDictionary(bytes: Uint8Array, where: string): Variant
       case 0x0d: item = { type: 'i64', value: dv.getBigInt64(0, true) }; break;
       case 0x18: item = { type: 'string', value: decodeText(data, where, at) }; break;
       case 0x42: item = { type: 'bytes', value: Uint8Array.from(data) }; break;
-      default: throw corrupt(`${where} item '${name}' has unknown type 0x${code.toString(16)} (at offset ${at})`);
+      default: throw corrupt(`${where} item ${untrusted(name)} has unknown type 0x${code.toString(16)} (at offset ${at})`);
     }
     out.set(name, item);
   }

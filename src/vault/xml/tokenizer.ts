@@ -11,7 +11,7 @@
  * Limits (hostile input): nesting depth ≤ MAX_DEPTH; anything malformed
  * throws CorruptFileError with the offset.
  */
-import { CorruptFileError } from '../../errors/index.js';
+import { CorruptFileError, untrusted } from '../../errors/index.js';
 import type { XmlElement } from './node.js';
 
 export const MAX_DEPTH = 512;
@@ -49,11 +49,11 @@ export function decodeEntities(s: string, pos: number): string {
       const hex = ref[1] === 'x';
       const digits = ref.slice(hex ? 2 : 1);
       const cp = digits && (hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits) ? parseInt(digits, hex ? 16 : 10) : NaN;
-      if (!(cp >= 0 && cp <= 0x10ffff)) fail(`invalid character reference &${ref};`, pos + i);
+      if (!(cp >= 0 && cp <= 0x10ffff)) fail(`invalid character reference ${untrusted(`&${ref};`)}`, pos + i);
       rep = String.fromCodePoint(cp);
     } else {
       rep = PREDEFINED[ref];
-      if (rep === undefined) fail(`unknown entity &${ref};`, pos + i);
+      if (rep === undefined) fail(`unknown entity ${untrusted(`&${ref};`)}`, pos + i);
     }
     out += s.slice(last, i) + rep;
     last = end + 1;
@@ -142,7 +142,7 @@ export function parseXml(xml: string, opts: ParseOptions = {}): XmlElement {
       let nameEnd = gt;
       while (nameEnd > lt + 2 && isSpace(xml.charCodeAt(nameEnd - 1))) nameEnd--;
       if (!top || nameEnd - (lt + 2) !== top.name.length || !xml.startsWith(top.name, lt + 2)) {
-        fail(`end tag </${xml.slice(lt + 2, nameEnd)}> does not match <${top?.name ?? ''}>`, lt);
+        fail(`end tag ${untrusted(`</${xml.slice(lt + 2, Math.min(nameEnd, lt + 64))}>`)} does not match ${untrusted(`<${top?.name ?? ''}>`)}`, lt);
       }
       if (pendingStart !== -1 && pendingEnd === lt) {
         if (top.children === NO_CHILDREN) top.text += textValue(xml.slice(pendingStart, lt), pendingStart);
@@ -192,14 +192,14 @@ export function parseXml(xml: string, opts: ParseOptions = {}): XmlElement {
       if (ch === 47 /* / */ && xml.charCodeAt(i + 1) === 62) { selfClosing = true; i += 2; break; }
       const nameStart = i;
       while (i < len && isNameChar(xml.charCodeAt(i))) i++;
-      if (i === nameStart) fail(`malformed tag <${node.name}>`, i);
+      if (i === nameStart) fail(`malformed tag ${untrusted(`<${node.name}>`)}`, i);
       const attrName = xml.slice(nameStart, i);
       while (i < len && isSpace(xml.charCodeAt(i))) i++;
-      if (xml.charCodeAt(i) !== 61 /* = */) fail(`attribute ${attrName} without value`, i);
+      if (xml.charCodeAt(i) !== 61 /* = */) fail(`attribute ${untrusted(attrName)} without value`, i);
       i++;
       while (i < len && isSpace(xml.charCodeAt(i))) i++;
       const q = xml.charCodeAt(i);
-      if (q !== 34 && q !== 39) fail(`attribute ${attrName} value not quoted`, i);
+      if (q !== 34 && q !== 39) fail(`attribute ${untrusted(attrName)} value not quoted`, i);
       const close = xml.indexOf(q === 34 ? '"' : "'", i + 1);
       if (close === -1) fail('unterminated attribute value', i);
       const rawValue = xml.slice(i + 1, close);
@@ -227,7 +227,7 @@ export function parseXml(xml: string, opts: ParseOptions = {}): XmlElement {
     } else if (onLeaf && node.attrs) onLeaf(node);
     pos = i;
   }
-  if (stack.length) fail(`unclosed element <${stack[stack.length - 1].name}>`, len);
+  if (stack.length) fail(`unclosed element ${untrusted(`<${stack[stack.length - 1].name}>`)}`, len);
   if (!root) fail('no root element', 0);
   return root;
 }

@@ -53,6 +53,11 @@ function keyfileKey(bytes: Uint8Array): Buffer {
 }
 
 export function makeKdb(f: KdbFixture): Buffer {
+  return sealKdb(kdbRecords(f), f, f.groups.length, f.entries.length);
+}
+
+/** The plaintext group and entry records of a fixture. */
+export function kdbRecords(f: KdbFixture): Buffer {
   const now = new Date(Date.UTC(2011, 4, 6, 7, 8, 9));
   const records: Buffer[] = [];
   for (const g of f.groups) {
@@ -65,8 +70,11 @@ export function makeKdb(f: KdbFixture): Buffer {
       field(0x0a, packDate(now)), field(0x0b, packDate(now)), field(0x0c, packDate(e.expires ?? 'never')),
       field(0x0d, str(e.attachment?.name ?? '')), field(0x0e, e.attachment?.data ?? new Uint8Array(0)), END);
   }
-  const content = Buffer.concat(records);
+  return Buffer.concat(records);
+}
 
+/** Encrypts record bytes as a .kdb file with the fixture's key; the counts go into the header as given (the fuzzer lies with them). */
+export function sealKdb(content: Uint8Array, f: Pick<KdbFixture, 'password' | 'keyfile' | 'flags' | 'rounds'>, groups: number, entries: number): Buffer {
   const kf = f.keyfile ? keyfileKey(f.keyfile) : undefined;
   const raw = f.password && kf ? sha(sha(f.password), kf) : f.password ? sha(f.password) : kf!;
   const seed = randomBytes(32);
@@ -88,8 +96,8 @@ export function makeKdb(f: KdbFixture): Buffer {
   header.writeUInt32LE(0x00030002, 12);
   masterSeed.copy(header, 16);
   iv.copy(header, 32);
-  header.writeUInt32LE(f.groups.length, 48);
-  header.writeUInt32LE(f.entries.length, 52);
+  header.writeUInt32LE(groups >>> 0, 48);
+  header.writeUInt32LE(entries >>> 0, 52);
   sha(content).copy(header, 56);
   seed.copy(header, 88);
   header.writeUInt32LE(rounds, 120);

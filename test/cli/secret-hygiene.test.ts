@@ -1,0 +1,234 @@
+/**
+ * Secret hygiene over a whole scenario of every subcommand that touches a
+ * secret (init, add -p, edit -p, show -s, passwd, export, merge, import CSV
+ * and KeePass 1, unlock + agent, gen), with passwords fed through stdin,
+ * --password-file and --password-fd, plain, with STV_DEBUG=1 and in failing
+ * runs. Every stdout/stderr, and /proc/PID/{cmdline,environ} of every process
+ * the scenario starts (watched while it runs, the agent included), is
+ * searched for the test passwords. Then: modes of everything stv created
+ * (0600 files, 0700 directories), and the agent socket refusing another user.
+ * cli.test.ts covers the password sources themselves; this is the sweep.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isolatedEnv, STV, tempDir } from '../helpers/tools.js';
+import { makeKdb } from '../vault/kdb/make-kdb.js';
+
+const MASTER = 'Mäster-one-7Qx!';
+const MASTER2 = 'Second-master-Zz9%';
+const WRONG = 'wrong-guess-Kp3$';
+const KDB_PW = 'kdb-master-Yq4&';
+const ENTRY = ['entry-pw-Aa1#', 'entry-pw-Bb2#', 'entry-pw-Cc3#', 'imported-pw-Dd4#'];
+/** Never in any output, argv or environment. */
+const MASTERS = [MASTER, MASTER2, WRONG, KDB_PW];
+
+let dir: string;
+let cleanup: () => void;
+let env: NodeJS.ProcessEnv;
+let vault: string;
+const seen: { label: string; text: string }[] = []; // every argv/environ we read
+const outputs: { label: string; stdout: string; stderr: string; mayShowEntries: boolean }[] = [];
+const watchedPids = new Set<number>();
+
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir('stv-hygiene-'));
+  env = isolatedEnv(dir);
+  vault = join(dir, 'stick', 'v.kdbx');
+});
+afterAll(() => {
+  spawnSync(process.execPath, [STV, 'lock', '--all'], { env }); // stop the agent if a test failed midway
+  cleanup();
+});
+
+function procText(pid: number): string | undefined {
+  try {
+    return ['cmdline', 'environ'].map((f) => readFileSync(`/proc/${pid}/${f}`, 'latin1')).join('\n');
+  } catch {
+    return undefined; // gone
+  }
+}
+
+/** Every live process whose environment points at this test's HOME: ours, and anything they started (agents). */
+function ourProcesses(): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+    const t = procText(pid);
+    return t !== undefined && t.includes(`HOME=${dir}\u0000`) && pid !== process.pid;
+  });
+}
+
+/** Runs stv, reading /proc of it and of every process carrying our HOME every few ms until it exits. */
+async function run(label: string, args: string[], o: { input?: string; fd3?: string; debug?: boolean; mayShowEntries?: boolean; expect?: number } = {}) {
+  let fd: number | undefined;
+  if (o.fd3 !== undefined) {
+    const f = join(dir, 'fd3.txt');
+    writeFileSync(f, o.fd3, { mode: 0o600 });
+    fd = openSync(f, 'r');
+  }
+  // A non-zero core limit to start with (prlimit execs node in place), so the agent's 0 is stv's doing.
+  const child = spawn('prlimit', ['--core=4096:4096', '--', process.execPath, STV, ...args], {
+    env: o.debug ? { ...env, STV_DEBUG: '1' } : env,
+    stdio: ['pipe', 'pipe', 'pipe', ...(fd !== undefined ? [fd] : [])],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  child.stdin!.end(o.input ?? '');
+  let done = false;
+  const exited = new Promise<number | null>((res) => child.on('close', (code) => { done = true; res(code); }));
+  while (!done) {
+    for (const pid of [child.pid!, ...ourProcesses()]) {
+      const t = procText(pid);
+      if (t) {
+        watchedPids.add(pid);
+        seen.push({ label: `${label} pid ${pid}`, text: t });
+      }
+    }
+    await new Promise((r) => setTimeout(r, 3));
+  }
+  const code = await exited;
+  if (fd !== undefined) closeSync(fd);
+  outputs.push({ label, stdout, stderr, mayShowEntries: o.mayShowEntries ?? false });
+  expect(code, `${label}: ${stderr}`).toBe(o.expect ?? 0);
+  return { stdout, stderr };
+}
+
+const V = () => ['--vault', vault];
+
+describe('secret hygiene', () => {
+  test('a scenario through every secret-touching subcommand, then no test password in any output, argv or environment', async () => {
+    const pwFile = join(dir, 'master.txt');
+    writeFileSync(pwFile, `${MASTER}\n`, { mode: 0o600 });
+    await run('init', ['--no-agent', ...V(), 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { input: `${MASTER}\n` });
+    await run('config add-vault', ['config', 'add-vault', 'stick', vault]);
+    await run('add -p (stdin)', ['--no-agent', ...V(), 'add', 'Bank', '-u', 'fred', '-p'], { input: `${MASTER}\n${ENTRY[0]}\n` });
+    await run('edit -p (--password-fd)', ['--no-agent', ...V(), '--password-fd', '3', 'edit', 'Bank', '-p'], { fd3: `${MASTER}\n`, input: `${ENTRY[1]}\n` });
+    const shown = await run('show -s (--password-file)', ['--no-agent', ...V(), '--password-file', pwFile, 'show', '-s', 'Bank'], { mayShowEntries: true });
+    expect(shown.stdout).toContain(ENTRY[1]); // the scenario really handled the secrets it then looks for
+    await run('show -s, debug', ['--no-agent', ...V(), 'show', '-s', 'Bank'], { input: `${MASTER}\n`, debug: true, mayShowEntries: true });
+    await run('export', ['--no-agent', ...V(), 'export', '--format', 'xml'], { input: `${MASTER}\n`, mayShowEntries: true });
+
+    const other = join(dir, 'stick', 'other.kdbx');
+    await run('init other', ['--no-agent', '--vault', other, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { input: `${MASTER}\n` });
+    await run('add other', ['--no-agent', '--vault', other, 'add', 'Mail', '-p'], { input: `${MASTER}\n${ENTRY[2]}\n` });
+    await run('merge -s', ['--no-agent', ...V(), 'merge', '-s', other], { input: `${MASTER}\n`, debug: true });
+
+    const csv = join(dir, 'import.csv');
+    writeFileSync(csv, `"Group","Title","Username","Password","URL","Notes"\n"Root","Shop","sam","${ENTRY[3]}","https://shop.example",""\n`, { mode: 0o600 });
+    await run('import csv', ['--no-agent', ...V(), 'import', csv], { input: `${MASTER}\n`, debug: true });
+    const kdb = join(dir, 'old.kdb');
+    writeFileSync(kdb, makeKdb({ password: Buffer.from(KDB_PW), groups: [{ id: 1, name: 'Old', level: 0 }], entries: [{ groupId: 1, title: 'Legacy', password: 'legacy-pw' }] }));
+    await run('import kdb', ['--no-agent', ...V(), 'import', kdb], { input: `${MASTER}\n${KDB_PW}\n`, debug: true });
+    await run('import kdb, wrong kdb password', ['--no-agent', ...V(), 'import', kdb], { input: `${MASTER}\n${WRONG}\n`, debug: true, expect: 3 });
+
+    // Failing runs, with and without STV_DEBUG's stack traces.
+    await run('ls, wrong password', ['--no-agent', ...V(), 'ls'], { input: `${WRONG}\n`, expect: 3 });
+    await run('edit, wrong password, debug', ['--no-agent', ...V(), 'edit', 'Bank', '-p'], { input: `${WRONG}\n${ENTRY[0]}\n`, debug: true, expect: 3 });
+    await run('show, missing entry, debug', ['--no-agent', ...V(), 'show', '-s', 'Nope'], { input: `${MASTER}\n`, debug: true, expect: 4 });
+    await run('bad --password-fd, debug', [...V(), '--password-fd', '9', 'ls'], { debug: true, expect: 2 });
+
+    // The agent: unlock, use it, generate with it, lock.
+    await run('unlock', [...V(), 'unlock', '--timeout', '120'], { input: `${MASTER}\n`, debug: true });
+    const agents = ourProcesses();
+    expect(agents.length, 'an agent runs after unlock').toBeGreaterThan(0);
+    for (const pid of agents) expect(readFileSync(`/proc/${pid}/limits`, 'utf8'), 'the agent cannot dump core').toMatch(/^Max core file size\s+0\s+0\s/m);
+    await run('show -a password via agent', [...V(), 'show', '-a', 'password', 'Bank'], { debug: true, mayShowEntries: true });
+    await run('add -p via agent', [...V(), 'add', 'Via agent', '-p'], { input: `${ENTRY[0]}\n`, debug: true });
+    await run('gen', [...V(), 'gen']);
+    await run('gen --words, debug', [...V(), 'gen', '--words', '5'], { debug: true });
+    await runAgentPermissionCheck();
+    await run('lock', [...V(), 'lock']);
+
+    await run('passwd', ['--no-agent', ...V(), 'passwd', '--kdf-iterations', '1', '--kdf-memory', '8'], { input: `${MASTER}\n${MASTER2}\n${MASTER2}\n`, debug: true });
+    await run('ls with the new password', ['--no-agent', ...V(), 'ls'], { input: `${MASTER2}\n` });
+    await run('ls with the old password', ['--no-agent', ...V(), 'ls'], { input: `${MASTER}\n`, debug: true, expect: 3 });
+
+    expect(watchedPids.size).toBeGreaterThan(outputs.length - 1);
+    for (const { label, text } of seen) {
+      for (const s of [...MASTERS, ...ENTRY]) expect(text.includes(s), `${s} in argv/environ of ${label}`).toBe(false);
+    }
+    for (const o of outputs) {
+      for (const s of MASTERS) {
+        expect(o.stdout.includes(s), `${s} on stdout of ${o.label}`).toBe(false);
+        expect(o.stderr.includes(s), `${s} on stderr of ${o.label}`).toBe(false);
+      }
+      for (const s of ENTRY) {
+        expect(o.stderr.includes(s), `${s} on stderr of ${o.label}`).toBe(false);
+        if (!o.mayShowEntries) expect(o.stdout.includes(s), `${s} on stdout of ${o.label}`).toBe(false);
+      }
+    }
+  });
+
+  test('a command reading the master password has a core-dump limit of 0 before it reads it', async () => {
+    // Started with a non-zero limit (prlimit execs node in place, same pid), so only stv itself can lower it.
+    const child = spawn('prlimit', ['--core=4096:4096', '--', process.execPath, STV, '--no-agent', ...V(), 'ls'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    let limits = '';
+    const deadline = Date.now() + 30_000;
+    // The password is withheld until the limit shows, so the process is necessarily still waiting for it.
+    while (!/^Max core file size\s+0\s+0\s/m.test(limits) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      try { limits = readFileSync(`/proc/${child.pid}/limits`, 'utf8'); } catch { /* not yet */ }
+    }
+    child.stdin!.end(`${MASTER2}\n`);
+    expect(await exited).toBe(0);
+    expect(limits).toMatch(/^Max core file size\s+0\s+0\s/m);
+  });
+
+  test('everything stv created is 0600 (files, sockets) in 0700 directories: vault, .bak, config, runtime dir, agent socket', () => {
+    // The scenario above created these; the test itself made only HOME, the .txt/.csv/.kdb inputs.
+    const mine = new Set(['master.txt', 'fd3.txt', 'import.csv', 'old.kdb']);
+    const bad: string[] = [];
+    const kinds = new Set<string>();
+    const walk = (d: string) => {
+      for (const name of readdirSync(d)) {
+        const p = join(d, name);
+        const st = lstatSync(p);
+        if (st.isDirectory()) {
+          if ((st.mode & 0o777) !== 0o700) bad.push(`${p} ${(st.mode & 0o777).toString(8)}`);
+          walk(p);
+        } else if (!mine.has(name)) {
+          kinds.add(name.replace(/\..*/, '') || name);
+          if ((st.mode & 0o077) !== 0) bad.push(`${p} ${(st.mode & 0o777).toString(8)}`);
+        }
+      }
+    };
+    walk(dir);
+    expect(bad).toEqual([]);
+    const all = listAll(dir).map((p) => p.slice(dir.length + 1));
+    expect(all).toEqual(expect.arrayContaining(['stick/v.kdbx', 'stick/v.kdbx.bak']));
+    expect(all.some((p) => p.startsWith('config/stickvault/')), all.join(' ')).toBe(true);
+  });
+});
+
+function listAll(d: string): string[] {
+  return readdirSync(d).flatMap((n) => {
+    const p = join(d, n);
+    return lstatSync(p).isDirectory() ? [p, ...listAll(p)] : [p];
+  });
+}
+
+/** While the agent runs: its socket is 0600 in a 0700 directory, and a process running as nobody gets EACCES. */
+async function runAgentPermissionCheck(): Promise<void> {
+  const sockets = listAll(join(dir, 'run')).filter((p) => lstatSync(p).isSocket());
+  expect(sockets.length, 'the agent socket').toBeGreaterThan(0);
+  for (const s of sockets) expect(lstatSync(s).mode & 0o777).toBe(0o600);
+  if (process.getuid?.() !== 0) {
+    console.warn('[hygiene] not root: cannot run a process as another user; the socket modes above are the check');
+    return;
+  }
+  const nobody = spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' });
+  const uid = Number(nobody.stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+  const probe = `const s = require('node:net').connect(process.argv[1]);
+s.on('connect', () => { console.log('CONNECTED'); process.exit(0); });
+s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
+  for (const s of sockets) {
+    const r = spawnSync(process.execPath, ['-e', probe, s], { uid, gid, encoding: 'utf8', cwd: '/' });
+    expect(r.stdout.trim(), `${s} as nobody: ${r.stderr}`).toBe('EACCES');
+    // The same probe as ourselves connects, so EACCES above is the permission, not a broken probe.
+    expect(spawnSync(process.execPath, ['-e', probe, s], { encoding: 'utf8' }).stdout.trim()).toBe('CONNECTED');
+  }
+}
