@@ -132,6 +132,35 @@ describe('exit codes and one-line errors', () => {
     expect(existsSync(`${newer}.bak`)).toBe(false);
   });
 
+  it('a Twofish vault exits 6 with "unsupported cipher Twofish" and is not changed', () => {
+    const bytes = Buffer.from(readFileSync(vault));
+    // Walk the KDBX 4 header fields (id, 4-byte length, value) to the cipher field, id 2.
+    let at = 12;
+    while (bytes[at] !== 2) at += 5 + bytes.readUInt32LE(at + 1);
+    Buffer.from('ad68f29f576f4bb9a36ad47af965346c', 'hex').copy(bytes, at + 5);
+    const twofish = join(dir, 'twofish.kdbx');
+    writeFileSync(twofish, bytes);
+    const r = stv(['--no-agent', '--vault', twofish, 'add', 'X'], { env, input: `${PW}\n` });
+    expect(r.status).toBe(6);
+    expect(r.stderr).toMatch(/^stv: unsupported cipher Twofish; [^\n]+\n$/);
+    expect(readFileSync(twofish).equals(bytes)).toBe(true);
+  });
+
+  it('a keepassxc-cli KDBX 3.1 file is upgraded to KDBX 4 on its first save, said once on stderr', () => {
+    const old = join(dir, 'k31.kdbx');
+    const made = keepassxc(['db-create', '-q', '-p', '-t', '100', old], `${PW}\n${PW}\n`);
+    expect(made.status, made.stderr).toBe(0);
+    expect(readFileSync(old).readUInt16LE(10)).toBe(3);
+    const first = stv(['--no-agent', '--vault', old, 'add', 'A'], { env, input: `${PW}\n` });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr.match(/upgrading .* from KDBX 3\.1 to KDBX 4/g)).toHaveLength(1);
+    expect(readFileSync(old).readUInt16LE(10)).toBe(4);
+    const second = stv(['--no-agent', '--vault', old, 'add', 'B'], { env, input: `${PW}\n` });
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).not.toMatch(/upgrad/);
+    expect(keepassxc(['ls', '-q', old], `${PW}\n`).stdout.split('\n')).toEqual(expect.arrayContaining(['A', 'B']));
+  });
+
   it('a truncated vault exits 6 and is not changed', () => {
     const bad = join(dir, 'bad.kdbx');
     writeFileSync(bad, readFileSync(vault).subarray(0, 300));

@@ -119,6 +119,19 @@ describe('Vault round trip', () => {
     expect(e.history[9].get('Password')).toBe('p13');
   });
 
+  it('drops the oldest history when HistoryMaxSize is exceeded, keeping the newest versions', async () => {
+    const v = await Vault.create('H', creds(), settings());
+    v.db.meta.setText('HistoryMaxItems', '-1');
+    v.db.meta.setText('HistoryMaxSize', '3000');
+    const e = v.db.root.addEntry(new Entry());
+    // Each version carries a 1000-byte note, so at most two fit in 3000 bytes of history.
+    for (let i = 0; i < 6; i++) v.db.updateEntry(e, (x) => x.set('Notes', `${i}`.repeat(1000)));
+    expect(e.history.map((h) => h.get('Notes')[0])).toEqual(['3', '4']);
+    expect(e.get('Notes')[0]).toBe('5');
+    const again = await Vault.open(v.toBytes(), creds());
+    expect([...again.db.entries()][0].history).toHaveLength(2);
+  });
+
   it('protected values are not in memory as plaintext and are wiped on close', async () => {
     const v = await richVault();
     const e = [...v.db.entries()].find((x) => x.title === 'Amazon')!;
