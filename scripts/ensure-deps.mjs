@@ -39,6 +39,7 @@ if (wantTest) {
     ['tmux', 'tmux', () => have('tmux')],
     ['mkfs.ext4', 'e2fsprogs', () => have('mkfs.ext4')],
     ['mkfs.vfat', 'dosfstools', () => have('mkfs.vfat')],
+    ['exim', 'exim4-daemon-light', () => existsSync('/usr/sbin/exim')],
   ];
   const missing = needs.filter(([, , ok]) => !ok());
   if (missing.length) {

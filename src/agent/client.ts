@@ -41,6 +41,11 @@ export function request(req: Body<Request>, timeoutMs = 5000): Promise<unknown> 
       if (res.ok) resolve(res.result);
       else reject(new AgentError(res.error, res.kind, Boolean(res.locked)));
     });
+    // An agent that exits mid-request closes without a frame: fail now, not at the timeout.
+    sock.once('close', () => {
+      clearTimeout(timer);
+      reject(new AgentError('the agent closed the connection'));
+    });
     sock.once('error', (e) => {
       clearTimeout(timer);
       reject(new AgentError(`agent unreachable: ${(e as NodeJS.ErrnoException).code ?? e.message}`));

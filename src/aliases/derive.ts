@@ -40,8 +40,14 @@ export function tagForSite(site: string): string {
   return tag;
 }
 
+/**
+ * The code a mail server recomputes to tell a real alias from a guessed one.
+ * HMAC-SHA1 keyed by the secret's hex text, because that is what Exim can
+ * check: its ${hmac} knows only md5 and sha1, and ${readfile} of the file
+ * `stv alias config secret` writes yields the hex text, not the raw bytes.
+ */
 export function codeFor(tag: string, secret: Uint8Array): string {
-  return createHmac('sha256', secret).update(tag).digest('hex').slice(0, CODE_HEX);
+  return createHmac('sha1', Buffer.from(secret).toString('hex')).update(tag).digest('hex').slice(0, CODE_HEX);
 }
 
 export function splitAddress(address: string): { local: string; domain: string } {

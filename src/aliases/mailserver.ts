@@ -12,36 +12,44 @@ export function burntList(addresses: string[]): string {
 
 export function eximConfig(setup: AliasSetup, burnt: string[]): string {
   const locals = [...new Set(setup.bases.map((b) => splitAddress(b).local))].join(' : ');
+  const domains = [...new Set(setup.bases.map((b) => splitAddress(b).domain))].join(' : ');
   const suffixes = setup.separators.map((s) => `${s}*`).join(' : ');
+  // The suffix is SEP TAG.CODE; the router fires (and refuses) unless CODE is
+  // the first 8 hex of HMAC-SHA1(secret hex text, TAG) — see codeFor().
   const code = setup.style === 'code'
     ? `
-# Code-style tags (TAG.CODE, CODE = first 8 hex of HMAC-SHA256(secret, TAG)): refuse guesses.
-# Put the secret in /etc/exim4/stickvault-secret (mode 0640, root:Debian-exim); 'stv alias config secret' prints it.
+# Code-style tags (TAG.CODE): refuse an address whose CODE is not the first 8 hex
+# of HMAC-SHA1(secret, TAG). Put the secret in /etc/exim4/stickvault-secret
+# ('stv alias config secret > /etc/exim4/stickvault-secret'; mode 0640, root:Debian-exim).
 stickvault_guessed:
   driver = redirect
+  domains = ${domains}
   local_parts = ${locals}
   local_part_suffix = ${suffixes}
-  condition = \${if !eq{\${substr{1}{-1}{\${sg{$local_part_suffix}{^.[^.]*\\\\.}{.}}}}}{\${substr{0}{8}{\${hmac{sha256}{\${readfile{/etc/exim4/stickvault-secret}{}}}{\${sg{\${substr{1}{$local_part_suffix}}}{\\\\..*}{}}}}}}}{yes}{no}}
+  condition = \${if match{$local_part_suffix}{\\N^.(.+)\\.([0-9a-f]{8})$\\N}{\${if eq{$2}{\${substr{0}{8}{\${hmac{sha1}{\${readfile{/etc/exim4/stickvault-secret}{}}}{$1}}}}}{no}{yes}}}{yes}}
   allow_fail
   data = :fail: no such address
 `
     : '';
   return `# stickvault: per-site aliases for ${setup.bases.join(', ')} (separators ${setup.separators.join(' ')})
-# Routers section, before your local-delivery router. Burnt addresses: one per line in
+# Routers section, before your local-delivery router; 'transport' names your
+# local delivery transport. Burnt addresses: one per line in
 # /etc/exim4/stickvault-burnt (write it with 'stv alias config burnt > /etc/exim4/stickvault-burnt').
 begin routers
 
 stickvault_burnt:
   driver = redirect
+  domains = ${domains}
   local_parts = ${locals}
   local_part_suffix = ${suffixes}
   local_part_suffix_optional
-  condition = \${lookup{$local_part$local_part_suffix@$domain}lsearch{/etc/exim4/stickvault-burnt}{yes}{no}}
+  condition = \${if exists{/etc/exim4/stickvault-burnt}{\${lookup{$local_part$local_part_suffix@$domain}lsearch{/etc/exim4/stickvault-burnt}{yes}{no}}}{no}}
   allow_fail
   data = :fail: this address is disabled (leaked)
 ${code}
 stickvault_aliases:
   driver = accept
+  domains = ${domains}
   local_parts = ${locals}
   local_part_suffix = ${suffixes}
   local_part_suffix_optional
@@ -56,7 +64,7 @@ export function postfixConfig(setup: AliasSetup, burnt: string[]): string {
 recipient_delimiter = ${setup.separators.join('')}
 smtpd_recipient_restrictions = check_recipient_access hash:/etc/postfix/stickvault-burnt, permit_mynetworks, reject_unauth_destination
 
-# /etc/postfix/stickvault-burnt (then: postmap /etc/postfix/stickvault-burnt):
+${setup.style === 'code' ? "# Code-style tags: Postfix cannot compute the HMAC itself; a policy service must check\n# that CODE in TAG.CODE is the first 8 hex of HMAC-SHA1(secret hex text, TAG) ('stv alias config secret').\n" : ''}# /etc/postfix/stickvault-burnt (then: postmap /etc/postfix/stickvault-burnt):
 ${burnt.map((a) => `# ${a.toLowerCase()} REJECT this address is disabled (leaked)`).join('\n') || '# (no burnt addresses yet)'}
 `;
 }

@@ -55,6 +55,9 @@ export async function query(vaultPath: string, op: string, args: unknown): Promi
   try {
     r = await agentApi.agentClient().query(vaultPath, op, args);
   } catch (e) {
+    // An agent that exits between our ping and this query (it just locked its
+    // last vault) is no agent: only errors the agent itself answered are typed.
+    if (e instanceof agentApi.AgentError) return { ok: false };
     const err = e as { kind?: ErrorKind; message?: string };
     if (err.kind && err.kind !== 'locked') throw Object.assign(new StvError(err.message ?? 'agent error'), { kind: err.kind });
     return { ok: false };

@@ -55,6 +55,11 @@ export function resolveEntry(db: Database, spec: string): Entry {
   const byTitle = live.filter((e) => e.title === spec);
   if (byTitle.length === 1) return byTitle[0];
   if (byTitle.length > 1) throw ambiguous(spec, byTitle);
+  // Typed titles are often lower case ('stv clip amazon'); an exact-case title above wins.
+  const folded = spec.toLowerCase();
+  const byFoldedTitle = live.filter((e) => e.title.toLowerCase() === folded);
+  if (byFoldedTitle.length === 1) return byFoldedTitle[0];
+  if (byFoldedTitle.length > 1) throw ambiguous(spec, byFoldedTitle);
   const host = spec.toLowerCase();
   const byHost = live.filter((e) => hostOf(e.get('URL')) === host || hostOf(e.get('URL')) === `www.${host}`);
   if (byHost.length === 1) return byHost[0];

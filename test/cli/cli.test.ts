@@ -60,6 +60,19 @@ describe('a new user from the README', () => {
     expect(ok(['ls', '-R', '-f']).stdout).toContain('Recycle Bin/Temp');
   });
 
+  it('add creates missing groups and says so; a bare title matches in any case, exact case first', () => {
+    const r = ok(['add', 'Work/Mail/Webmail', '-u', 'w1']);
+    expect(r.stderr).toContain('created group Work/Mail');
+    expect(ok(['ls', '-R', '-f']).stdout).toContain('Work/Mail/Webmail');
+    expect(ok(['show', 'webmail', '-a', 'username']).stdout).toBe('w1\n');
+    ok(['add', 'Work/WEBMAIL', '-u', 'w2']);
+    expect(ok(['show', 'WEBMAIL', '-a', 'username']).stdout).toBe('w2\n');
+    const amb = run(['show', 'webmail']);
+    expect(amb.status).toBe(4);
+    expect(amb.stderr).toContain('Work/Mail/Webmail');
+    expect(amb.stderr).toContain('Work/WEBMAIL');
+  });
+
   it('keeps the previous version as .bak', () => {
     expect(existsSync(`${vault}.bak`)).toBe(true);
   });
@@ -72,8 +85,13 @@ describe('exit codes and one-line errors', () => {
     [['--frobnicate'], 2, /unknown option/],
     [['--vault', '/tmp', 'ls'], 2, /is a directory/],
     [['--keyfile', '/nonexistent.key', 'ls'], 2, /cannot read keyfile/],
-  ])('stv %j → exit %i', (args, code, msg) => {
+    [['--keyfile', '/tmp', 'add', 'X'], 2, /cannot read keyfile \/tmp: it is a directory/],
+    [['add', 'X', '--frobnicate'], 2, /unknown option '--frobnicate'/],
+    [['edit', 'Shopping/Amazon', '--url'], 2, /argument missing/],
+  ])('stv %j → exit %i, one line, the vault unchanged', (args, code, msg) => {
+    const before = readFileSync(vault);
     const r = run(args as string[]);
+    expect(readFileSync(vault).equals(before)).toBe(true);
     expect(r.status).toBe(code);
     expect(r.stderr).toMatch(msg as RegExp);
     expect(r.stderr.trim().split('\n').length).toBe(1);
@@ -101,12 +119,55 @@ describe('exit codes and one-line errors', () => {
     expect(r.stderr).toContain('Other/Amazon');
   });
 
+  it('a vault of a newer format version exits 6 naming the version, and is not changed', () => {
+    const newer = join(dir, 'newer.kdbx');
+    const bytes = Buffer.from(readFileSync(vault));
+    bytes.writeUInt16LE(0, 8); // minor version, after the two signatures
+    bytes.writeUInt16LE(5, 10); // major version
+    writeFileSync(newer, bytes);
+    const r = stv(['--no-agent', '--vault', newer, 'add', 'X'], { env, input: `${PW}\n` });
+    expect(r.status).toBe(6);
+    expect(r.stderr.trim()).toBe('stv: unsupported KDBX version 5.0; only 2.x to 4.x can be read');
+    expect(readFileSync(newer).equals(bytes)).toBe(true);
+    expect(existsSync(`${newer}.bak`)).toBe(false);
+  });
+
+  it('a Twofish vault exits 6 with "unsupported cipher Twofish" and is not changed', () => {
+    const bytes = Buffer.from(readFileSync(vault));
+    // Walk the KDBX 4 header fields (id, 4-byte length, value) to the cipher field, id 2.
+    let at = 12;
+    while (bytes[at] !== 2) at += 5 + bytes.readUInt32LE(at + 1);
+    Buffer.from('ad68f29f576f4bb9a36ad47af965346c', 'hex').copy(bytes, at + 5);
+    const twofish = join(dir, 'twofish.kdbx');
+    writeFileSync(twofish, bytes);
+    const r = stv(['--no-agent', '--vault', twofish, 'add', 'X'], { env, input: `${PW}\n` });
+    expect(r.status).toBe(6);
+    expect(r.stderr).toMatch(/^stv: unsupported cipher Twofish; [^\n]+\n$/);
+    expect(readFileSync(twofish).equals(bytes)).toBe(true);
+  });
+
+  it('a keepassxc-cli KDBX 3.1 file is upgraded to KDBX 4 on its first save, said once on stderr', () => {
+    const old = join(dir, 'k31.kdbx');
+    const made = keepassxc(['db-create', '-q', '-p', '-t', '100', old], `${PW}\n${PW}\n`);
+    expect(made.status, made.stderr).toBe(0);
+    expect(readFileSync(old).readUInt16LE(10)).toBe(3);
+    const first = stv(['--no-agent', '--vault', old, 'add', 'A'], { env, input: `${PW}\n` });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr.match(/upgrading .* from KDBX 3\.1 to KDBX 4/g)).toHaveLength(1);
+    expect(readFileSync(old).readUInt16LE(10)).toBe(4);
+    const second = stv(['--no-agent', '--vault', old, 'add', 'B'], { env, input: `${PW}\n` });
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).not.toMatch(/upgrad/);
+    expect(keepassxc(['ls', '-q', old], `${PW}\n`).stdout.split('\n')).toEqual(expect.arrayContaining(['A', 'B']));
+  });
+
   it('a truncated vault exits 6 and is not changed', () => {
     const bad = join(dir, 'bad.kdbx');
     writeFileSync(bad, readFileSync(vault).subarray(0, 300));
     const before = readFileSync(bad);
     const r = stv(['--no-agent', '--vault', bad, 'ls'], { env, input: `${PW}\n` });
     expect(r.status).toBe(6);
+    expect(r.stderr.trim()).toMatch(/^stv: corrupt file: .*at offset \d+.*\(truncated file\)$/);
     expect(readFileSync(bad).equals(before)).toBe(true);
   });
 });
@@ -153,11 +214,12 @@ describe('agent', () => {
       await new Promise((res) => setTimeout(res, 300));
     }
     const r = stv(['--vault', vault, 'show', 'Amazon'], { env: agentEnv, input: '' });
-    expect(r.status).toBe(5);
+    expect(r.status, r.stderr).toBe(5);
     expect(stv(['--vault', vault, 'unlock', '--timeout', '60'], { env: agentEnv, input: `${PW}\n` }).status).toBe(0);
     expect(JSON.parse(stv(['--json', 'status'], { env: agentEnv }).stdout)[0].vault).toBe(vault);
     expect(stv(['--vault', vault, 'lock'], { env: agentEnv }).status).toBe(0);
-    expect(stv(['--vault', vault, 'ls'], { env: agentEnv, input: '' }).status).toBe(5);
+    const after = stv(['--vault', vault, 'ls'], { env: agentEnv, input: '' });
+    expect(after.status, after.stderr).toBe(5);
   });
 });
 

@@ -1,18 +1,21 @@
 /**
  * Installs like a real npm CLI: `npm pack` holds only built files, data and
  * licences; a global install from the tarball into a clean prefix runs
- * `stv --version`, `stv init`, `stv gen`; bash completion works when sourced.
+ * `stv --version`, `stv init`, `stv gen`, and the README's quick start typed
+ * into a real terminal (tmux) with Tab completion and help; bash completion
+ * works when sourced.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ROOT, STV, tempDir, isolatedEnv, run, stv } from '../helpers/tools.js';
 
 let dir: string;
 let cleanup: () => void;
 let tarball: string;
 let files: string[];
+let prefix: string;
 
 beforeAll(() => {
   ({ dir, cleanup } = tempDir('stv-pack-'));
@@ -22,7 +25,10 @@ beforeAll(() => {
   const info = JSON.parse(r.stdout)[0];
   tarball = join(dir, info.filename);
   files = info.files.map((f: { path: string }) => f.path);
-}, 180_000);
+  prefix = join(dir, 'prefix');
+  const inst = run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { env: { ...process.env, npm_config_loglevel: 'error' }, timeout: 300_000 });
+  expect(inst.status, inst.stderr).toBe(0);
+}, 400_000);
 afterAll(() => cleanup?.());
 
 describe('npm package', () => {
@@ -32,9 +38,6 @@ describe('npm package', () => {
   });
 
   it('installs globally into a clean prefix and runs --version, init and gen from there', () => {
-    const prefix = join(dir, 'prefix');
-    const inst = run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', tarball], { env: { ...process.env, npm_config_loglevel: 'error' }, timeout: 300_000 });
-    expect(inst.status, inst.stderr).toBe(0);
     const bin = join(prefix, 'bin', 'stv');
     const env = isolatedEnv(join(dir, 'home'));
     const v = run(bin, ['--version'], { env });
@@ -72,4 +75,116 @@ describe('help and completion', () => {
     expect(probe('stv sh')).toEqual(expect.arrayContaining(['shell', 'show']));
     expect(probe('stv show --')).toEqual(expect.arrayContaining(['--show-protected', '--attr']));
   });
+});
+
+describe('the README quick start, typed into a real terminal from the global install', () => {
+  const PW = 'quick start pw';
+  const socket = `stv-quickstart-${process.pid}`;
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  let xvfb: ChildProcess | undefined;
+  const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env });
+  const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'qs').stdout;
+  const count = (text: string) => screen().split(text).length - 1;
+  /** Waits until `text` appears once more than it did `before`; generous, since the KDF runs on a busy machine. */
+  async function waitForMore(text: string, before: number, ms = 90_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (count(text) <= before) {
+      if (Date.now() > end) throw new Error(`timed out waiting for '${text}'; screen:\n${screen()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  /** Types `keys` (literally, then Enter) and waits for `expect` to appear anew. */
+  async function type(keys: string, expectText: string): Promise<void> {
+    const before = count(expectText);
+    tmux('send-keys', '-t', 'qs', '-l', keys);
+    tmux('send-keys', '-t', 'qs', 'Enter');
+    await waitForMore(expectText, before);
+  }
+  const xsel = (args: string[]) => spawnSync('xsel', args, { env, encoding: 'utf8', timeout: 10_000 });
+
+  /** The commands of the README's "Quick start" block, comments removed. */
+  function quickStart(): string[] {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = /## Quick start\n+```sh\n([\s\S]*?)```/.exec(readme);
+    expect(block, 'README has a Quick start sh block').not.toBeNull();
+    return block![1].split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+  }
+
+  beforeAll(async () => {
+    for (const bin of ['/usr/bin/tmux', '/usr/bin/Xvfb', '/usr/bin/xsel']) {
+      if (!existsSync(bin)) throw new Error(`${bin} is missing: install the Debian packages tmux, xvfb and xsel (npm test installs them when run as root)`);
+    }
+    home = join(dir, 'quickstart-home');
+    // Xvfb picks a free display and writes its number to stdout.
+    xvfb = spawn('/usr/bin/Xvfb', ['-displayfd', '1', '-nolisten', 'tcp', '-screen', '0', '640x480x24'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const display = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      xvfb!.stdout!.on('data', (c) => {
+        out += c;
+        if (out.includes('\n')) resolve(`:${out.trim()}`);
+      });
+      xvfb!.once('exit', () => reject(new Error('Xvfb exited before it chose a display')));
+    });
+    env = isolatedEnv(home, { DISPLAY: display, TERM: 'xterm-256color', PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
+    const r = tmux('new-session', '-d', '-s', 'qs', '-x', '160', '-y', '50', "PS1='$ ' exec bash --norc --noprofile");
+    expect(r.status, r.stderr).toBe(0);
+  }, 60_000);
+
+  afterAll(() => {
+    if (env) {
+      run(join(prefix, 'bin', 'stv'), ['clip', '--clear'], { env });
+      run(join(prefix, 'bin', 'stv'), ['lock', '--all'], { env });
+      tmux('kill-server');
+    }
+    xvfb?.kill();
+  });
+
+  it('init → add -g → clip → lock, with Tab completion of entry names and --help', async () => {
+    const steps = quickStart();
+    expect(steps.map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['stv init', 'stv add', 'stv clip', 'stv lock']);
+    const [init, add, clip, lock] = steps;
+    expect(add).toMatch(/^stv add -g \S+/);
+    const vault = join(home, 'data', 'stickvault', 'default.kdbx');
+
+    await type('source <(stv completion bash)', '$ ');
+    await type(init, 'New master password');
+    await type(PW, 'Repeat the master password');
+    await type(PW, `created ${vault}`);
+
+    await type(add, 'Master password for');
+    await type(PW, 'added Shopping/Amazon');
+    expect(screen()).toMatch(/generated \d+ characters, [\d.]+ bits/);
+
+    // Tab completes the entry path from the agent, and the completed command needs no password.
+    const beforeShow = count('UserName: fred@example.com');
+    tmux('send-keys', '-t', 'qs', '-l', 'stv show Sh');
+    tmux('send-keys', '-t', 'qs', 'Tab');
+    await waitForMore('$ stv show Shopping/Amazon', 0, 20_000);
+    tmux('send-keys', '-t', 'qs', 'Enter');
+    await waitForMore('UserName: fred@example.com', beforeShow, 20_000);
+    expect(count('Master password for')).toBe(1);
+
+    await type(clip, 'copied PASSWORD of Shopping/Amazon; clears in 30 s');
+    const password = run(join(prefix, 'bin', 'stv'), ['show', 'Shopping/Amazon', '-a', 'password'], { env, input: '' });
+    expect(password.status, password.stderr).toBe(0);
+    const value = password.stdout.replace(/\n$/, ''); // a generated password may start or end with a space
+    expect(value).toMatch(/^[^\n]{16,}$/);
+    expect(xsel(['-ob']).stdout).toBe(value);
+    expect(screen()).not.toContain(value);
+
+    await type('stv clip --help', 'Examples:');
+    expect(screen()).toMatch(/Usage: stv clip/);
+
+    await type(lock, '$ ');
+    const locked = run(join(prefix, 'bin', 'stv'), ['show', 'Shopping/Amazon'], { env, input: '' });
+    expect(locked.status, locked.stderr).toBe(5);
+
+    // Locked again: the terminal asks for the password, and Ctrl-C there leaves the vault as it was.
+    const bytes = readFileSync(vault);
+    await type('stv show amazon', 'Master password for');
+    tmux('send-keys', '-t', 'qs', 'C-c');
+    await waitForMore('$ ', count('$ '), 20_000);
+    expect(readFileSync(vault).equals(bytes)).toBe(true);
+  }, 400_000);
 });

@@ -106,6 +106,40 @@ describe('uniformity', () => {
     expect(stat).toBeLessThan(critical);
   });
 
+  it('per class count for the site-like rule: upper and digit counts follow the exact distribution (100,000 samples)', () => {
+    // Counted independently of the generator: length 16, k upper letters, the other 16-k
+    // characters lower or digit with at least one digit.
+    const rule = 'minlength: 8; maxlength: 16; required: upper; required: digit; allowed: lower';
+    const n = 100_000;
+    const samples = generate(rule, n).passwords;
+    expect(new Set(samples.map((p) => p.length))).toEqual(new Set([16]));
+    const choose = (a: number, b: number): bigint => {
+      let r = 1n;
+      for (let i = 0; i < b; i++) r = (r * BigInt(a - i)) / BigInt(i + 1);
+      return r;
+    };
+    const pow = (b: number, e: number) => BigInt(b) ** BigInt(e);
+    const withK = (k: number, own: number, other: number, otherRequired: number) =>
+      k === 0 ? 0n : choose(16, k) * pow(own, k) * (pow(other, 16 - k) - pow(other - otherRequired, 16 - k));
+    // [class, its size, size of the other allowed characters, how many of those form the other required class]
+    for (const [cls, own, other, otherRequired] of [['ABCDEFGHIJKLMNOPQRSTUVWXYZ', 26, 36, 10], ['0123456789', 10, 52, 26]] as const) {
+      const counts = Array.from({ length: 17 }, (_, k) => withK(k, own, other, otherRequired));
+      const total = counts.reduce((a, b) => a + b, 0n);
+      expect(total).toBe(describeRule(rule).count);
+      const expected = counts.map((c) => Number((c * BigInt(n) * 1_000_000n) / total) / 1_000_000);
+      const observed = Array(17).fill(0);
+      for (const p of samples) observed[[...p].filter((c) => cls.includes(c)).length]++;
+      // Pool the tails where fewer than 5 are expected, as chi-square needs.
+      const pooled = (xs: number[]) => {
+        const keep = expected.map((e) => e >= 5);
+        const rest = xs.filter((_, i) => !keep[i]).reduce((a, b) => a + b, 0);
+        return [...xs.filter((_, i) => keep[i]), rest];
+      };
+      const { stat, critical } = chiSquare(pooled(observed), pooled(expected));
+      expect(stat, cls).toBeLessThan(critical);
+    }
+  });
+
   it('per class count: the number of upper-case letters follows the exact distribution', () => {
     const rule = 'minlength: 6; maxlength: 6; required: [ABC]; required: [01]; allowed: [xyz]';
     const all = enumerate(rule, 6);

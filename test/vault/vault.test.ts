@@ -11,7 +11,7 @@ import { ProtectedValue, utf8 } from '../../src/secret/index.js';
 import { WrongKeyError, CorruptFileError } from '../../src/errors/index.js';
 import { encryptKdbx, transformKey, newInnerHeader, type KdfParams } from '../../src/vault/kdbx/index.js';
 import { credentialsToComposite } from '../../src/vault/vault.js';
-import { parseXml } from '../../src/vault/xml/index.js';
+import { parseXml, type XmlElement } from '../../src/vault/xml/index.js';
 import { keepassxc, pykeepass, tempDir } from '../helpers/tools.js';
 import { canonical, decryptedTree, readBytes } from './canonical.js';
 
@@ -117,6 +117,19 @@ describe('Vault round trip', () => {
     for (let i = 0; i < 15; i++) v.db.updateEntry(e, (x) => x.set('Password', `p${i}`, true));
     expect(e.history.length).toBe(10);
     expect(e.history[9].get('Password')).toBe('p13');
+  });
+
+  it('drops the oldest history when HistoryMaxSize is exceeded, keeping the newest versions', async () => {
+    const v = await Vault.create('H', creds(), settings());
+    v.db.meta.setText('HistoryMaxItems', '-1');
+    v.db.meta.setText('HistoryMaxSize', '3000');
+    const e = v.db.root.addEntry(new Entry());
+    // Each version carries a 1000-byte note, so at most two fit in 3000 bytes of history.
+    for (let i = 0; i < 6; i++) v.db.updateEntry(e, (x) => x.set('Notes', `${i}`.repeat(1000)));
+    expect(e.history.map((h) => h.get('Notes')[0])).toEqual(['3', '4']);
+    expect(e.get('Notes')[0]).toBe('5');
+    const again = await Vault.open(v.toBytes(), creds());
+    expect([...again.db.entries()][0].history).toHaveLength(2);
   });
 
   it('protected values are not in memory as plaintext and are wiped on close', async () => {
@@ -247,6 +260,33 @@ print(json.dumps({'pw': e.password, 'pin': e.get_custom_property('PIN'), 'hist':
     expect(r.status, r.stderr).toBe(0);
     const py = JSON.parse(r.stdout);
     expect(py).toEqual({ pw: 'second-päss', pin: '1234', hist: ['first-päss'], att: [['receipt.pdf', '000102fffe']], tags: ['shop', 'uk'], groups: ['Books', 'Recycle Bin', 'Rich', 'Shopping'] });
+  });
+
+  it('every fixture above survives read → write unchanged (canonical XML equal)', async () => {
+    const fixtures: [string, Credentials][] = [
+      ['k31.kdbx', creds()], ['plain31.kdbx', creds()], ['kf.kdbx', { keyfile: readBytes(join(dir, 'only.key')) }],
+      ['py.kdbx', creds()], ['ours.kdbx', creds()], ['lossless.kdbx', creds()],
+    ];
+    // 3.1 keeps attachments and the header hash in Meta; 4.x keeps both outside the XML.
+    const drop = new Set(['Binaries', 'HeaderHash']);
+    // Groups and entries that omit standard KeePass elements (pykeepass writes such) get
+    // them with their default values, as KeePassXC writes them: schema defaults, not data.
+    const DEFAULTS: Record<string, Record<string, string>> = {
+      Group: { Notes: '', IconID: '48', IsExpanded: 'True', DefaultAutoTypeSequence: '', EnableAutoType: 'null', EnableSearching: 'null', LastTopVisibleEntry: 'AAAAAAAAAAAAAAAAAAAAAA==' },
+      Entry: { IconID: '0', ForegroundColor: '', BackgroundColor: '', OverrideURL: '' },
+    };
+    const withoutDefaults = (n: XmlElement): XmlElement => {
+      const d = DEFAULTS[n.name];
+      if (d) n.children = n.children.filter((c) => d[c.name] !== c.text || c.children.length > 0);
+      n.children.forEach(withoutDefaults);
+      return n;
+    };
+    const tree = async (b: Uint8Array, c: Credentials) => canonical(withoutDefaults(await decryptedTree(b, c)), drop);
+    for (const [name, c] of fixtures) {
+      const bytes = readBytes(join(dir, name));
+      const rewritten = (await Vault.open(bytes, c)).toBytes();
+      expect(await tree(rewritten, c), name).toEqual(await tree(bytes, c));
+    }
   });
 
   it('keepassxc-cli merges a stickvault file both ways', async () => {

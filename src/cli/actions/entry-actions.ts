@@ -27,11 +27,20 @@ async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T
   }
 }
 
-function splitEntryPath(db: Database, spec: string, groupOpt?: string): { group: Group; title: string } {
-  if (groupOpt !== undefined) return { group: resolveGroup(db, groupOpt), title: spec };
+/** Where `add` puts a new entry; missing groups are created, as `pass insert` creates folders. */
+function splitEntryPath(opts: GlobalOptions, db: Database, spec: string, groupOpt?: string): { group: Group; title: string } {
   const parts = spec.replace(/^\/+/, '').split('/');
-  const title = parts.pop()!;
-  return { group: resolveGroup(db, parts.join('/')), title };
+  const title = groupOpt !== undefined ? spec : parts.pop()!;
+  const groupSpec = groupOpt ?? parts.join('/');
+  try {
+    return { group: resolveGroup(db, groupSpec), title };
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+  }
+  let g = db.root;
+  for (const part of groupSpec.split('/').filter(Boolean)) g = g.groups.find((c) => c.name === part) ?? g.addGroup(new Group(part));
+  info(opts, `created group ${g.path()}`);
+  return { group: g, title };
 }
 
 async function readEntryPassword(): Promise<string> {
@@ -79,7 +88,7 @@ async function applyOptions(s: Session, e: Entry, o: EntryOpts): Promise<string[
 
 export async function add(opts: GlobalOptions, spec: string, o: EntryOpts): Promise<void> {
   await withSession(opts, async (s) => {
-    const { group, title } = splitEntryPath(s.vault.db, spec, o.group);
+    const { group, title } = splitEntryPath(opts, s.vault.db, spec, o.group);
     if (!title) throw new UsageError('the entry needs a title');
     if (group.entries.some((e) => e.title === title)) throw new UsageError(`'${spec}' already exists; use 'stv edit' or another title`);
     const e = new Entry();

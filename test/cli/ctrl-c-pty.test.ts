@@ -1,0 +1,78 @@
+/**
+ * Ctrl-C at any prompt, in a real terminal (tmux): stv says it cancelled,
+ * exits 130, and leaves the vault byte-for-byte as it was (no new file, no
+ * temp file, no .bak).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { STV, stv, tempDir, isolatedEnv } from '../helpers/tools.js';
+
+const PW = 'ctrl-c master pw';
+const socket = `stv-ctrlc-${process.pid}`;
+let dir: string;
+let cleanup: () => void;
+let env: NodeJS.ProcessEnv;
+let vault: string;
+const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env });
+const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'cc').stdout;
+const count = (text: string) => screen().split(text).length - 1;
+async function waitForMore(text: string, before: number, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (count(text) <= before) {
+    if (Date.now() > end) throw new Error(`timed out waiting for '${text}'; screen:\n${screen()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+async function type(keys: string, expectText: string): Promise<void> {
+  const before = count(expectText);
+  tmux('send-keys', '-t', 'cc', '-l', keys);
+  tmux('send-keys', '-t', 'cc', 'Enter');
+  await waitForMore(expectText, before);
+}
+/** Types `command`, answers `answers` prompts with PW, then presses Ctrl-C at `prompt`; returns the exit status. */
+async function cancelAt(command: string, answers: string[], prompt: string): Promise<number> {
+  const before = count('stv: cancelled; nothing was changed');
+  const first = answers[0] ?? prompt;
+  await type(command, first);
+  for (let i = 0; i < answers.length; i++) await type(PW, answers[i + 1] ?? prompt);
+  tmux('send-keys', '-t', 'cc', 'C-c');
+  await waitForMore('stv: cancelled; nothing was changed', before);
+  const rcBefore = count('rc=');
+  await type('echo rc=$?', 'rc=');
+  expect(count('rc=')).toBeGreaterThan(rcBefore);
+  return Number(/rc=(\d+)\s*\$?\s*$/.exec(screen().trimEnd())?.[1]);
+}
+
+beforeAll(() => {
+  if (!existsSync('/usr/bin/tmux')) throw new Error('tmux is missing: install the Debian package tmux (npm test installs it when run as root)');
+  ({ dir, cleanup } = tempDir('stv-ctrlc-'));
+  env = isolatedEnv(dir, { TERM: 'xterm-256color' });
+  vault = join(dir, 'v.kdbx');
+  const r = tmux('new-session', '-d', '-s', 'cc', '-x', '160', '-y', '50', `PS1='$ ' exec bash --norc --noprofile`);
+  expect(r.status, r.stderr).toBe(0);
+});
+
+afterAll(() => {
+  tmux('kill-server');
+  cleanup?.();
+});
+
+const cmd = (args: string) => `'${process.execPath}' '${STV}' --no-agent --vault '${vault}' ${args}`;
+
+it('Ctrl-C at the repeat prompt of init creates nothing', async () => {
+  expect(await cancelAt(cmd('init --kdf-iterations 1 --kdf-memory 8'), ['New master password'], 'Repeat the master password')).toBe(130);
+  expect(readdirSync(dir).filter((f) => f.endsWith('.kdbx') || f.includes('.tmp'))).toEqual([]);
+});
+
+it('Ctrl-C at the unlock, entry-password and new-password prompts leaves the vault untouched', async () => {
+  expect(stv(['--no-agent', '--vault', vault, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: `${PW}\n` }).status).toBe(0);
+  const bytes = readFileSync(vault);
+  const files = readdirSync(dir).sort();
+  expect(await cancelAt(cmd('ls'), [], 'Master password for')).toBe(130);
+  expect(await cancelAt(cmd('add Shop/Amazon -p'), ['Master password for'], 'Password for the entry')).toBe(130);
+  expect(await cancelAt(cmd('passwd'), ['Master password for'], 'New master password')).toBe(130);
+  expect(readFileSync(vault).equals(bytes)).toBe(true);
+  expect(readdirSync(dir).sort()).toEqual(files);
+});
