@@ -152,7 +152,14 @@ export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
   for (;;) {
     try {
       const fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      writeSync(fd, String(process.pid));
+      try {
+        writeSync(fd, String(process.pid));
+      } catch {
+        // A full disk takes the file but not its pid: an empty lock left behind would look like one being made.
+        closeSync(fd);
+        try { unlinkSync(lock); } catch { /* gone */ }
+        return () => {}; // the save itself fails next, with a clear error
+      }
       closeSync(fd);
       return () => {
         try { unlinkSync(lock); } catch { /* gone */ }
