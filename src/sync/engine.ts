@@ -196,6 +196,8 @@ async function mergeAll(vaultId: string, distinct: CopyState[], o: SyncOptions, 
   const sha = sha256Hex(bytes);
   const key = base.vault.derivedKey();
   base.vault.close();
+  // Prove once that the result opens with the key; each copy written is then checked by its hash alone.
+  (await Vault.open(bytes, key)).close();
   return { bytes, sha, lineage: lineageOf(opened.map((x) => x.copy.lineage), sha), key, mode: 'merge' };
 }
 
@@ -232,7 +234,6 @@ async function settleCopy(c: CopyState, vaultId: string, out: Outcome, o: SyncOp
       oldBytes: c.bytes,
       generationsDir: c.ref.generationsDir,
       generations: o.generations,
-      verifyKey: out.key,
       createDirs: c.missing,
     });
     writeSidecar(c.ref.sidecarPath, sidecar, c.ref.kind === 'local');
