@@ -17,7 +17,8 @@ import { utf8 } from '../../src/secret/index.js';
 import { isolatedEnv, STV, stv, tempDir } from '../helpers/tools.js';
 
 const PW = 'crash pässword';
-const KILLS = 30;
+/** Kill points per run; CRASH_KILLS=300 for a long campaign. */
+const KILLS = Number(process.env.CRASH_KILLS ?? 30);
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
@@ -104,7 +105,7 @@ describe('SIGKILL during a save', () => {
     expect(stv(['--no-agent', '--vault', `${vault}.bak`, 'ls'], { env, input: `${PW}\n` }).status).toBe(0);
     expect(statSync(vault).mode & 0o777).toBe(0o600);
     console.log(`[crash] ${KILLS} kill points (whole run ${Math.round(full)} ms): ${JSON.stringify(ended)}; leftovers ${leftovers.length}`);
-  });
+  }, 60_000 + KILLS * 3_000);
 });
 
 describe('what killed saves leave behind', () => {
