@@ -63,7 +63,7 @@ afterAll(() => cleanup());
 describe('SIGKILL during a save', () => {
   test(`${KILLS} kills at spread points of 'stv edit': the vault opens with the old or the new content every time`, async () => {
     const vault = join(dir, 'big.kdbx');
-    await makeVault(vault, 300);
+    await makeVault(vault, 150);
     // One uninterrupted edit tells how long a whole run takes, to spread the kill delays over it.
     const t0 = performance.now();
     expect(stv(['--no-agent', '--vault', vault, 'edit', 'Target', '-u', 'u-0'], { env, input: `${PW}\n` }).status).toBe(0);
