@@ -22,5 +22,6 @@ export const SECURITY_HELP = `Security model (summary; the README has the full t
 - Protected values stay XOR-masked in memory and are wiped when the vault
   closes. JavaScript strings cannot be wiped: a value printed or copied exists
   as a string until the garbage collector reuses its memory.
+- Processes that read a password or hold a key set their core-dump limit to 0.
 - The clipboard is purged after 30 s, but only if it still holds our value.
 - Saves are atomic (temp file, fsync, rename) and keep one .bak generation.`;

@@ -92,7 +92,6 @@ function reportError(e: unknown): number {
   return 1;
 }
 
-// Secrets in a core dump would outlive the process; Node cannot set RLIMIT_CORE itself (see README, Security model).
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
 });

@@ -5,7 +5,7 @@
  * A save refuses to overwrite a file that changed since it was read
  * (size + mtime + SHA-256), so the caller can merge instead.
  */
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, copyFileSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -55,7 +55,9 @@ export function isUnchanged(path: string, stamp: FileStamp): boolean {
     const st = statSync(path);
     if (st.size !== stamp.size) return false;
     if (st.mtimeMs === stamp.mtimeMs) return true;
-    return sha256Hex(readFileSync(path)) === stamp.sha256;
+    const got = Buffer.from(sha256Hex(readFileSync(path)), 'hex');
+    const want = Buffer.from(stamp.sha256, 'hex');
+    return got.length === want.length && timingSafeEqual(got, want);
   } catch {
     return false;
   }

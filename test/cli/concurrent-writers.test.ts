@@ -42,16 +42,20 @@ interface Held {
 }
 
 /**
- * Starts `stv edit ENTRY -p ...` with the master password already in its stdin (a FIFO, so no read can
- * block before it), and resolves once its main thread blocks reading the entry password: by then it has
- * read the vault file and its stamp.
+ * Starts `stv edit ENTRY -p ...` (or keepassxc-cli edit -p) with the master password already in its stdin
+ * (a FIFO, so no read can block before it), and resolves once its main thread blocks reading the entry
+ * password: by then it has read the vault file and its stamp.
  */
 async function holdEdit(args: string[]): Promise<Held> {
+  return hold(process.execPath, [STV, '--no-agent', '--vault', vault, 'edit', ...args, '-p'], env);
+}
+
+async function hold(cmd: string, argv: string[], childEnv: NodeJS.ProcessEnv): Promise<Held> {
   const fifo = join(dir, `in-${fifoCount++}`);
   expect(spawnSync('mkfifo', ['-m', '0600', fifo]).status).toBe(0);
   const fd = openSync(fifo, 'r+'); // read-write: opening does not wait for the other end
   writeSync(fd, `${PW}\n`);
-  const child = spawn(process.execPath, [STV, '--no-agent', '--vault', vault, 'edit', ...args, '-p'], { env, stdio: [fd, 'ignore', 'pipe'] });
+  const child = spawn(cmd, argv, { env: childEnv, stdio: [fd, 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
@@ -62,8 +66,8 @@ async function holdEdit(args: string[]): Promise<Held> {
       wchan = readFileSync(`/proc/${child.pid}/wchan`, 'utf8');
     } catch { /* not started yet */ }
     if (/pipe_read|pipe_wait/.test(wchan)) break;
-    if (child.exitCode !== null) throw new Error(`stv edit exited early (${child.exitCode}): ${stderr}`);
-    if (Date.now() > deadline) throw new Error(`stv edit never reached its entry-password read (wchan ${wchan})`);
+    if (child.exitCode !== null) throw new Error(`${argv.join(' ')} exited early (${child.exitCode}): ${stderr}`);
+    if (Date.now() > deadline) throw new Error(`${argv.join(' ')} never reached its entry-password read (wchan ${wchan})`);
     await new Promise((r) => setTimeout(r, 20));
   }
   return {
@@ -117,8 +121,8 @@ describe('concurrent writers', () => {
     }
   });
 
-  test('four rounds of two stv edits released at once (racing for the lock) lose nothing', async () => {
-    for (let round = 0; round < 4; round++) {
+  test('three rounds of two stv edits released at once (racing for the lock) lose nothing', async () => {
+    for (let round = 0; round < 3; round++) {
       const a = await holdEdit(['A', '-u', `a-${round}`]);
       const d = await holdEdit(['D', '-u', `d-${round}`]);
       const [ra, rd] = await Promise.all([a.release(`pa-${round}`), d.release(`pd-${round}`)]);
@@ -129,6 +133,16 @@ describe('concurrent writers', () => {
       expect(field('D', 'password')).toBe(`pd-${round}`);
     }
     expect(kxcField('C', 'username')).toBe('c-from-keepassxc');
+  });
+
+  test('keepassxc-cli holding the old file refuses to save over an stv save ("unmerged changes"), so nothing is lost silently', async () => {
+    const kxc = await hold('/usr/bin/keepassxc-cli', ['edit', '-q', '-p', vault, 'D'], { ...process.env, QT_QPA_PLATFORM: 'offscreen' });
+    ok(['edit', 'C', '-u', 'c-from-stv']);
+    const r = await kxc.release('kxc-pw');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unmerged changes/);
+    expect(field('C', 'username')).toBe('c-from-stv');
+    expect(field('D', 'password')).not.toBe('kxc-pw');
   });
 
   test('two stv edits of the same entry keep both versions: one current, the other in history, tagged as a conflict', async () => {

@@ -78,8 +78,9 @@ async function run(label: string, args: string[], o: { input?: string; fd3?: str
   child.stdin!.end(o.input ?? '');
   let done = false;
   const exited = new Promise<number | null>((res) => child.on('close', (code) => { done = true; res(code); }));
-  while (!done) {
-    for (const pid of [child.pid!, ...ourProcesses()]) {
+  for (let tick = 0; !done; tick++) {
+    // The child every few ms; every process of this HOME (agents it started) every 60 ms, as that scan reads all of /proc.
+    for (const pid of [child.pid!, ...(tick % 20 === 0 ? ourProcesses() : [])]) {
       const t = procText(pid);
       if (t) {
         watchedPids.add(pid);

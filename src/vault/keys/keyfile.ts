@@ -5,7 +5,7 @@
  *   4. anything else: SHA-256 of the whole file (an empty file is refused).
  * A UTF-8 BOM before XML is skipped; hashed files are hashed with it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SaxesParser } from 'saxes';
 import { UsageError } from '../../errors/index.js';
 
@@ -84,8 +84,9 @@ function keyFromXml(xml: KeyfileXml): Uint8Array {
     }
     const key = new Uint8Array(Buffer.from(data, 'hex'));
     if (xml.hash !== undefined) {
-      const want = createHash('sha256').update(key).digest().subarray(0, 4).toString('hex');
-      if (xml.hash.trim().toLowerCase() !== want) {
+      const want = createHash('sha256').update(key).digest().subarray(0, 4);
+      const got = /^[0-9a-fA-F]{8}$/.test(xml.hash.trim()) ? Buffer.from(xml.hash.trim(), 'hex') : Buffer.alloc(0);
+      if (got.length !== want.length || !timingSafeEqual(got, want)) {
         key.fill(0);
         throw new InvalidKeyfileError('XML keyfile v2.0 Key/Data does not match its Hash (the file is damaged)');
       }
