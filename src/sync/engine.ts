@@ -9,7 +9,7 @@
  * a copy that fails is reported and every other copy goes on.
  */
 import { StvError, WrongKeyError, CorruptFileError } from '../errors/index.js';
-import { Vault, readVaultFile, VaultMissingError, sha256Hex, type DerivedKey, type FileStamp } from '../vault/index.js';
+import { Vault, readVaultFile, VaultMissingError, sameDigest, sha256Hex, type DerivedKey, type FileStamp } from '../vault/index.js';
 import { mergeDatabases, type Conflict } from './merge.js';
 import { knownLineage, lineageOf, readSidecar, writeSidecar, type Sidecar } from './sidecar.js';
 import { vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
@@ -151,7 +151,7 @@ async function combine(vaultId: string, copies: CopyState[], sources: () => Copy
   const distinct = distinctBySha(sources());
   const head = distinct.length === 1 ? distinct[0] : descendantOfAll(distinct);
   if (head) {
-    const needsWrite = copies.some((c) => !c.failed && c.stamp?.sha256 !== head.stamp!.sha256);
+    const needsWrite = copies.some((c) => !c.failed && !sameDigest(c.stamp?.sha256, head.stamp!.sha256));
     return { bytes: head.bytes!, sha: head.stamp!.sha256, lineage: head.lineage.slice(1), mode: distinct.length === 1 && !needsWrite ? 'identical' : 'fast-forward' };
   }
   return mergeAll(vaultId, distinct, o, report);
@@ -218,7 +218,7 @@ async function settleCopy(c: CopyState, vaultId: string, out: Outcome, o: SyncOp
   const result: CopyResult = { label: c.ref.label, path: c.ref.path, kind: c.ref.kind, stickId: c.ref.stickId, status: 'unchanged' };
   if (c.failed) return { ...result, status: 'failed', detail: c.failed };
   const sidecar: Sidecar = { format: 1, vaultId, file: c.ref.sidecarFile, sha256: out.sha, ancestors: out.lineage, writtenAt: new Date().toISOString() };
-  if (c.stamp?.sha256 === out.sha) {
+  if (sameDigest(c.stamp?.sha256, out.sha)) {
     if (!o.dryRun) refreshSidecar(c.ref, sidecar);
     return result;
   }
@@ -246,7 +246,7 @@ async function settleCopy(c: CopyState, vaultId: string, out: Outcome, o: SyncOp
 /** A copy already holding the result only needs its sidecar to say so; a read-only stick may refuse, which is harmless. */
 function refreshSidecar(ref: CopyRef, s: Sidecar): void {
   const before = readSidecar(ref.sidecarPath);
-  if (before && before.vaultId === s.vaultId && before.sha256 === s.sha256 && before.ancestors.join() === s.ancestors.join()) return;
+  if (before && before.vaultId === s.vaultId && sameDigest(before.sha256, s.sha256) && before.ancestors.join() === s.ancestors.join()) return;
   try {
     writeSidecar(ref.sidecarPath, s, ref.kind === 'local');
   } catch {

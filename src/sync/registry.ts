@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { ensurePrivateDir, stateDir } from '../config/index.js';
 import { readJson, writeJson } from './json-file.js';
+import { sameDigest } from '../vault/index.js';
 
 export interface RegistryStick {
   label: string;
@@ -58,7 +59,7 @@ export function vaultRecord(r: Registry, vaultId: string): RegistryVault {
 /** Remember a vault state reached by a sync (once per distinct content). */
 export function noteSync(r: Registry, vaultId: string, sync: RegistrySync): void {
   const v = vaultRecord(r, vaultId);
-  if (v.syncs.at(-1)?.sha256 === sync.sha256) return;
+  if (sameDigest(v.syncs.at(-1)?.sha256, sync.sha256)) return;
   v.syncs.push(sync);
   if (v.syncs.length > SYNCS_KEPT) v.syncs.splice(0, v.syncs.length - SYNCS_KEPT);
 }
@@ -75,8 +76,8 @@ export function staleness(r: Registry, vaultId: string, stickVault: { lastSynced
   const syncs = r.vaults[vaultId]?.syncs ?? [];
   const daysSinceSync = stickVault.lastSynced ? Math.floor((now - Date.parse(stickVault.lastSynced)) / 86_400_000) : undefined;
   const latest = syncs.at(-1);
-  if (!latest || !stickVault.sha256 || latest.sha256 === stickVault.sha256) return { current: Boolean(latest && latest.sha256 === stickVault.sha256), daysSinceSync };
-  const at = syncs.findLastIndex((s) => s.sha256 === stickVault.sha256);
+  if (!latest || !stickVault.sha256 || sameDigest(latest.sha256, stickVault.sha256)) return { current: Boolean(latest && sameDigest(latest.sha256, stickVault.sha256)), daysSinceSync };
+  const at = syncs.findLastIndex((s) => sameDigest(s.sha256, stickVault.sha256));
   if (at === -1) return { current: false, daysSinceSync };
   const later = syncs.slice(at + 1);
   const entriesBehind = later.every((s) => s.changed !== undefined) ? later.reduce((n, s) => n + s.changed!, 0) : undefined;

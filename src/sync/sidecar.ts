@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { readStick } from './sticks.js';
 import { ensurePrivateDir, stateDir } from '../config/index.js';
 import { readJson, writeJson } from './json-file.js';
+import { sameDigest } from '../vault/index.js';
 
 /** How many ancestor hashes a sidecar remembers (newest first). */
 export const ANCESTOR_LIMIT = 200;
@@ -51,7 +52,7 @@ export function writeSidecar(path: string, s: Sidecar, privateDir = false): void
 
 /** What a copy's content is known to descend from: itself and its ancestors, when the sidecar still describes the file. */
 export function knownLineage(fileSha: string, sidecar: Sidecar | undefined): string[] {
-  if (!sidecar || sidecar.sha256 !== fileSha) return [fileSha];
+  if (!sidecar || !sameDigest(sidecar.sha256, fileSha)) return [fileSha];
   return [fileSha, ...sidecar.ancestors];
 }
 

@@ -6,10 +6,10 @@
  * file in place and readable.
  */
 import { readdirSync, readFileSync, unlinkSync, mkdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { StvError } from '../errors/index.js';
 import { writeFileAtomic } from '../config/index.js';
-import { Vault, acquireWriteLock, saveVaultFile, sha256Hex, type DerivedKey, type FileStamp } from '../vault/index.js';
+import { Vault, acquireWriteLock, removeStaleTemps, sameDigest, saveVaultFile, sha256Hex, type DerivedKey, type FileStamp } from '../vault/index.js';
 
 export const DEFAULT_GENERATIONS = 5;
 
@@ -61,18 +61,7 @@ export async function writeCopy(o: WriteCopyOptions): Promise<FileStamp> {
 
 export async function verifyCopy(path: string, sha: string, key?: DerivedKey): Promise<void> {
   const back = readFileSync(path);
-  if (sha256Hex(back) !== sha) throw new StvError(`${path} does not read back as written; the stick may be failing`);
+  if (!sameDigest(sha256Hex(back), sha)) throw new StvError(`${path} does not read back as written; the stick may be failing`);
   if (key) (await Vault.open(back, key)).close();
   else Vault.header(back);
-}
-
-/** Temp files of saves that a kill -9 interrupted (`.NAME.<hex>.tmp`). */
-function removeStaleTemps(path: string): void {
-  const dir = dirname(path);
-  const prefix = `.${basename(path)}.`;
-  try {
-    for (const f of readdirSync(dir)) if (f.startsWith(prefix) && /\.[0-9a-f]{12}\.tmp$/.test(f)) unlinkSync(join(dir, f));
-  } catch {
-    /* read-only or gone: the save reports it */
-  }
 }

@@ -27,6 +27,12 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** Two hex digests are the same, compared in constant time (false when either is missing). */
+export function sameDigest(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'));
+}
+
 export function readVaultFile(path: string): VaultFileData {
   let bytes: Buffer;
   try {
@@ -55,9 +61,7 @@ export function isUnchanged(path: string, stamp: FileStamp): boolean {
     const st = statSync(path);
     if (st.size !== stamp.size) return false;
     if (st.mtimeMs === stamp.mtimeMs) return true;
-    const got = Buffer.from(sha256Hex(readFileSync(path)), 'hex');
-    const want = Buffer.from(stamp.sha256, 'hex');
-    return got.length === want.length && timingSafeEqual(got, want);
+    return sameDigest(sha256Hex(readFileSync(path)), stamp.sha256);
   } catch {
     return false;
   }
