@@ -20,16 +20,26 @@ function attachmentHash(data: Uint8Array): string {
   return h;
 }
 
+/**
+ * The hash input is built as one string between protected values and fed to
+ * the hash in a few calls: one update per part (~30 per entry) was most of a
+ * 10k-entry merge. The bytes hashed are the same as part-by-part.
+ */
 export function fingerprint(e: Entry): string {
   const h = createHash('sha256');
-  const put = (s: string) => h.update(s).update('\u0000');
+  let text = '';
+  const put = (s: string) => {
+    text += s + '\u0000';
+  };
   for (const key of [...e.fields.keys()].sort()) {
     const v = e.fields.get(key)!;
     put(key);
     if (v instanceof ProtectedValue) {
       put('P');
+      h.update(text);
+      text = '\u0000';
       const bytes = v.getBytes();
-      h.update(bytes).update('\u0000');
+      h.update(bytes);
       bytes.fill(0);
     } else put(`S${v}`);
   }
@@ -42,5 +52,5 @@ export function fingerprint(e: Entry): string {
   put(`|${e.iconId}|${e.customIconUuid ?? ''}|${e.foregroundColor}|${e.backgroundColor}|${e.overrideUrl}|${e.qualityCheck}`);
   put(`|${e.times.expires}|${e.times.expires ? e.times.expiry.getTime() : ''}`);
   if (e.autoType) put(serializeXml(e.autoType));
-  return h.digest('base64');
+  return h.update(text).digest('base64');
 }

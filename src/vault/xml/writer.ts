@@ -25,22 +25,24 @@ export function escapeXml(s: string): string {
  * time (the inner stream must run in document order, which is write order).
  */
 export function serializeXml(root: XmlElement, valueOf?: (node: XmlElement) => string | undefined): string {
-  const parts: string[] = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'];
+  // One growing string (V8 concatenates into a rope, flattened once by the
+  // caller's UTF-8 encode): measured faster than joining ~2M parts.
+  let out = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
   const tabs: string[] = [''];
-  const indent = (d: number) => tabs[d] ?? (tabs[d] = '\t'.repeat(d));
   const write = (node: XmlElement, depth: number) => {
-    parts.push(indent(depth), '<', node.name);
-    if (node.attrs) for (const k in node.attrs) parts.push(' ', k, '="', escapeXml(node.attrs[k]), '"');
+    const indent = tabs[depth] ?? (tabs[depth] = '\t'.repeat(depth));
+    out += indent + '<' + node.name;
+    if (node.attrs) for (const k in node.attrs) out += ' ' + k + '="' + escapeXml(node.attrs[k]) + '"';
     if (node.children.length) {
-      parts.push('>\n');
+      out += '>\n';
       for (const c of node.children) write(c, depth + 1);
-      parts.push(indent(depth), '</', node.name, '>\n');
+      out += indent + '</' + node.name + '>\n';
       return;
     }
     const text = (node.secret && valueOf?.(node)) ?? node.text;
-    if (text === '') parts.push('/>\n');
-    else parts.push('>', escapeXml(text), '</', node.name, '>\n');
+    if (text === '') out += '/>\n';
+    else out += '>' + escapeXml(text) + '</' + node.name + '>\n';
   };
   write(root, 0);
-  return parts.join('');
+  return out;
 }
