@@ -16,7 +16,7 @@ import {
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
-import { XmlCursor, decodeUtf8, serializeXml, type XmlElement } from './xml/index.js';
+import { XmlCursor, decodeUtf8, type XmlElement } from './xml/index.js';
 import { protectedValueDecryptor, readDatabase } from './format/read-xml.js';
 import { writeDatabase, needsKdbx41 } from './format/write-xml.js';
 import { Database } from './model/index.js';
@@ -134,10 +134,9 @@ export class Vault {
   /** Serialize as KDBX 4.0, or 4.1 when the content uses 4.1 features or the file was 4.1. */
   toBytes(): Uint8Array {
     const minor: 0 | 1 = needsKdbx41(this.db) || (this.readVersion?.major === 4 && this.readVersion.minor >= 1) ? 1 : 0;
-    const { doc, binaries } = writeDatabase(this.db, minor);
     const streamKey = randomBytes(64);
     const stream = createInnerStream(3, streamKey);
-    const xmlText = serializeXml(doc, (node) => encryptProtected(node, stream));
+    const { xml: xmlText, binaries } = writeDatabase(this.db, minor, false, (node) => encryptProtected(node, stream));
     const xml = Buffer.from(xmlText, 'utf8');
     const inner: InnerHeader = { streamId: 3, streamKey, binaries: binaries.map((a) => ({ protect: a.protect, data: a.data })) };
     try {

@@ -7,12 +7,11 @@ import { XmlCursor } from '../xml/index.js';
 import type { Database } from '../model/index.js';
 import { readDatabase } from './read-xml.js';
 import { writeDatabase } from './write-xml.js';
-import { serializeXml } from '../xml/index.js';
 
 export function readXmlExport(text: string): Database {
   return readDatabase(new XmlCursor(text), []);
 }
 
 export function writeXmlExport(db: Database): string {
-  return serializeXml(writeDatabase(db, 0, true).doc);
+  return writeDatabase(db, 0, true).xml;
 }
