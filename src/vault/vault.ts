@@ -136,8 +136,7 @@ export class Vault {
     const minor: 0 | 1 = needsKdbx41(this.db) || (this.readVersion?.major === 4 && this.readVersion.minor >= 1) ? 1 : 0;
     const streamKey = randomBytes(64);
     const stream = createInnerStream(3, streamKey);
-    const { xml: xmlText, binaries } = writeDatabase(this.db, minor, false, (node) => encryptProtected(node, stream));
-    const xml = Buffer.from(xmlText, 'utf8');
+    const { xml, binaries } = writeDatabase(this.db, minor, false, (node) => encryptProtected(node, stream));
     const inner: InnerHeader = { streamId: 3, streamKey, binaries: binaries.map((a) => ({ protect: a.protect, data: a.data })) };
     try {
       return encryptKdbx({

@@ -13,7 +13,8 @@ import {
 } from '../model/index.js';
 
 export interface WriteResult {
-  xml: string;
+  /** UTF-8. */
+  xml: Buffer;
   binaries: Attachment[];
 }
 
@@ -184,7 +185,7 @@ export function writeDatabase(db: Database, minor: 0 | 1, plain = false, valueOf
   w.close('Root');
   for (const x of db.fileExtra) w.node(x);
   w.close('KeePassFile');
-  return { xml: w.toString(), binaries: pool.items };
+  return { xml: w.toBytes(), binaries: pool.items };
 }
 
 const PROTECTED = Object.freeze({ Protected: 'True' }) as Record<string, string>;
