@@ -180,7 +180,7 @@ function readIcon(cur: XmlCursor): CustomIcon {
   while (cur.nextChild(level)) {
     if (cur.name === 'UUID') icon.uuid = uuidOr(cur.text(), newUuid());
     else if (cur.name === 'Data') icon.data = Buffer.from(cur.text(), 'base64');
-    else if (cur.name === 'Name') icon.name = cur.text();
+    else if (cur.name === 'Name') icon.name = cur.ownText();
     else if (cur.name === 'LastModificationTime') icon.lastModified = parseTime(cur.text());
   }
   return icon;
@@ -193,9 +193,9 @@ function readCustomData(cur: XmlCursor, into: Map<string, CustomDataItem>): void
     const entry: CustomDataItem = { value: '' };
     const itemLevel = cur.level;
     while (cur.nextChild(itemLevel)) {
-      if (cur.name === 'Key') key = cur.text();
+      if (cur.name === 'Key') key = cur.ownText();
       else if (cur.name === 'Value') {
-        const text = cur.text();
+        const text = cur.ownText();
         entry.value = cur.secret ? cur.secret.getText() : text;
       } else if (cur.name === 'LastModificationTime') entry.lastModified = parseTime(cur.text());
     }
@@ -228,14 +228,14 @@ function readGroup(cur: XmlCursor, ctx: ReadContext, depth: number): Group {
   while (cur.nextChild(level)) {
     switch (cur.name) {
       case 'UUID': { const id = uuidFromBase64(cur.text()); if (id) { g.uuid = id; hasUuid = true; } break; }
-      case 'Name': g.name = cur.text(); break;
-      case 'Notes': g.notes = cur.text(); break;
-      case 'Tags': g.tags = cur.text(); break;
+      case 'Name': g.name = cur.ownText(); break;
+      case 'Notes': g.notes = cur.ownText(); break;
+      case 'Tags': g.tags = cur.ownText(); break;
       case 'IconID': g.iconId = int(cur.text(), 48); break;
       case 'CustomIconUUID': g.customIconUuid = uuidFromBase64(cur.text()); break;
       case 'Times': g.times = readTimes(cur); break;
       case 'IsExpanded': g.isExpanded = bool(cur.text(), true); break;
-      case 'DefaultAutoTypeSequence': g.defaultAutoTypeSequence = cur.text(); break;
+      case 'DefaultAutoTypeSequence': g.defaultAutoTypeSequence = cur.ownText(); break;
       case 'EnableAutoType': g.enableAutoType = triState(cur.text()); break;
       case 'EnableSearching': g.enableSearching = triState(cur.text()); break;
       case 'LastTopVisibleEntry': g.lastTopVisibleEntry = uuidOr(cur.text(), ZERO_UUID); break;
@@ -260,10 +260,10 @@ function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean): Entry 
       case 'UUID': { const id = uuidFromBase64(cur.text()); if (id) { e.uuid = id; hasUuid = true; } break; }
       case 'IconID': e.iconId = int(cur.text(), 0); break;
       case 'CustomIconUUID': e.customIconUuid = uuidFromBase64(cur.text()); break;
-      case 'ForegroundColor': e.foregroundColor = cur.text(); break;
-      case 'BackgroundColor': e.backgroundColor = cur.text(); break;
-      case 'OverrideURL': e.overrideUrl = cur.text(); break;
-      case 'Tags': e.tags = splitTags(cur.text()); break;
+      case 'ForegroundColor': e.foregroundColor = cur.ownText(); break;
+      case 'BackgroundColor': e.backgroundColor = cur.ownText(); break;
+      case 'OverrideURL': e.overrideUrl = cur.ownText(); break;
+      case 'Tags': e.tags = splitTags(cur.ownText()); break;
       case 'Times': e.times = readTimes(cur); break;
       case 'QualityCheck': e.qualityCheck = bool(cur.text(), true); break;
       case 'PreviousParentGroup': e.previousParentGroup = uuidFromBase64(cur.text()); break;
@@ -298,10 +298,10 @@ function readString(cur: XmlCursor, e: Entry): void {
   let value: string | ProtectedValue = '';
   const level = cur.level;
   while (cur.nextChild(level)) {
-    if (cur.name === 'Key') key = cur.text();
+    if (cur.name === 'Key') key = cur.ownText();
     else if (cur.name === 'Value') {
       const attrs = cur.attrs;
-      const text = cur.text();
+      const text = cur.ownText();
       if (cur.secret) value = cur.secret;
       else value = attrs && isTrueAttr(attrs.ProtectInMemory) ? ProtectedValue.fromString(text) : text;
     }
@@ -317,7 +317,7 @@ function readBinaryRef(cur: XmlCursor, e: Entry, ctx: ReadContext): void {
   let pendingRef: string | undefined;
   const level = cur.level;
   while (cur.nextChild(level)) {
-    if (cur.name === 'Key') key = cur.text();
+    if (cur.name === 'Key') key = cur.ownText();
     else if (cur.name === 'Value') {
       const attrs = cur.attrs;
       const text = cur.text();

@@ -88,7 +88,7 @@ class NameTable {
     const len = end - start;
     const bucket = this.#byLength[len];
     if (bucket) for (const n of bucket) if (xml.startsWith(n, start)) return n;
-    const name = xml.slice(start, end);
+    const name = detach(xml.slice(start, end));
     if (this.#count < 4096) {
       (this.#byLength[len] ??= []).push(name);
       this.#count++;
@@ -190,6 +190,15 @@ export class XmlCursor {
     return this.#closed!.text;
   }
 
+  /**
+   * `text()` for values the model keeps: a copy that does not hold on to the
+   * document. V8 makes substrings of 13+ characters slices of their parent,
+   * so one kept user name would keep the whole ~13 MB document alive.
+   */
+  ownText(): string {
+    return detach(this.text());
+  }
+
   /** Reads the element just entered through its end tag. */
   skip(): void {
     const level = this.#depth;
@@ -209,7 +218,7 @@ export class XmlCursor {
         continue;
       }
       const node = stack.pop()!;
-      node.text = this.#closed!.text;
+      node.text = detach(this.#closed!.text);
       if (this.secret) node.secret = this.secret;
       if (!stack.length) return node;
     }
@@ -350,6 +359,11 @@ export class XmlCursor {
     if (this.#depth) fail(`unclosed element <${this.#open[this.#depth - 1].name}>`, len);
     return EOF;
   }
+}
+
+/** A flat copy of `s`, not a slice of a larger string (see ownText). */
+function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
 /** The whole document as a tree (tests, plain XML import). */
