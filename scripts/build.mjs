@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 await build({
-  entryPoints: { stv: 'src/cli/main.ts' },
+  entryPoints: { stv: 'src/cli/entry.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const wantTest = process.argv.includes('--test');
+const wantBench = process.argv.includes('--bench');
 const log = (m) => process.stderr.write(`[setup] ${m}\n`);
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], cwd: root, ...opts });
 
@@ -40,6 +41,8 @@ if (wantTest) {
     ['mkfs.ext4', 'e2fsprogs', () => have('mkfs.ext4')],
     ['mkfs.vfat', 'dosfstools', () => have('mkfs.vfat')],
     ['exim', 'exim4-daemon-light', () => existsSync('/usr/sbin/exim')],
+    // npm run bench times both tools with hyperfine.
+    ...(wantBench ? [['hyperfine', 'hyperfine', () => have('hyperfine')]] : []),
   ];
   const missing = needs.filter(([, , ok]) => !ok());
   if (missing.length) {

@@ -22,7 +22,7 @@
  */
 import type { Database, Entry, Group } from '../vault/index.js';
 import { cloneTimes, parseTime } from '../vault/index.js';
-import { CONFLICT_TAG, fingerprint } from './fingerprint.js';
+import { CONFLICT_TAG, fingerprint, surelySameContent } from './fingerprint.js';
 
 export interface Change {
   kind: 'added' | 'updated' | 'deleted' | 'moved' | 'conflict' | 'kept' | 'group-added' | 'group-updated' | 'group-moved' | 'group-deleted' | 'meta';
@@ -61,8 +61,9 @@ function latestEdit(e: Entry): number {
   return t;
 }
 
+/** Per merge, so a plain Map (faster than a WeakMap for ~20k entries). */
 class Fingerprints {
-  #cache = new WeakMap<Entry, string>();
+  #cache = new Map<Entry, string>();
   /** After an entry's content changed in place. */
   forget(e: Entry): void {
     this.#cache.delete(e);
@@ -116,6 +117,7 @@ function byTimeThenFp(fp: Fingerprints) {
 
 /** The merged history: every version of both sides once, oldest first, not repeating the current one. */
 function unionHistory(fp: Fingerprints, current: Entry, versions: Entry[]): Entry[] {
+  if (!versions.length) return [];
   const currentFp = fp.of(current);
   const seen = new Map<string, Entry>();
   for (const v of versions.sort(byTimeThenFp(fp))) {
@@ -237,17 +239,17 @@ export function mergeDatabases(local: Database, remote: Database): MergeReport {
 }
 
 function mergeEntry(le: Entry, re: Entry, local: Database, groups: Map<string, Group>, fp: Fingerprints, report: MergeReport): void {
-  const lf = fp.of(le);
-  const rf = fp.of(re);
   const allVersions = [...le.history, ...re.history];
   const path = le.path();
-  if (lf === rf) {
+  if (surelySameContent(le, re) || fp.of(le) === fp.of(re)) {
     // Same content: keep the later metadata; a conflict tag on either side stays.
     const tagged = le.tags.includes(CONFLICT_TAG) || re.tags.includes(CONFLICT_TAG);
     if (time(re.times.lastModification) > time(le.times.lastModification)) copyContent(le, re);
     if (tagged && !le.tags.includes(CONFLICT_TAG)) le.tags.push(CONFLICT_TAG);
-    fp.forget(le);
+    // No fp.forget(le): its content stays the same, and the tag is not fingerprinted.
   } else {
+    const lf = fp.of(le);
+    const rf = fp.of(re);
     const remoteKnowsLocal = re.history.some((h) => fp.of(h) === lf);
     const localKnowsRemote = le.history.some((h) => fp.of(h) === rf);
     if (remoteKnowsLocal && !localKnowsRemote) {

@@ -16,7 +16,7 @@ import {
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
-import { parseXml, decodeUtf8, serializeXml, type XmlElement } from './xml/index.js';
+import { XmlCursor, decodeUtf8, type XmlElement } from './xml/index.js';
 import { protectedValueDecryptor, readDatabase } from './format/read-xml.js';
 import { writeDatabase, needsKdbx41 } from './format/write-xml.js';
 import { Database } from './model/index.js';
@@ -134,11 +134,9 @@ export class Vault {
   /** Serialize as KDBX 4.0, or 4.1 when the content uses 4.1 features or the file was 4.1. */
   toBytes(): Uint8Array {
     const minor: 0 | 1 = needsKdbx41(this.db) || (this.readVersion?.major === 4 && this.readVersion.minor >= 1) ? 1 : 0;
-    const { doc, binaries } = writeDatabase(this.db, minor);
     const streamKey = randomBytes(64);
     const stream = createInnerStream(3, streamKey);
-    const xmlText = serializeXml(doc, (node) => encryptProtected(node, stream));
-    const xml = Buffer.from(xmlText, 'utf8');
+    const { xml, binaries } = writeDatabase(this.db, minor, false, (node) => encryptProtected(node, stream));
     const inner: InnerHeader = { streamId: 3, streamKey, binaries: binaries.map((a) => ({ protect: a.protect, data: a.data })) };
     try {
       return encryptKdbx({
@@ -184,19 +182,21 @@ function parsePayload(header: OuterHeader, inner: InnerHeader, xml: Uint8Array):
   // KeePassXC's 3.x reader always uses Salsa20 whatever the header says (KDBX-NOTES pitfall 14).
   const is3 = header.version.major < 4;
   const stream = is3 ? createInnerStream(2, header.protectedStreamKey!) : createInnerStream(inner.streamId, inner.streamKey);
-  const doc = parseXml(decodeUtf8(xml), { onAttributedLeaf: protectedValueDecryptor((n) => stream.keystream(n)) });
+  const text = decodeUtf8(xml);
   xml.fill(0);
-  if (is3) checkHeaderHash(doc, header.headerBytes);
-  return readDatabase(doc, inner.binaries.map((b: { data: Uint8Array; protect: boolean }) => ({ data: b.data, protect: b.protect })));
+  const cursor = new XmlCursor(text, { onAttributedLeaf: protectedValueDecryptor((n) => stream.keystream(n)) });
+  const db = readDatabase(cursor, inner.binaries.map((b: { data: Uint8Array; protect: boolean }) => ({ data: b.data, protect: b.protect })));
+  if (is3) checkHeaderHash(db, header.headerBytes);
+  return db;
 }
 
-function checkHeaderHash(doc: XmlElement, headerBytes: Uint8Array): void {
-  const meta = doc.children.find((c) => c.name === 'Meta');
-  const stored = meta?.children.find((c) => c.name === 'HeaderHash')?.text;
+function checkHeaderHash(db: Database, headerBytes: Uint8Array): void {
+  const stored = db.meta.nodes.find((c) => c.name === 'HeaderHash')?.text;
   if (!stored) return;
   const expected = createHash('sha256').update(headerBytes).digest();
   const got = Buffer.from(stored, 'base64');
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+    db.wipe();
     throw new CorruptFileError("corrupt file: the header does not match Meta/HeaderHash (the file was altered)");
   }
 }

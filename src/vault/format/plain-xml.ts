@@ -3,16 +3,15 @@
  * `export -f xml` / `import`): the same document as inside a KDBX file, with
  * protected values in clear text.
  */
-import { parseXml } from '../xml/index.js';
+import { XmlCursor } from '../xml/index.js';
 import type { Database } from '../model/index.js';
 import { readDatabase } from './read-xml.js';
 import { writeDatabase } from './write-xml.js';
-import { serializeXml } from '../xml/index.js';
 
 export function readXmlExport(text: string): Database {
-  return readDatabase(parseXml(text), []);
+  return readDatabase(new XmlCursor(text), []);
 }
 
 export function writeXmlExport(db: Database): string {
-  return serializeXml(writeDatabase(db, 0, true).doc);
+  return writeDatabase(db, 0, true).xml.toString('utf8');
 }

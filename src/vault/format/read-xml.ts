@@ -1,13 +1,13 @@
 /**
  * KDBX XML tree → model. Follows KeePassXC's reader (KdbxXmlReader.cpp):
  * any element order, tolerant value parsing, unknown elements kept in
- * `extra` so they are written back. Protected values must already be
- * decrypted into `node.secret` (see applyInnerStream).
+ * `extra` so they are written back. Protected values are decrypted by the
+ * cursor's leaf callback (protectedValueDecryptor) in document order.
  */
 import { gunzipSync } from 'node:zlib';
 import { CorruptFileError, untrusted } from '../../errors/index.js';
 import { ProtectedValue } from '../../secret/index.js';
-import { type XmlElement, isTrueAttr } from '../xml/index.js';
+import { type XmlElement, type XmlCursor, isTrueAttr } from '../xml/index.js';
 import {
   Database, Entry, Group, Meta, type Attachment, type CustomDataItem, type CustomIcon, type Times,
   newTimes, parseTime, uuidFromBase64, newUuid, ZERO_UUID,
@@ -44,6 +44,8 @@ export function protectedValueDecryptor(keystream: (n: number) => Uint8Array): (
 interface ReadContext {
   /** Inner-header (4.x) or Meta/Binaries (3.x) attachment pool by id. */
   binaries: Map<string, Attachment>;
+  /** References read before the pool (Root ahead of Meta): resolved at the end. */
+  pendingRefs: { entry: Entry; key: string; ref: string }[];
 }
 
 const bool = (t: string | undefined, dflt = false) => (t ? t.toLowerCase() === 'true' : dflt);
@@ -56,55 +58,109 @@ const int = (t: string | undefined, dflt: number) => {
   return Number.isInteger(n) ? n : dflt;
 };
 const uuidOr = (t: string | undefined, dflt: string) => uuidFromBase64(t) ?? dflt;
+/**
+ * Placeholder until <Times> is read: the constructors' default (now) costs a
+ * clock read per entry, which is a system call on some VMs (~0.5 µs here).
+ */
+const UNREAD_TIMES = newTimes(new Date(0));
 
-export function readDatabase(doc: XmlElement, innerBinaries: Attachment[]): Database {
-  if (doc.name !== 'KeePassFile') throw new CorruptFileError(`corrupt file: XML root is ${untrusted(`<${doc.name}>`)}, not <KeePassFile>`);
-  const ctx: ReadContext = { binaries: new Map(innerBinaries.map((b, i) => [String(i), b])) };
-  const metaNode = doc.children.find((c) => c.name === 'Meta');
-  const meta = metaNode ? readMeta(metaNode, ctx) : new Meta();
-  const rootNode = doc.children.find((c) => c.name === 'Root');
-  if (!rootNode) throw new CorruptFileError('corrupt file: XML has no <Root>');
-  const groups = rootNode.children.filter((c) => c.name === 'Group');
-  if (groups.length !== 1) throw new CorruptFileError(`corrupt file: <Root> must hold exactly one group, found ${groups.length}`);
-  const db = new Database(meta, readGroup(groups[0], ctx, 0));
-  for (const c of rootNode.children) {
-    if (c.name === 'DeletedObjects') {
-      for (const d of c.children) {
-        const id = uuidFromBase64(d.children.find((x) => x.name === 'UUID')?.text);
-        if (id) db.deletedObjects.set(id, parseTime(d.children.find((x) => x.name === 'DeletionTime')?.text));
-      }
-    } else if (c.name !== 'Group') db.rootExtra.push(c);
+/**
+ * Reads the document straight into the model as the cursor walks it
+ * (protected values are decrypted by the cursor's leaf callback). Only the
+ * first <Meta> and <Root> count; other top-level elements are kept.
+ */
+export function readDatabase(cur: XmlCursor, innerBinaries: Attachment[]): Database {
+  const rootName = cur.root();
+  if (rootName !== 'KeePassFile') throw new CorruptFileError(`corrupt file: XML root is ${untrusted(`<${rootName}>`)}, not <KeePassFile>`);
+  const ctx: ReadContext = { binaries: new Map(innerBinaries.map((b, i) => [String(i), b])), pendingRefs: [] };
+  let meta: Meta | undefined;
+  let root: { group: Group; deleted: Map<string, Date>; extra: XmlElement[] } | undefined;
+  const fileExtra: XmlElement[] = [];
+  const level = cur.level;
+  while (cur.nextChild(level)) {
+    if (cur.name === 'Meta') {
+      if (!meta) meta = readMeta(cur, ctx);
+    } else if (cur.name === 'Root') {
+      if (!root) root = readRoot(cur, ctx);
+    } else fileExtra.push(cur.element());
   }
-  db.fileExtra = doc.children.filter((c) => c.name !== 'Meta' && c.name !== 'Root');
+  cur.finish();
+  if (!root) throw new CorruptFileError('corrupt file: XML has no <Root>');
+  for (const { entry, key, ref } of ctx.pendingRefs) {
+    const att = ctx.binaries.get(ref);
+    if (!att) throw new CorruptFileError(`corrupt file: attachment reference ${untrusted(String(ref))} has no binary`);
+    entry.attachments.set(key, att);
+  }
+  const db = new Database(meta ?? new Meta(), root.group);
+  db.deletedObjects = root.deleted;
+  db.rootExtra = root.extra;
+  db.fileExtra = fileExtra;
   return db;
 }
 
-function readMeta(node: XmlElement, ctx: ReadContext): Meta {
+function readRoot(cur: XmlCursor, ctx: ReadContext): { group: Group; deleted: Map<string, Date>; extra: XmlElement[] } {
+  let group: Group | undefined;
+  let groups = 0;
+  const deleted = new Map<string, Date>();
+  const extra: XmlElement[] = [];
+  const level = cur.level;
+  while (cur.nextChild(level)) {
+    if (cur.name === 'Group') {
+      groups++;
+      if (group) cur.skip();
+      else group = readGroup(cur, ctx, 0);
+    } else if (cur.name === 'DeletedObjects') readDeletedObjects(cur, deleted);
+    else extra.push(cur.element());
+  }
+  if (groups !== 1) throw new CorruptFileError(`corrupt file: <Root> must hold exactly one group, found ${groups}`);
+  return { group: group!, deleted, extra };
+}
+
+function readDeletedObjects(cur: XmlCursor, into: Map<string, Date>): void {
+  const level = cur.level;
+  while (cur.nextChild(level)) {
+    let uuid: string | undefined;
+    let time: string | undefined;
+    const itemLevel = cur.level;
+    while (cur.nextChild(itemLevel)) {
+      if (cur.name === 'UUID') uuid ??= cur.text();
+      else if (cur.name === 'DeletionTime') time ??= cur.text();
+    }
+    const id = uuidFromBase64(uuid);
+    if (id) into.set(id, parseTime(time));
+  }
+}
+
+function readMeta(cur: XmlCursor, ctx: ReadContext): Meta {
   const meta = new Meta();
-  for (const c of node.children) {
-    switch (c.name) {
-      case 'Binaries': // 3.x attachment pool; consumed here, rebuilt on write
-        for (const b of c.children) {
-          const id = b.attrs?.ID;
+  const level = cur.level;
+  while (cur.nextChild(level)) {
+    switch (cur.name) {
+      case 'Binaries': { // 3.x attachment pool; consumed here, rebuilt on write
+        const poolLevel = cur.level;
+        while (cur.nextChild(poolLevel)) {
+          const attrs = cur.attrs;
+          const text = cur.text();
+          const id = attrs?.ID;
           if (id === undefined) continue;
-          let data: Uint8Array = b.secret ? b.secret.getBytes() : Buffer.from(b.text, 'base64');
-          if (isTrueAttr(b.attrs?.Compressed)) data = gunzipLimited(data);
-          ctx.binaries.set(id, { data, protect: Boolean(b.secret) });
+          let data: Uint8Array = cur.secret ? cur.secret.getBytes() : Buffer.from(text, 'base64');
+          if (isTrueAttr(attrs?.Compressed)) data = gunzipLimited(data);
+          ctx.binaries.set(id, { data, protect: Boolean(cur.secret) });
         }
         break;
+      }
       case 'CustomData':
-        readCustomData(c, meta.customData);
+        readCustomData(cur, meta.customData);
         meta.nodes.push({ name: 'CustomData', attrs: null, children: [], text: '' });
         break;
-      case 'CustomIcons':
-        for (const i of c.children) meta.customIcons.push(readIcon(i));
+      case 'CustomIcons': {
+        const iconsLevel = cur.level;
+        while (cur.nextChild(iconsLevel)) meta.customIcons.push(readIcon(cur));
         meta.nodes.push({ name: 'CustomIcons', attrs: null, children: [], text: '' });
         break;
-      case 'HeaderHash': // 3.x only; checked by the reader, never written in 4.x
-        meta.nodes.push(c);
-        break;
-      default:
-        meta.nodes.push(c);
+      }
+      default: // HeaderHash (3.x only) is checked by the reader from here, never written in 4.x
+        meta.nodes.push(cur.element());
     }
   }
   return meta;
@@ -118,103 +174,118 @@ function gunzipLimited(data: Uint8Array): Uint8Array {
   }
 }
 
-function readIcon(node: XmlElement): CustomIcon {
+function readIcon(cur: XmlCursor): CustomIcon {
   const icon: CustomIcon = { uuid: ZERO_UUID, data: new Uint8Array(0) };
-  for (const c of node.children) {
-    if (c.name === 'UUID') icon.uuid = uuidOr(c.text, newUuid());
-    else if (c.name === 'Data') icon.data = Buffer.from(c.text, 'base64');
-    else if (c.name === 'Name') icon.name = c.text;
-    else if (c.name === 'LastModificationTime') icon.lastModified = parseTime(c.text);
+  const level = cur.level;
+  while (cur.nextChild(level)) {
+    if (cur.name === 'UUID') icon.uuid = uuidOr(cur.text(), newUuid());
+    else if (cur.name === 'Data') icon.data = Buffer.from(cur.text(), 'base64');
+    else if (cur.name === 'Name') icon.name = cur.ownText();
+    else if (cur.name === 'LastModificationTime') icon.lastModified = parseTime(cur.text());
   }
   return icon;
 }
 
-function readCustomData(node: XmlElement, into: Map<string, CustomDataItem>): void {
-  for (const item of node.children) {
+function readCustomData(cur: XmlCursor, into: Map<string, CustomDataItem>): void {
+  const level = cur.level;
+  while (cur.nextChild(level)) {
     let key: string | undefined;
     const entry: CustomDataItem = { value: '' };
-    for (const c of item.children) {
-      if (c.name === 'Key') key = c.text;
-      else if (c.name === 'Value') entry.value = c.secret ? c.secret.getText() : c.text;
-      else if (c.name === 'LastModificationTime') entry.lastModified = parseTime(c.text);
+    const itemLevel = cur.level;
+    while (cur.nextChild(itemLevel)) {
+      if (cur.name === 'Key') key = cur.ownText();
+      else if (cur.name === 'Value') {
+        const text = cur.ownText();
+        entry.value = cur.secret ? cur.secret.getText() : text;
+      } else if (cur.name === 'LastModificationTime') entry.lastModified = parseTime(cur.text());
     }
     if (key !== undefined) into.set(key, entry);
   }
 }
 
-function readTimes(node: XmlElement): Times {
+function readTimes(cur: XmlCursor): Times {
   const t = newTimes(new Date(0));
-  for (const c of node.children) {
-    switch (c.name) {
-      case 'CreationTime': t.creation = parseTime(c.text); break;
-      case 'LastModificationTime': t.lastModification = parseTime(c.text); break;
-      case 'LastAccessTime': t.lastAccess = parseTime(c.text); break;
-      case 'ExpiryTime': t.expiry = parseTime(c.text); break;
-      case 'Expires': t.expires = bool(c.text); break;
-      case 'UsageCount': t.usageCount = int(c.text, 0); break;
-      case 'LocationChanged': t.locationChanged = parseTime(c.text); break;
-      default: (t.extra ??= []).push(c);
+  const level = cur.level;
+  while (cur.nextChild(level)) {
+    switch (cur.name) {
+      case 'CreationTime': t.creation = parseTime(cur.text()); break;
+      case 'LastModificationTime': t.lastModification = parseTime(cur.text()); break;
+      case 'LastAccessTime': t.lastAccess = parseTime(cur.text()); break;
+      case 'ExpiryTime': t.expiry = parseTime(cur.text()); break;
+      case 'Expires': t.expires = bool(cur.text()); break;
+      case 'UsageCount': t.usageCount = int(cur.text(), 0); break;
+      case 'LocationChanged': t.locationChanged = parseTime(cur.text()); break;
+      default: (t.extra ??= []).push(cur.element());
     }
   }
   return t;
 }
 
-function readGroup(node: XmlElement, ctx: ReadContext, depth: number): Group {
-  const g = new Group('', ZERO_UUID);
+function readGroup(cur: XmlCursor, ctx: ReadContext, depth: number): Group {
+  const g = new Group('', ZERO_UUID, UNREAD_TIMES);
   let hasUuid = false;
-  for (const c of node.children) {
-    switch (c.name) {
-      case 'UUID': { const id = uuidFromBase64(c.text); if (id) { g.uuid = id; hasUuid = true; } break; }
-      case 'Name': g.name = c.text; break;
-      case 'Notes': g.notes = c.text; break;
-      case 'Tags': g.tags = c.text; break;
-      case 'IconID': g.iconId = int(c.text, 48); break;
-      case 'CustomIconUUID': g.customIconUuid = uuidFromBase64(c.text); break;
-      case 'Times': g.times = readTimes(c); break;
-      case 'IsExpanded': g.isExpanded = bool(c.text, true); break;
-      case 'DefaultAutoTypeSequence': g.defaultAutoTypeSequence = c.text; break;
-      case 'EnableAutoType': g.enableAutoType = triState(c.text); break;
-      case 'EnableSearching': g.enableSearching = triState(c.text); break;
-      case 'LastTopVisibleEntry': g.lastTopVisibleEntry = uuidOr(c.text, ZERO_UUID); break;
-      case 'CustomData': readCustomData(c, g.customData); break;
-      case 'PreviousParentGroup': g.previousParentGroup = uuidFromBase64(c.text); break;
-      case 'Entry': g.addEntry(readEntry(c, ctx, false)); break;
-      case 'Group': g.addGroup(readGroup(c, ctx, depth + 1)); break;
-      default: g.extra.push(c);
+  const level = cur.level;
+  while (cur.nextChild(level)) {
+    switch (cur.name) {
+      case 'UUID': { const id = uuidFromBase64(cur.text()); if (id) { g.uuid = id; hasUuid = true; } break; }
+      case 'Name': g.name = cur.ownText(); break;
+      case 'Notes': g.notes = cur.ownText(); break;
+      case 'Tags': g.tags = cur.ownText(); break;
+      case 'IconID': g.iconId = int(cur.text(), 48); break;
+      case 'CustomIconUUID': g.customIconUuid = uuidFromBase64(cur.text()); break;
+      case 'Times': g.times = readTimes(cur); break;
+      case 'IsExpanded': g.isExpanded = bool(cur.text(), true); break;
+      case 'DefaultAutoTypeSequence': g.defaultAutoTypeSequence = cur.ownText(); break;
+      case 'EnableAutoType': g.enableAutoType = triState(cur.text()); break;
+      case 'EnableSearching': g.enableSearching = triState(cur.text()); break;
+      case 'LastTopVisibleEntry': g.lastTopVisibleEntry = uuidOr(cur.text(), ZERO_UUID); break;
+      case 'CustomData': readCustomData(cur, g.customData); break;
+      case 'PreviousParentGroup': g.previousParentGroup = uuidFromBase64(cur.text()); break;
+      case 'Entry': g.addEntry(readEntry(cur, ctx, false)); break;
+      case 'Group': g.addGroup(readGroup(cur, ctx, depth + 1)); break;
+      default: g.extra.push(cur.element());
     }
   }
   if (!hasUuid) g.uuid = newUuid(); // KeePassXC also replaces missing or invalid UUIDs
+  if (g.times === UNREAD_TIMES) g.times = newTimes();
   return g;
 }
 
-function readEntry(node: XmlElement, ctx: ReadContext, inHistory: boolean): Entry {
-  const e = new Entry(ZERO_UUID);
+function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean): Entry {
+  const e = new Entry(ZERO_UUID, UNREAD_TIMES);
   let hasUuid = false;
-  for (const c of node.children) {
-    switch (c.name) {
-      case 'UUID': { const id = uuidFromBase64(c.text); if (id) { e.uuid = id; hasUuid = true; } break; }
-      case 'IconID': e.iconId = int(c.text, 0); break;
-      case 'CustomIconUUID': e.customIconUuid = uuidFromBase64(c.text); break;
-      case 'ForegroundColor': e.foregroundColor = c.text; break;
-      case 'BackgroundColor': e.backgroundColor = c.text; break;
-      case 'OverrideURL': e.overrideUrl = c.text; break;
-      case 'Tags': e.tags = splitTags(c.text); break;
-      case 'Times': e.times = readTimes(c); break;
-      case 'QualityCheck': e.qualityCheck = bool(c.text, true); break;
-      case 'PreviousParentGroup': e.previousParentGroup = uuidFromBase64(c.text); break;
-      case 'String': readString(c, e); break;
-      case 'Binary': readBinaryRef(c, e, ctx); break;
-      case 'AutoType': e.autoType = c; break;
-      case 'CustomData': readCustomData(c, e.customData); break;
+  const level = cur.level;
+  while (cur.nextChild(level)) {
+    switch (cur.name) {
+      case 'UUID': { const id = uuidFromBase64(cur.text()); if (id) { e.uuid = id; hasUuid = true; } break; }
+      case 'IconID': e.iconId = int(cur.text(), 0); break;
+      case 'CustomIconUUID': e.customIconUuid = uuidFromBase64(cur.text()); break;
+      case 'ForegroundColor': e.foregroundColor = cur.ownText(); break;
+      case 'BackgroundColor': e.backgroundColor = cur.ownText(); break;
+      case 'OverrideURL': e.overrideUrl = cur.ownText(); break;
+      case 'Tags': e.tags = splitTags(cur.ownText()); break;
+      case 'Times': e.times = readTimes(cur); break;
+      case 'QualityCheck': e.qualityCheck = bool(cur.text(), true); break;
+      case 'PreviousParentGroup': e.previousParentGroup = uuidFromBase64(cur.text()); break;
+      case 'String': readString(cur, e); break;
+      case 'Binary': readBinaryRef(cur, e, ctx); break;
+      case 'AutoType': e.autoType = cur.element(); break;
+      case 'CustomData': readCustomData(cur, e.customData); break;
       case 'History':
-        if (inHistory) { e.extra.push(c); break; }
-        for (const h of c.children) if (h.name === 'Entry') e.history.push(readEntry(h, ctx, true));
+        if (inHistory) e.extra.push(cur.element());
+        else readHistory(cur, e, ctx);
         break;
-      default: e.extra.push(c);
+      default: e.extra.push(cur.element());
     }
   }
   if (!hasUuid) e.uuid = newUuid();
+  if (e.times === UNREAD_TIMES) e.times = newTimes();
   return e;
+}
+
+function readHistory(cur: XmlCursor, e: Entry, ctx: ReadContext): void {
+  const level = cur.level;
+  while (cur.nextChild(level)) if (cur.name === 'Entry') e.history.push(readEntry(cur, ctx, true));
 }
 
 /** Entry tags: KeePassXC splits on , ; and TAB and trims. */
@@ -222,14 +293,17 @@ export function splitTags(text: string): string[] {
   return text.split(/[,;\t]/).map((t) => t.trim()).filter(Boolean);
 }
 
-function readString(node: XmlElement, e: Entry): void {
+function readString(cur: XmlCursor, e: Entry): void {
   let key: string | undefined;
   let value: string | ProtectedValue = '';
-  for (const c of node.children) {
-    if (c.name === 'Key') key = c.text;
-    else if (c.name === 'Value') {
-      if (c.secret) value = c.secret;
-      else value = c.attrs && isTrueAttr(c.attrs.ProtectInMemory) ? ProtectedValue.fromString(c.text) : c.text;
+  const level = cur.level;
+  while (cur.nextChild(level)) {
+    if (cur.name === 'Key') key = cur.ownText();
+    else if (cur.name === 'Value') {
+      const attrs = cur.attrs;
+      const text = cur.ownText();
+      if (cur.secret) value = cur.secret;
+      else value = attrs && isTrueAttr(attrs.ProtectInMemory) ? ProtectedValue.fromString(text) : text;
     }
   }
   if (key === undefined) return;
@@ -237,23 +311,33 @@ function readString(node: XmlElement, e: Entry): void {
   if (!e.fields.has(key)) e.fields.set(key, value);
 }
 
-function readBinaryRef(node: XmlElement, e: Entry, ctx: ReadContext): void {
+function readBinaryRef(cur: XmlCursor, e: Entry, ctx: ReadContext): void {
   let key: string | undefined;
   let att: Attachment | undefined;
-  for (const c of node.children) {
-    if (c.name === 'Key') key = c.text;
-    else if (c.name === 'Value') {
-      const ref = c.attrs?.Ref;
+  let pendingRef: string | undefined;
+  const level = cur.level;
+  while (cur.nextChild(level)) {
+    if (cur.name === 'Key') key = cur.ownText();
+    else if (cur.name === 'Value') {
+      const attrs = cur.attrs;
+      const text = cur.text();
+      const ref = attrs?.Ref;
       if (ref !== undefined) {
         att = ctx.binaries.get(ref);
-        if (!att) throw new CorruptFileError(`corrupt file: attachment reference ${untrusted(String(ref))} has no binary`);
+        pendingRef = att ? undefined : ref;
       } else {
         // Old 3.x files may inline the attachment.
-        let data: Uint8Array = c.secret ? c.secret.getBytes() : Buffer.from(c.text, 'base64');
-        if (isTrueAttr(c.attrs?.Compressed)) data = gunzipLimited(data);
-        att = { data, protect: Boolean(c.secret) };
+        let data: Uint8Array = cur.secret ? cur.secret.getBytes() : Buffer.from(text, 'base64');
+        if (isTrueAttr(attrs?.Compressed)) data = gunzipLimited(data);
+        att = { data, protect: Boolean(cur.secret) };
+        pendingRef = undefined;
       }
     }
   }
-  if (key !== undefined && att) e.attachments.set(key, att);
+  if (key === undefined) return;
+  if (pendingRef !== undefined) {
+    // Keeps the attachment's place in the entry until the pool is known.
+    e.attachments.set(key, { data: new Uint8Array(0), protect: false });
+    ctx.pendingRefs.push({ entry: e, key, ref: pendingRef });
+  } else if (att) e.attachments.set(key, att);
 }

@@ -1,19 +1,20 @@
 /**
- * Model → KDBX 4.x XML tree, in KeePassXC's element order (KdbxXmlWriter.cpp),
+ * Model → KDBX 4.x XML, in KeePassXC's element order (KdbxXmlWriter.cpp),
  * unknown elements appended where they were kept. Attachments go to the
- * inner-header pool, deduplicated by content. Protected values are left in
- * `node.secret` for the serializer to encrypt in document order.
+ * inner-header pool, deduplicated by content. Protected values are
+ * encrypted by the caller's `valueOf`, in document order.
  */
 import { createHash } from 'node:crypto';
 import { ProtectedValue } from '../../secret/index.js';
-import { el, parent, type XmlElement } from '../xml/index.js';
+import { el, parent, XmlWriter, type XmlElement } from '../xml/index.js';
 import {
   type Database, type Entry, type Group, type Meta, type Attachment, type CustomDataItem, type Times,
   formatTime, uuidToBase64, STANDARD_FIELDS, KDBX3_ONLY_META,
 } from '../model/index.js';
 
 export interface WriteResult {
-  doc: XmlElement;
+  /** UTF-8. */
+  xml: Buffer;
   binaries: Attachment[];
 }
 
@@ -37,117 +38,158 @@ export function needsKdbx41(db: Database): boolean {
 /**
  * `plain` writes the unencrypted KeePass XML export instead: ISO times,
  * protected values in clear with ProtectInMemory="True", attachments in
- * Meta/Binaries (as KeePassXC's `export -f xml` does).
+ * Meta/Binaries (as KeePassXC's `export -f xml` does). `valueOf` gives the
+ * text of each protected value, in document order (see XmlWriter).
+ *
+ * The document is written as the model is walked, without an XML tree:
+ * building and collecting one was most of the cost of a save.
  */
-export function writeDatabase(db: Database, minor: 0 | 1, plain = false): WriteResult {
+export function writeDatabase(db: Database, minor: 0 | 1, plain = false, valueOf?: (node: XmlElement) => string | undefined): WriteResult {
   const pool = new BinaryPool();
   const time = (d: Date) => formatTime(d, !plain);
   const v41 = minor === 1;
+  const w = new XmlWriter(valueOf);
 
-  const writeTimes = (t: Times) =>
-    parent('Times', [
-      el('LastModificationTime', time(t.lastModification)),
-      el('CreationTime', time(t.creation)),
-      el('LastAccessTime', time(t.lastAccess)),
-      el('ExpiryTime', time(t.expiry)),
-      el('Expires', b(t.expires)),
-      el('UsageCount', String(t.usageCount)),
-      el('LocationChanged', time(t.locationChanged)),
-      ...(t.extra ?? []),
-    ]);
+  const writeTimes = (t: Times) => {
+    w.open('Times');
+    w.leaf('LastModificationTime', time(t.lastModification));
+    w.leaf('CreationTime', time(t.creation));
+    w.leaf('LastAccessTime', time(t.lastAccess));
+    w.leaf('ExpiryTime', time(t.expiry));
+    w.leaf('Expires', b(t.expires));
+    w.leaf('UsageCount', String(t.usageCount));
+    w.leaf('LocationChanged', time(t.locationChanged));
+    for (const x of t.extra ?? []) w.node(x);
+    w.close('Times');
+  };
 
-  const writeCustomData = (m: Map<string, CustomDataItem>, withTimes: boolean) =>
-    parent('CustomData', [...m].map(([k, v]) => {
-      const item = parent('Item', [el('Key', k), el('Value', v.value)]);
-      if (withTimes && v.lastModified) item.children.push(el('LastModificationTime', time(v.lastModified)));
-      return item;
-    }));
+  const writeCustomData = (m: Map<string, CustomDataItem>, withTimes: boolean) => {
+    w.open('CustomData');
+    for (const [k, v] of m) {
+      w.open('Item');
+      w.leaf('Key', k);
+      w.leaf('Value', v.value);
+      if (withTimes && v.lastModified) w.leaf('LastModificationTime', time(v.lastModified));
+      w.close('Item');
+    }
+    w.close('CustomData');
+  };
 
   const protectField = (key: string, v: string | ProtectedValue) =>
     v instanceof ProtectedValue || ((STANDARD_FIELDS as readonly string[]).includes(key) && db.meta.protects(key));
 
-  const writeEntry = (e: Entry, inHistory: boolean): XmlElement => {
-    const n = parent('Entry', [el('UUID', uuidToBase64(e.uuid)), el('IconID', String(e.iconId))]);
-    const c = n.children;
-    if (e.customIconUuid) c.push(el('CustomIconUUID', uuidToBase64(e.customIconUuid)));
-    c.push(el('ForegroundColor', e.foregroundColor), el('BackgroundColor', e.backgroundColor), el('OverrideURL', e.overrideUrl));
+  const writeEntry = (e: Entry, inHistory: boolean) => {
+    w.open('Entry');
+    w.leaf('UUID', uuidToBase64(e.uuid));
+    w.leaf('IconID', String(e.iconId));
+    if (e.customIconUuid) w.leaf('CustomIconUUID', uuidToBase64(e.customIconUuid));
+    w.leaf('ForegroundColor', e.foregroundColor);
+    w.leaf('BackgroundColor', e.backgroundColor);
+    w.leaf('OverrideURL', e.overrideUrl);
     // ';' is KeePass 2's separator: KeePassXC reads it too, pykeepass reads only it.
-    c.push(el('Tags', e.tags.join(';')), writeTimes(e.times));
-    if (v41 && !e.qualityCheck) c.push(el('QualityCheck', 'False'));
-    if (v41 && e.previousParentGroup) c.push(el('PreviousParentGroup', uuidToBase64(e.previousParentGroup)));
+    w.leaf('Tags', e.tags.join(';'));
+    writeTimes(e.times);
+    if (v41 && !e.qualityCheck) w.leaf('QualityCheck', 'False');
+    if (v41 && e.previousParentGroup) w.leaf('PreviousParentGroup', uuidToBase64(e.previousParentGroup));
     for (const [key, v] of e.fields) {
-      const value = el('Value');
-      if (protectField(key, v) && plain) {
-        value.attrs = { ProtectInMemory: 'True' };
-        value.text = typeof v === 'string' ? v : v.getText();
-      } else if (protectField(key, v)) {
-        value.attrs = { Protected: 'True' };
-        value.secret = typeof v === 'string' ? ProtectedValue.fromString(v) : v;
-      } else value.text = v as string;
-      c.push(parent('String', [el('Key', key), value]));
+      w.open('String');
+      w.leaf('Key', key);
+      if (protectField(key, v) && plain) w.leaf('Value', typeof v === 'string' ? v : v.getText(), PROTECT_IN_MEMORY);
+      else if (protectField(key, v)) w.leaf('Value', '', PROTECTED, typeof v === 'string' ? ProtectedValue.fromString(v) : v);
+      else w.leaf('Value', v as string);
+      w.close('String');
     }
     for (const [key, att] of e.attachments) {
-      c.push(parent('Binary', [el('Key', key), el('Value', '', { Ref: String(pool.ref(att)) })]));
+      w.open('Binary');
+      w.leaf('Key', key);
+      w.leaf('Value', '', { Ref: String(pool.ref(att)) });
+      w.close('Binary');
     }
-    c.push(e.autoType ?? parent('AutoType', [el('Enabled', 'True'), el('DataTransferObfuscation', '0')]));
-    if (e.customData.size) c.push(writeCustomData(e.customData, false));
-    c.push(...e.extra);
-    if (!inHistory) c.push(parent('History', e.history.map((h) => writeEntry(h, true))));
-    return n;
+    w.node(e.autoType ?? parent('AutoType', [el('Enabled', 'True'), el('DataTransferObfuscation', '0')]));
+    if (e.customData.size) writeCustomData(e.customData, false);
+    for (const x of e.extra) w.node(x);
+    if (!inHistory) {
+      w.open('History');
+      for (const h of e.history) writeEntry(h, true);
+      w.close('History');
+    }
+    w.close('Entry');
   };
 
-  const writeGroup = (g: Group): XmlElement => {
-    const n = parent('Group', [el('UUID', uuidToBase64(g.uuid)), el('Name', g.name), el('Notes', g.notes)]);
-    const c = n.children;
-    if (v41 && g.tags) c.push(el('Tags', g.tags));
-    c.push(el('IconID', String(g.iconId)));
-    if (g.customIconUuid) c.push(el('CustomIconUUID', uuidToBase64(g.customIconUuid)));
-    c.push(
-      writeTimes(g.times),
-      el('IsExpanded', b(g.isExpanded)),
-      el('DefaultAutoTypeSequence', g.defaultAutoTypeSequence),
-      el('EnableAutoType', tri(g.enableAutoType)),
-      el('EnableSearching', tri(g.enableSearching)),
-      el('LastTopVisibleEntry', uuidToBase64(g.lastTopVisibleEntry)),
-    );
-    if (g.customData.size) c.push(writeCustomData(g.customData, false));
-    if (v41 && g.previousParentGroup) c.push(el('PreviousParentGroup', uuidToBase64(g.previousParentGroup)));
-    c.push(...g.extra);
-    for (const e of g.entries) c.push(writeEntry(e, false));
-    for (const sub of g.groups) c.push(writeGroup(sub));
-    return n;
+  const writeGroup = (g: Group) => {
+    w.open('Group');
+    w.leaf('UUID', uuidToBase64(g.uuid));
+    w.leaf('Name', g.name);
+    w.leaf('Notes', g.notes);
+    if (v41 && g.tags) w.leaf('Tags', g.tags);
+    w.leaf('IconID', String(g.iconId));
+    if (g.customIconUuid) w.leaf('CustomIconUUID', uuidToBase64(g.customIconUuid));
+    writeTimes(g.times);
+    w.leaf('IsExpanded', b(g.isExpanded));
+    w.leaf('DefaultAutoTypeSequence', g.defaultAutoTypeSequence);
+    w.leaf('EnableAutoType', tri(g.enableAutoType));
+    w.leaf('EnableSearching', tri(g.enableSearching));
+    w.leaf('LastTopVisibleEntry', uuidToBase64(g.lastTopVisibleEntry));
+    if (g.customData.size) writeCustomData(g.customData, false);
+    if (v41 && g.previousParentGroup) w.leaf('PreviousParentGroup', uuidToBase64(g.previousParentGroup));
+    for (const x of g.extra) w.node(x);
+    for (const e of g.entries) writeEntry(e, false);
+    for (const sub of g.groups) writeGroup(sub);
+    w.close('Group');
   };
 
-  const writeMeta = (m: Meta): XmlElement => {
-    const children: XmlElement[] = [];
+  const writeMeta = (m: Meta) => {
+    w.open('Meta');
     let hadIcons = false;
     let hadCustomData = false;
     for (const node of m.nodes) {
       if (KDBX3_ONLY_META.has(node.name)) continue;
       if (node.name === 'CustomIcons') {
         hadIcons = true;
-        children.push(writeIcons(m, v41, time));
+        w.node(writeIcons(m, v41, time));
       } else if (node.name === 'CustomData') {
         hadCustomData = true;
-        children.push(writeCustomData(m.customData, v41));
-      } else children.push(node);
+        writeCustomData(m.customData, v41);
+      } else w.node(node);
     }
-    if (!hadIcons && m.customIcons.length) children.push(writeIcons(m, v41, time));
-    if (!hadCustomData && m.customData.size) children.push(writeCustomData(m.customData, v41));
-    return parent('Meta', children);
+    if (!hadIcons && m.customIcons.length) w.node(writeIcons(m, v41, time));
+    if (!hadCustomData && m.customData.size) writeCustomData(m.customData, v41);
+    if (plain) {
+      // Meta comes first in the document but lists the pool the entries fill: number it beforehand.
+      for (const e of db.entries()) {
+        for (const att of e.attachments.values()) pool.ref(att);
+        for (const h of e.history) for (const att of h.attachments.values()) pool.ref(att);
+      }
+      if (pool.items.length) {
+        w.open('Binaries');
+        pool.items.forEach((a, i) => w.leaf('Binary', Buffer.from(a.data).toString('base64'), { ID: String(i), Compressed: 'False' }));
+        w.close('Binaries');
+      }
+    }
+    w.close('Meta');
   };
 
-  const rootGroup = writeGroup(db.root);
-  const meta = writeMeta(db.meta);
-  if (plain && pool.items.length) {
-    meta.children.push(parent('Binaries', pool.items.map((a, i) => el('Binary', Buffer.from(a.data).toString('base64'), { ID: String(i), Compressed: 'False' }))));
+  w.open('KeePassFile');
+  writeMeta(db.meta);
+  w.open('Root');
+  writeGroup(db.root);
+  w.open('DeletedObjects');
+  for (const [id, at] of db.deletedObjects) {
+    w.open('DeletedObject');
+    w.leaf('UUID', uuidToBase64(id));
+    w.leaf('DeletionTime', time(at));
+    w.close('DeletedObject');
   }
-  const deleted = parent('DeletedObjects', [...db.deletedObjects].map(([id, at]) =>
-    parent('DeletedObject', [el('UUID', uuidToBase64(id)), el('DeletionTime', time(at))])));
-  const root = parent('Root', [rootGroup, deleted, ...db.rootExtra]);
-  const doc = parent('KeePassFile', [meta, root, ...db.fileExtra]);
-  return { doc, binaries: pool.items };
+  w.close('DeletedObjects');
+  for (const x of db.rootExtra) w.node(x);
+  w.close('Root');
+  for (const x of db.fileExtra) w.node(x);
+  w.close('KeePassFile');
+  return { xml: w.toBytes(), binaries: pool.items };
 }
+
+const PROTECTED = Object.freeze({ Protected: 'True' }) as Record<string, string>;
+const PROTECT_IN_MEMORY = Object.freeze({ ProtectInMemory: 'True' }) as Record<string, string>;
 
 function writeIcons(m: Meta, v41: boolean, time: (d: Date) => string): XmlElement {
   return parent('CustomIcons', m.customIcons.map((i) => {

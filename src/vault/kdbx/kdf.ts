@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import argon2 from 'argon2';
 import { StvError, UsageError } from '../../errors/index.js';
 import { aesChain, aesKdf, WORKER_OVERHEAD_MS, WORKER_THRESHOLD } from './aes-kdf.js';
 import { checkKdfHardLimits, defaultKdf, MAX_ROUNDS, type KdfParams } from './kdf-params.js';
@@ -15,6 +14,8 @@ export async function transformKey(composite: Uint8Array, kdf: KdfParams): Promi
   if (composite.length !== 32) throw new UsageError(`composite key must be 32 bytes, got ${composite.length}`);
   checkKdfHardLimits(kdf);
   if (kdf.type === 'aes') return aesKdf(composite, kdf.seed, kdf.rounds);
+  // Loaded on first use: the native binding costs ~20 ms of start-up that AES-KDF files never need.
+  const { default: argon2 } = await import('argon2');
   const pwd = Buffer.from(composite);
   try {
     const out = await argon2.hash(pwd, {

@@ -32,17 +32,44 @@ export function cloneTimes(t: Times): Times {
   return { ...t, extra: t.extra && [...t.extra] };
 }
 
-const B64 = /^[A-Za-z0-9+/]{11}=$/;
+const SEXTET = new Int8Array(128).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) SEXTET[c.charCodeAt(0)] = i;
+const int64Bytes = new Uint8Array(8);
+
+/**
+ * Seconds since 0001-01-01 in a 4.x time (base64 of 8 bytes: 11 digits and
+ * '='), or undefined if `text` is not that form. Decoded by hand: through
+ * Buffer and BigInt it was ~1 µs a time, 50k times per 10k-entry vault.
+ * Exact while |seconds| < 2^53, far beyond the dates a Date can hold.
+ */
+function base64Seconds(text: string): number | undefined {
+  if (text.length !== 12 || text.charCodeAt(11) !== 61 /* = */) return undefined;
+  let acc = 0;
+  let bits = 0;
+  let n = 0;
+  for (let i = 0; i < 11; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? SEXTET[c] : -1;
+    if (v < 0) return undefined;
+    acc = ((acc << 6) | v) & 0xfff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (n < 8) int64Bytes[n++] = acc >> bits;
+    }
+  }
+  const b = int64Bytes;
+  const lo = (b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0;
+  const hi = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24);
+  return hi * 4294967296 + lo;
+}
 
 export function parseTime(text: string | undefined): Date {
   if (!text) return yearOne();
-  if (B64.test(text)) {
-    const b = Buffer.from(text, 'base64');
-    if (b.length === 8) {
-      const secs = b.readBigInt64LE(0) - EPOCH_OFFSET_S;
-      const ms = Number(secs) * 1000;
-      return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms) : yearOne();
-    }
+  const stored = base64Seconds(text);
+  if (stored !== undefined) {
+    const ms = (stored - Number(EPOCH_OFFSET_S)) * 1000;
+    return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms) : yearOne();
   }
   const d = new Date(text);
   return Number.isNaN(d.getTime()) ? yearOne() : d;

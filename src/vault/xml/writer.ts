@@ -20,27 +20,105 @@ export function escapeXml(s: string): string {
     .replace(/"/g, '&quot;');
 }
 
+const DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+
 /**
- * `valueOf` lets the caller supply the text of protected elements at write
- * time (the inner stream must run in document order, which is write order).
+ * Writes XML while the caller walks its data, formatted exactly as
+ * serializeXml formats the equivalent tree; the KDBX writer uses it so a save
+ * builds no tree of ~400k nodes. Text is encoded to UTF-8 every CHUNK
+ * characters, so the small strings it is made of die young instead of
+ * living (and being copied by the GC) until the whole document is done.
+ *
+ * `valueOf` supplies the text of protected elements at write time (the inner
+ * stream must run in document order, which is write order).
  */
-export function serializeXml(root: XmlElement, valueOf?: (node: XmlElement) => string | undefined): string {
-  const parts: string[] = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'];
-  const tabs: string[] = [''];
-  const indent = (d: number) => tabs[d] ?? (tabs[d] = '\t'.repeat(d));
-  const write = (node: XmlElement, depth: number) => {
-    parts.push(indent(depth), '<', node.name);
-    if (node.attrs) for (const k in node.attrs) parts.push(' ', k, '="', escapeXml(node.attrs[k]), '"');
-    if (node.children.length) {
-      parts.push('>\n');
-      for (const c of node.children) write(c, depth + 1);
-      parts.push(indent(depth), '</', node.name, '>\n');
+const CHUNK = 64 * 1024;
+
+export class XmlWriter {
+  #out = DECLARATION;
+  readonly #chunks: Buffer[] = [];
+  #depth = 0;
+  /** The last start tag still lacks its '>': the element may end up empty (`<x/>`). */
+  #startOpen = false;
+  readonly #tabs: string[] = [''];
+  readonly #valueOf?: (node: XmlElement) => string | undefined;
+
+  constructor(valueOf?: (node: XmlElement) => string | undefined) {
+    this.#valueOf = valueOf;
+  }
+
+  #indent(depth: number): string {
+    return this.#tabs[depth] ?? (this.#tabs[depth] = '\t'.repeat(depth));
+  }
+
+  #endStartTag(): void {
+    if (this.#startOpen) {
+      this.#out += '>\n';
+      this.#startOpen = false;
+    }
+  }
+
+  /** Starts an element whose content is child elements. */
+  open(name: string): void {
+    this.#endStartTag();
+    this.#out += this.#indent(this.#depth++) + '<' + name;
+    this.#startOpen = true;
+  }
+
+  close(name: string): void {
+    const depth = --this.#depth;
+    if (this.#startOpen) {
+      this.#out += '/>\n';
+      this.#startOpen = false;
+    } else this.#out += this.#indent(depth) + '</' + name + '>\n';
+    if (this.#out.length > CHUNK) this.#flush();
+  }
+
+  #flush(): void {
+    this.#chunks.push(Buffer.from(this.#out, 'utf8'));
+    this.#out = '';
+  }
+
+  /** An element holding text (`secret`: a protected value, written through `valueOf`). */
+  leaf(name: string, text: string, attrs: Record<string, string> | null = null, secret?: XmlElement['secret']): void {
+    this.#endStartTag();
+    let out = this.#indent(this.#depth) + '<' + name;
+    if (attrs) for (const k in attrs) out += ' ' + k + '="' + escapeXml(attrs[k]) + '"';
+    const value = (secret && this.#valueOf?.({ name, attrs, children: [], text, secret })) ?? text;
+    this.#out += value === '' ? out + '/>\n' : out + '>' + escapeXml(value) + '</' + name + '>\n';
+  }
+
+  /** A whole tree (kept unknown elements, AutoType). */
+  node(node: XmlElement): void {
+    if (!node.children.length) {
+      this.leaf(node.name, node.text, node.attrs, node.secret);
       return;
     }
-    const text = (node.secret && valueOf?.(node)) ?? node.text;
-    if (text === '') parts.push('/>\n');
-    else parts.push('>', escapeXml(text), '</', node.name, '>\n');
-  };
-  write(root, 0);
-  return parts.join('');
+    this.#endStartTag();
+    let out = this.#indent(this.#depth) + '<' + node.name;
+    if (node.attrs) for (const k in node.attrs) out += ' ' + k + '="' + escapeXml(node.attrs[k]) + '"';
+    this.#out += out + '>\n';
+    this.#depth++;
+    for (const c of node.children) this.node(c);
+    this.#out += this.#indent(--this.#depth) + '</' + node.name + '>\n';
+  }
+
+  /** The document as UTF-8. */
+  toBytes(): Buffer {
+    this.#flush();
+    const bytes = Buffer.concat(this.#chunks);
+    for (const c of this.#chunks) c.fill(0);
+    this.#chunks.length = 0;
+    return bytes;
+  }
+
+  toString(): string {
+    return this.#chunks.length ? this.toBytes().toString('utf8') : this.#out;
+  }
+}
+
+export function serializeXml(root: XmlElement, valueOf?: (node: XmlElement) => string | undefined): string {
+  const w = new XmlWriter(valueOf);
+  w.node(root);
+  return w.toString();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SaxesParser } from 'saxes';
-import { parseXml, serializeXml, type XmlElement } from '../../../src/vault/xml/index.js';
+import { parseXml, serializeXml, XmlCursor, type XmlElement } from '../../../src/vault/xml/index.js';
 import { CorruptFileError } from '../../../src/errors/index.js';
 
 /** The same tree built by saxes, the reference parser (whitespace between elements dropped). */
@@ -94,5 +94,17 @@ describe('KDBX XML scanner', () => {
   it('caps nesting depth instead of overflowing the stack', () => {
     const deep = '<a>'.repeat(100_000) + '</a>'.repeat(100_000);
     expect(() => parseXml(deep)).toThrow(/nesting deeper/);
+  });
+
+  it('the cursor skips children its caller leaves unread, and still reports every attributed leaf in document order', () => {
+    const seen: string[] = [];
+    const cursor = new XmlCursor(SAMPLE, { onAttributedLeaf: (n) => seen.push(`${n.name}:${n.text}`) });
+    expect(cursor.root()).toBe('KeePassFile');
+    const names: string[] = [];
+    // Enter each top-level child and read nothing of it: the next call must skip it whole.
+    while (cursor.nextChild(1)) names.push(cursor.name);
+    cursor.finish();
+    expect(names).toEqual(['Meta', 'Root']);
+    expect(seen).toEqual(['Value:c2VjcmV0']);
   });
 });
