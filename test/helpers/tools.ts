@@ -19,7 +19,8 @@ export interface RunResult {
 
 export function tempDir(prefix = 'stv-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retries: a helper process may still be writing its last file there when a test ends.
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }
 
 /** An isolated environment: XDG dirs under `home`, no agent of the developer's. */

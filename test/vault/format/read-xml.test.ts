@@ -25,6 +25,6 @@ describe('KDBX XML reader', () => {
 
   it('refuses a reference to a binary the pool does not have', () => {
     expect(() => readXmlExport(rootFirst('7'))).toThrow(CorruptFileError);
-    expect(() => readXmlExport(rootFirst('7'))).toThrow(/attachment reference 7 has no binary/);
+    expect(() => readXmlExport(rootFirst('7'))).toThrow(/attachment reference '7' has no binary/);
   });
 });
