@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSyn
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { makeXml } from './make-inputs.mjs';
+import { syncRows } from './sync-rows.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const work = join(root, 'bench', 'work');
@@ -123,6 +124,8 @@ const gen = time('stv gen', `${STV} gen --count 100000 -q > /dev/null`);
 const gen1 = time('stv gen1', `${STV} gen --count 1 -q > /dev/null`);
 const perSecond = 99_999 / Math.max(1e-6, gen.median - gen1.median);
 
+const syncFF = syncRows({ work, STV, PW, dbA, time, sh, log });
+
 let big;
 if (!quick) {
   log('row 9: 100k entries');
@@ -174,6 +177,7 @@ if (big) {
 }
 lines.push('', `Row 6 absolute: ${ms(agentShow.median)} median (target ≤ 80 ms).`);
 lines.push(`Row 8: \`stv gen --count 100000\` ${ms(gen.median)} median; generation work ≈ ${Math.round(perSecond).toLocaleString('en')} passwords/s excluding process start (target ≥ 200,000/s).`);
+lines.push(`${syncFF.label}: ${ms(syncFF.stv.median)} median against ${ms(syncFF.other.median)} for \`cp\` + \`sync\` of the same file (${(syncFF.stv.median / syncFF.other.median).toFixed(2)}×; I/O bound means close to the copy plus Node's start).`);
 lines.push('', '| peak RSS (row 10) | stickvault | keepassxc-cli | ratio | target |', '|---|---|---|---|---|');
 lines.push(`| open + ls -R -f (10k) | ${rss.lsS.toFixed(0)} MiB | ${rss.lsK.toFixed(0)} MiB | ${(rss.lsS / rss.lsK).toFixed(2)}× | ≤ 1.5× |`);
 lines.push(`| merge (10k) | ${rss.mergeS.toFixed(0)} MiB | ${rss.mergeK.toFixed(0)} MiB | ${(rss.mergeS / rss.mergeK).toFixed(2)}× | ≤ 1.5× |`);
