@@ -10,7 +10,8 @@ import { syncRows } from './sync-rows.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const work = join(root, 'bench', 'work');
-const STV = `${process.execPath} ${join(root, 'dist', 'stv.js')}`;
+// The installed command (package.json bin).
+const STV = `${process.execPath} ${join(root, 'dist', 'stv.cjs')}`;
 const PW = 'bench-password';
 const quick = process.argv.includes('--quick');
 const runs = quick ? 3 : 5;

@@ -26,6 +26,17 @@ await build({
 });
 chmodSync('dist/stv.js', 0o755);
 
+// The installed command is a CommonJS launcher: it answers --version before
+// Node's ES module loader starts (~10 ms of a ~70 ms start, issue 10 row 5)
+// and hands everything else to the ESM bundle.
+writeFileSync('dist/stv.cjs', `#!/usr/bin/env node
+'use strict';
+const a = process.argv.slice(2);
+if (a.length === 1 && (a[0] === '--version' || a[0] === '-V')) process.stdout.write(${JSON.stringify(version + '\n')});
+else import('./stv.js');
+`);
+chmodSync('dist/stv.cjs', 0o755);
+
 // The man page comes from the same command definitions as --help.
 mkdirSync('man', { recursive: true });
 writeFileSync('man/stv.1', execFileSync(process.execPath, ['dist/stv.js', '__man']));

@@ -33,7 +33,7 @@ afterAll(() => cleanup?.());
 
 describe('npm package', () => {
   it('contains only the built files, data, man page and licences', () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/stv.js', 'data/password-rules.json', 'data/LICENSE-apple-password-rules.md', 'man/stv.1', 'LICENSE', 'README.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['dist/stv.js', 'dist/stv.cjs', 'data/password-rules.json', 'data/LICENSE-apple-password-rules.md', 'man/stv.1', 'LICENSE', 'README.md', 'package.json']));
     expect(files.filter((f) => /^(src|test|bench|scripts)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
   });
 
