@@ -81,6 +81,7 @@ describe('a new user from the README', () => {
 describe('exit codes and one-line errors', () => {
   it.each([
     [['show', 'Nope'], 4, /not found/],
+    [['find', 'nothing-matches-this'], 4, /no entry matches 'nothing-matches-this'/],
     [['--vault', '/nonexistent/x.kdbx', 'ls'], 1, /vault not found at .*stv init/],
     [['--frobnicate'], 2, /unknown option/],
     [['--vault', '/tmp', 'ls'], 2, /is a directory/],
