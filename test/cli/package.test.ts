@@ -49,6 +49,12 @@ describe('npm package', () => {
     expect(gen.stdout.trim().length).toBeGreaterThanOrEqual(8);
     expect(run(bin, ['help', 'rules'], { env }).stdout).toContain('Password Rules');
   }, 300_000);
+
+  it('runs with npx (npm exec) from the tarball, as `npx stickvault` does once published', () => {
+    const r = run('npm', ['exec', '--yes', `--package=${tarball}`, '--', 'stickvault', '--version'], { cwd: dir, env: { ...process.env, npm_config_loglevel: 'error' }, timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  }, 300_000);
 });
 
 describe('help and completion', () => {
