@@ -1,7 +1,7 @@
 /** gen and rule commands. */
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../../errors/index.js';
-import { loadConfig, runtimeDir } from '../../config/index.js';
+import { loadConfig, resolveVault, runtimeDir } from '../../config/index.js';
 import { generate, passphrase, parseRule, describeRule, ruleForSite, hostOf, updateSiteList } from '../../generator/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
 import { describeSource, saveVaultRules, vaultRules } from '../gen-link.js';
@@ -93,7 +93,11 @@ export async function ruleSet(opts: GlobalOptions, site: string, text: string): 
 }
 
 export async function ruleShow(opts: GlobalOptions, site: string): Promise<void> {
-  const r = ruleForSite(site, { vaultRules: await storedRules(opts), defaultRule: loadConfig().generatorRule });
+  // Unlike gen, this asks about the vault's own rules: open it (asking if need be) when there is one.
+  const config = loadConfig();
+  let rules: Map<string, string> | undefined;
+  if (existsSync(resolveVault(opts.vault, config).path)) await withVault(opts, (r) => void (rules = r));
+  const r = ruleForSite(site, { vaultRules: rules, defaultRule: config.generatorRule });
   if (opts.json) return printJson(r);
   out(`${r.text.trim()}\t(${describeSource(r)})`);
 }
