@@ -108,3 +108,31 @@ describe('stv rule', () => {
     fails(['rule', 'set', 'example.com', 'minlength: 9; maxlength: 3'], 2, 'minlength 9 > maxlength 3');
   });
 });
+
+describe('aliases across vaults that share a base address', () => {
+  it('a tag another vault uses is not issued again while that vault is unlocked; when it is locked, a warning says so', () => {
+    const home = join(dir, 'two-vaults');
+    const e = isolatedEnv(home);
+    const s = (args: string[], input = `${PW}\n`) => stv(args, { env: e, input });
+    for (const name of ['personal', 'financial']) {
+      const path = join(home, `${name}.kdbx`);
+      expect(s(['--no-agent', '--vault', path, 'init', '--kdf-iterations', '1', '--kdf-memory', '8']).status).toBe(0);
+      expect(s(['config', 'add-vault', name, path], '').status).toBe(0);
+      expect(s(['--no-agent', '--vault', name, 'alias', 'setup', '--base', 'fred@example.com']).status).toBe(0);
+    }
+    try {
+      expect(s(['--no-agent', '--vault', 'financial', 'alias', 'new', 'paypal.com']).stdout).toBe('fred+paypal@example.com\n');
+      expect(s(['--vault', 'financial', 'unlock', '--timeout', '120']).status).toBe(0);
+      const next = s(['--vault', 'personal', 'alias', 'new', 'www.paypal.de']);
+      expect(next.status, next.stderr).toBe(0);
+      expect(next.stdout).toBe('fred+paypal2@example.com\n');
+      expect(next.stderr).not.toContain('could not check');
+      expect(s(['--vault', 'financial', 'lock'], '').status).toBe(0);
+      const blind = s(['--vault', 'personal', 'alias', 'new', 'ebay.com']);
+      expect(blind.status, blind.stderr).toBe(0);
+      expect(blind.stderr).toContain('could not check financial for aliases already in use (locked)');
+    } finally {
+      s(['lock', '--all'], '');
+    }
+  });
+});

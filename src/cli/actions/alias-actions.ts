@@ -23,8 +23,9 @@ export async function setup(opts: GlobalOptions, o: { base: string[]; separator?
 }
 
 export async function newOne(opts: GlobalOptions, site: string, o: { tag?: string; base?: string }): Promise<void> {
-  const r = await withVault(opts, (s) => {
-    const { record, entry, created } = aliasForSite(s.vault.db, site, o);
+  const { otherVaultTags } = await import('../alias-link.js');
+  const r = await withVault(opts, async (s) => {
+    const { record, entry, created } = aliasForSite(s.vault.db, site, { ...o, otherVaultTags: await otherVaultTags(s) });
     return { ...record, path: entry.path(), created };
   }, true);
   if (opts.json) return printJson(r);
