@@ -79,6 +79,18 @@ describe('help and completion', () => {
       spawnSync('bash', ['-c', `stv() { ${process.execPath} ${STV} "$@"; }; source ${script}; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _stv; printf '%s\\n' "\${COMPREPLY[@]}"`], { env, encoding: 'utf8' }).stdout.split('\n');
     expect(probe('stv sh')).toEqual(expect.arrayContaining(['shell', 'show']));
     expect(probe('stv show --')).toEqual(expect.arrayContaining(['--show-protected', '--attr']));
+    // Entry paths come from the agent for the vault named on the line; a locked vault completes nothing.
+    const vault = join(dir, 'completion.kdbx');
+    expect(stv(['--no-agent', '--vault', vault, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' }).status).toBe(0);
+    expect(stv(['--no-agent', '--vault', vault, 'add', 'Shop/Item'], { env, input: 'pw\n' }).status).toBe(0);
+    expect(probe(`stv --vault ${vault} show Sh`)).toEqual(['', '']);
+    try {
+      expect(stv(['--vault', vault, 'unlock', '--timeout', '60'], { env, input: 'pw\n' }).status).toBe(0);
+      expect(probe(`stv --vault ${vault} show Sh`)).toEqual(['Shop/Item', '']);
+      expect(probe(`stv --json --vault ${vault} clip ''`)).toEqual(['Shop/Item', '']);
+    } finally {
+      stv(['lock', '--all'], { env });
+    }
   });
 });
 
