@@ -44,13 +44,14 @@ export async function gen(opts: GlobalOptions, o: GenOpts): Promise<void> {
     // The default rule describes generated passwords; a passphrase only has to pass a real site rule.
     const rule = resolved.source === 'default' ? undefined : parseRule(resolved.text);
     results = Array.from({ length: count }, () => passphrase({ words: Number(o.words), separator: o.separator, capitalize: Boolean(o.capitalize), rule }));
-    info(opts, `passphrase of ${o.words} EFF words, padded for ${what}`);
+    info(opts, `passphrase of ${o.words} EFF words, ${rule ? `padded for ${what}` : 'no site rule to pad for'}`);
   } else {
     const g = generate(resolved.text, count, {
       length: o.length === undefined ? undefined : Number(o.length),
       noSpecial: o.special === false,
       charset: o.charset,
       excludeAmbiguous: o.excludeAmbiguous,
+      optionsWin: resolved.source === 'default',
     });
     results = g.passwords.map((value) => ({ value, entropy: g.entropy }));
     info(opts, `using ${what}: ${resolved.text.trim()} → ${g.length} characters, ${g.entropy.toFixed(1)} bits`);
