@@ -75,4 +75,5 @@ it('Ctrl-C at the unlock, entry-password and new-password prompts leaves the vau
   expect(await cancelAt(cmd('passwd'), ['Master password for'], 'New master password')).toBe(130);
   expect(readFileSync(vault).equals(bytes)).toBe(true);
   expect(readdirSync(dir).sort()).toEqual(files);
+  expect(stv(['help', 'exit-codes'], { env }).stdout).toMatch(/^130  cancelled at a prompt \(Ctrl-C\); nothing was changed$/m);
 });
