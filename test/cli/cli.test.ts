@@ -88,7 +88,10 @@ describe('exit codes and one-line errors', () => {
     [['--keyfile', '/nonexistent.key', 'ls'], 2, /cannot read keyfile/],
     [['--keyfile', '/tmp', 'add', 'X'], 2, /cannot read keyfile \/tmp: it is a directory/],
     [['add', 'X', '--frobnicate'], 2, /unknown option '--frobnicate'/],
-    [['edit', 'Shopping/Amazon', '--url'], 2, /argument missing/],
+    [['edit', 'Shopping/Amazon', '--url'], 2, /argument missing; see 'stv edit --help'/],
+    [['show', '--show-protect', 'Amazon'], 2, /unknown option '--show-protect' \(did you mean --show-protected\?\); see 'stv show --help'/],
+    [['shwo', 'Amazon'], 2, /unknown command 'shwo' \(did you mean show\?\)/],
+    [['--password-fd', 'x', 'ls'], 2, /--password-fd <n>' argument 'x' is invalid\. it must be a file descriptor number/],
   ])('stv %j → exit %i, one line, the vault unchanged', (args, code, msg) => {
     const before = readFileSync(vault);
     const r = run(args as string[]);
