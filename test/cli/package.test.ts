@@ -118,6 +118,19 @@ describe('the README quick start, typed into a real terminal from the global ins
     tmux('send-keys', '-t', 'qs', 'Enter');
     await waitForMore(expectText, before);
   }
+  /** Runs a command that needs no input and waits until it has finished (a marker the typed line cannot contain). */
+  async function typeAndFinish(keys: string): Promise<void> {
+    await type(`${keys}; echo fin""ished`, 'finished');
+  }
+  /** Until the program in the pane reads keys itself (raw mode), so Ctrl-C reaches the prompt, not a signal. */
+  async function untilPromptReadsKeys(ms = 30_000): Promise<void> {
+    const tty = tmux('display', '-p', '-t', 'qs', '#{pane_tty}').stdout.trim();
+    const end = Date.now() + ms;
+    while (!/(^|\s)-isig(\s|$)/.test(spawnSync('stty', ['-a', '-F', tty], { encoding: 'utf8' }).stdout)) {
+      if (Date.now() > end) throw new Error(`${tty} never went into raw mode; screen:\n${screen()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   const xsel = (args: string[]) => spawnSync('xsel', args, { env, encoding: 'utf8', timeout: 10_000 });
 
   /** The commands of the README's "Quick start" block, comments removed. */
@@ -144,7 +157,8 @@ describe('the README quick start, typed into a real terminal from the global ins
       xvfb!.once('exit', () => reject(new Error('Xvfb exited before it chose a display')));
     });
     env = isolatedEnv(home, { DISPLAY: display, TERM: 'xterm-256color', PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
-    const r = tmux('new-session', '-d', '-s', 'qs', '-x', '160', '-y', '50', "PS1='$ ' exec bash --norc --noprofile");
+    // No HISTFILE: bash would write it into the test's home while afterAll removes it.
+    const r = tmux('new-session', '-d', '-s', 'qs', '-x', '160', '-y', '50', "HISTFILE= PS1='$ ' exec bash --norc --noprofile");
     expect(r.status, r.stderr).toBe(0);
   }, 60_000);
 
@@ -164,7 +178,7 @@ describe('the README quick start, typed into a real terminal from the global ins
     expect(add).toMatch(/^stv add -g \S+/);
     const vault = join(home, 'data', 'stickvault', 'default.kdbx');
 
-    await type('source <(stv completion bash)', '$ ');
+    await typeAndFinish('source <(stv completion bash)');
     await type(init, 'New master password');
     await type(PW, 'Repeat the master password');
     await type(PW, `created ${vault}`);
@@ -193,15 +207,16 @@ describe('the README quick start, typed into a real terminal from the global ins
     await type('stv clip --help', 'Examples:');
     expect(screen()).toMatch(/Usage: stv clip/);
 
-    await type(lock, '$ ');
+    await type(lock, 'locked ');
     const locked = run(join(prefix, 'bin', 'stv'), ['show', 'Shopping/Amazon'], { env, input: '' });
     expect(locked.status, locked.stderr).toBe(5);
 
     // Locked again: the terminal asks for the password, and Ctrl-C there leaves the vault as it was.
     const bytes = readFileSync(vault);
     await type('stv show amazon', 'Master password for');
+    await untilPromptReadsKeys();
     tmux('send-keys', '-t', 'qs', 'C-c');
-    await waitForMore('$ ', count('$ '), 20_000);
+    await waitForMore('stv: cancelled; nothing was changed', 0);
     expect(readFileSync(vault).equals(bytes)).toBe(true);
   }, 400_000);
 });
