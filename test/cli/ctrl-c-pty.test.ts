@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { STV, stv, tempDir, isolatedEnv } from '../helpers/tools.js';
 
 const PW = 'ctrl-c master pw';
-const socket = `stv-ctrlc-${process.pid}`;
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
 let vault: string;
-const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env });
+// The tmux server's socket lives in the test's directory, so nothing is left behind.
+const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(dir, 'tmux.sock'), ...args], { encoding: 'utf8', env });
 const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'cc').stdout;
 const count = (text: string) => screen().split(text).length - 1;
 async function waitForMore(text: string, before: number, ms = 30_000): Promise<void> {

@@ -96,11 +96,11 @@ describe('help and completion', () => {
 
 describe('the README quick start, typed into a real terminal from the global install', () => {
   const PW = 'quick start pw';
-  const socket = `stv-quickstart-${process.pid}`;
   let home: string;
   let env: NodeJS.ProcessEnv;
   let xvfb: ChildProcess | undefined;
-  const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env });
+  // The tmux server's socket lives in the test's directory, so nothing is left behind.
+  const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(dir, 'tmux.sock'), ...args], { encoding: 'utf8', env });
   const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'qs').stdout;
   const count = (text: string) => screen().split(text).length - 1;
   /** Waits until `text` appears once more than it did `before`; generous, since the KDF runs on a busy machine. */
