@@ -66,8 +66,8 @@ beforeAll(() => {
   ({ dir, cleanup } = tempDir('stv-ctrlc-'));
   env = isolatedEnv(dir, { TERM: 'xterm-256color' });
   vault = join(dir, 'v.kdbx');
-  // No HISTFILE: bash would write it into the test's home while afterAll removes it.
-  const r = tmux('new-session', '-d', '-s', 'cc', '-x', '160', '-y', '50', `HISTFILE= PS1='$ ' exec bash --norc --noprofile`);
+  // No history: bash would write ~/.bash_history into the test's home while afterAll removes it.
+  const r = tmux('new-session', '-d', '-s', 'cc', '-x', '160', '-y', '50', `PS1='$ ' exec bash --norc --noprofile +o history`);
   expect(r.status, r.stderr).toBe(0);
 });
 

@@ -157,8 +157,8 @@ describe('the README quick start, typed into a real terminal from the global ins
       xvfb!.once('exit', () => reject(new Error('Xvfb exited before it chose a display')));
     });
     env = isolatedEnv(home, { DISPLAY: display, TERM: 'xterm-256color', PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
-    // No HISTFILE: bash would write it into the test's home while afterAll removes it.
-    const r = tmux('new-session', '-d', '-s', 'qs', '-x', '160', '-y', '50', "HISTFILE= PS1='$ ' exec bash --norc --noprofile");
+    // No history: bash would write ~/.bash_history into the test's home while afterAll removes it.
+    const r = tmux('new-session', '-d', '-s', 'qs', '-x', '160', '-y', '50', "PS1='$ ' exec bash --norc --noprofile +o history");
     expect(r.status, r.stderr).toBe(0);
   }, 60_000);
 
