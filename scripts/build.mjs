@@ -1,12 +1,13 @@
 // Bundles each entry point into dist/ with code splitting, so `stv --version`
 // loads only the small CLI shell and each command pulls in what it needs.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, readFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-await build({
+const result = await build({
+  metafile: true,
   entryPoints: { stv: 'src/cli/entry.ts' },
   outdir: 'dist',
   bundle: true,
@@ -16,8 +17,9 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  // Native or binary-carrying packages stay in node_modules.
-  external: ['argon2', 'clipboardy'],
+  // The native addon stays in node_modules. clipboardy is bundled: loaded from
+  // node_modules it reads ~300 files (execa and friends), most of a clip's time.
+  external: ['argon2'],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __stvCreateRequire } from 'node:module';\nconst require = __stvCreateRequire(import.meta.url);",
   },
@@ -25,6 +27,11 @@ await build({
   logLevel: 'warning',
 });
 chmodSync('dist/stv.js', 0o755);
+// Chunk names carry a content hash: drop those of earlier builds so the package ships only this one.
+const current = new Set(Object.keys(result.metafile.outputs));
+for (const f of readdirSync('dist/chunks')) if (!current.has(`dist/chunks/${f}`)) rmSync(`dist/chunks/${f}`);
+// Bundled clipboardy looks for its fallback binaries at ../fallbacks from its chunk.
+cpSync(new URL('../node_modules/clipboardy/fallbacks', import.meta.url), 'dist/fallbacks', { recursive: true });
 
 // The installed command is a CommonJS launcher: it answers --version before
 // Node's ES module loader starts (~10 ms of a ~70 ms start, issue 10 row 5)

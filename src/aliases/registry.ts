@@ -5,8 +5,9 @@
  * so a tag is never issued twice.
  */
 import { randomBytes } from 'node:crypto';
+import { getDomain, getHostname } from 'tldts';
 import { UsageError, NotFoundError } from '../errors/index.js';
-import type { Database, Entry } from '../vault/index.js';
+import { Entry, type Database } from '../vault/index.js';
 import { codeFor, MAX_LOCAL, splitAddress, tagForSite, cleanTag, validateAddress } from './derive.js';
 
 export const SETUP_KEY = 'stickvault.aliases';
@@ -23,6 +24,11 @@ export interface AliasSetup {
   noPlus: string[];
   /** Tags that must never be issued again (burnt, or their entry deleted). */
   retired: string[];
+  /**
+   * Every burnt alias, kept here as well as on its entry: the server must go on
+   * refusing it after the entry gets a new alias or is deleted.
+   */
+  burnt?: AliasRecord[];
 }
 
 export interface AliasRecord {
@@ -61,6 +67,7 @@ export function setupAliases(db: Database, o: { bases: string[]; separators?: st
     secret: previous?.secret ?? (style === 'code' ? randomBytes(32).toString('base64') : undefined),
     noPlus: [...new Set([...(previous?.noPlus ?? []), ...(o.noPlus ?? [])])],
     retired: previous?.retired ?? [],
+    burnt: previous?.burnt ?? [],
   };
   if (style === 'code' && !setup.secret) setup.secret = randomBytes(32).toString('base64');
   saveSetup(db, setup);
@@ -129,6 +136,39 @@ export function assignAlias(db: Database, e: Entry, site: string, o: NewAliasOpt
   return r;
 }
 
+/** The registrable domain (or the host, for IPs and bare names) a site or URL names. */
+function siteKey(site: string): string | undefined {
+  const url = site.includes('://') ? site : `https://${site}`;
+  return (getDomain(url) ?? getHostname(url) ?? undefined)?.toLowerCase();
+}
+
+/**
+ * A new alias for `site`, recorded where the registry keeps aliases: on the
+ * site's one entry (the alias becomes its username, the old one stays in its
+ * history), or on a new entry for the site when it has none. Several entries
+ * for the site: NotFoundError listing them (choose with `edit ENTRY --alias`).
+ */
+export function aliasForSite(db: Database, site: string, o: NewAliasOptions = {}): { record: AliasRecord; entry: Entry; created: boolean } {
+  const key = siteKey(site);
+  if (!key) throw new UsageError(`'${site}' is not a domain or URL`);
+  const matches = [...db.entries()].filter((e) => !db.isInRecycleBin(e) && e.get('URL') && siteKey(e.get('URL')) === key);
+  if (matches.length > 1) {
+    const paths = matches.map((e) => e.path());
+    throw new NotFoundError(`${key} has ${matches.length} entries (${paths.join(', ')}); give the alias to one with 'stv edit ENTRY --alias'`, paths);
+  }
+  if (matches.length === 1) {
+    let record: AliasRecord | undefined;
+    db.updateEntry(matches[0], (e) => (record = assignAlias(db, e, site, o)));
+    return { record: record!, entry: matches[0], created: false };
+  }
+  const entry = new Entry();
+  for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) entry.set(f, '', f === 'Password');
+  entry.set('Title', getHostname(site.includes('://') ? site : `https://${site}`) ?? site);
+  entry.set('URL', site.includes('://') ? site : `https://${site}`);
+  db.root.addEntry(entry);
+  return { record: assignAlias(db, entry, site, o), entry, created: true };
+}
+
 /** Every address in a header line or text ("To: Fred <fred+x@example.com>, b@c.d"). */
 export function addressesIn(text: string): string[] {
   return [...text.matchAll(/[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}/g)].map((m) => m[0]);
@@ -164,6 +204,10 @@ export function whoIs(db: Database, text: string): WhoIs[] {
   const out: WhoIs[] = [];
   for (const address of addressesIn(text)) {
     for (const { entry, record } of findAliases(db, address)) out.push({ address, path: entry.path(), site: record.site, created: record.created, burnt: record.burnt });
+    // A burnt alias its entry no longer holds (the entry has a newer one, or is gone).
+    for (const r of getSetup(db).burnt ?? []) {
+      if (r.address === address.toLowerCase() && !out.some((w) => w.address === address)) out.push({ address, path: '(no longer on an entry)', site: r.site, created: r.created, burnt: r.burnt });
+    }
   }
   if (!out.length) throw new NotFoundError(`no alias matches ${addressesIn(text).join(', ') || `'${text}'`}`);
   return out;
@@ -178,8 +222,17 @@ export function burnAlias(db: Database, address: string): AliasRecord {
   entry.customData.set(ENTRY_KEY, { value: JSON.stringify(record), lastModified: new Date(Math.floor(Date.now() / 1000) * 1000) });
   const setup = getSetup(db);
   if (!setup.retired.includes(record.tag)) setup.retired.push(record.tag);
+  setup.burnt = [...(setup.burnt ?? []).filter((b) => b.address !== record.address), record];
   saveSetup(db, setup);
   return record;
+}
+
+/** Every burnt alias, whether or not an entry still holds it: what the server must refuse. */
+export function burntAliases(db: Database): AliasRecord[] {
+  const byAddress = new Map<string, AliasRecord>();
+  for (const r of getSetup(db).burnt ?? []) byAddress.set(r.address, r);
+  for (const { record } of listAliases(db)) if (record.burnt) byAddress.set(record.address, record);
+  return [...byAddress.values()];
 }
 
 /** Record the tags of aliases whose entries are gone, so they are never reissued. */

@@ -21,4 +21,5 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  entry or group not found, or ambiguous
   5  vault locked and no way to ask for the password
   6  corrupt, truncated or unsupported file
-  7  sync: a copy failed or a conflict needs a look`;
+  7  sync: a copy failed or a conflict needs a look
+130  cancelled at a prompt (Ctrl-C); nothing was changed`;

@@ -31,6 +31,6 @@ export async function generateForEntry(s: Session, e: Entry, length?: string): P
     site = undefined;
   }
   const resolved = ruleForSite(site, { entryRule: e.customData.get(ENTRY_RULE_KEY)?.value, vaultRules: vaultRules(s.vault.db), defaultRule: s.config.generatorRule });
-  const g = generate(resolved.text, 1, { length: length === undefined ? undefined : Number(length) });
+  const g = generate(resolved.text, 1, { length: length === undefined ? undefined : Number(length), optionsWin: resolved.source === 'default' });
   return { password: g.passwords[0], note: `generated ${g.length} characters, ${g.entropy.toFixed(1)} bits, by ${describeSource(resolved)}` };
 }

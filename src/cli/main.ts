@@ -3,7 +3,7 @@
  * loads a command's implementation only when that command runs, so
  * `stv --version` starts without loading vault code.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, EXIT_CANCELLED, EXIT_CODES_HELP } from './exit-codes.js';
 import { register as registerVaultCommands } from './commands/vault.js';
 import { register as registerEntryCommands } from './commands/entries.js';
@@ -52,12 +52,27 @@ ${EXIT_CODES_HELP}`);
   registerTransferCommands(program);
   registerShell(program);
   registerOptional(program);
+  oneLineUsageErrors(program);
   return program;
+}
+
+/** Commander's usage errors as one line (its "Did you mean" hint joined on) that says where to look next. */
+function oneLineUsageErrors(cmd: Command): void {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  const help = `${names.join(' ')} --help`;
+  cmd.configureOutput({
+    outputError: (s, write) => {
+      const text = s.replace(/^error:\s*/, '').replace(/\n\(Did you mean (.*)\?\)/, ' (did you mean $1?)').trim().replace(/^stv:\s*/, '').replace(/\.$/, '');
+      write(`stv: ${text}; see '${help}'\n`);
+    },
+  });
+  cmd.commands.forEach(oneLineUsageErrors);
 }
 
 function parseFd(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new CommanderError(2, 'stv.badFd', `stv: --password-fd needs a file descriptor number, got '${v}'`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('it must be a file descriptor number');
   return n;
 }
 
@@ -65,7 +80,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command that finished but found a problem (doctor, an empty find) sets its own status.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     return reportError(e);
   }

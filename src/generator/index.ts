@@ -32,6 +32,12 @@ export interface Tweaks {
   excludeAmbiguous?: boolean;
   /** Replace the alphabet with these characters. */
   charset?: string;
+  /**
+   * The rule is only the vault's default (no site asked for it): the options
+   * say what the user wants, so --length replaces its lengths and a required
+   * class the options empty is dropped instead of refused.
+   */
+  optionsWin?: boolean;
 }
 
 /** Apply command-line tweaks to a rule, refusing ones that contradict it. */
@@ -43,14 +49,16 @@ export function tweakRule(rule: Rule, t: Tweaks): Rule {
   }
   const drop = (t.noSpecial ? CLASSES.special : '') + (t.excludeAmbiguous ? AMBIGUOUS : '');
   const keep = (s: string) => [...s].filter((c) => alphabet.includes(c) && !drop.includes(c)).join('');
-  const required = rule.required.map((set) => {
+  const required = rule.required.flatMap((set) => {
     const kept = keep(set);
-    if (!kept) throw new UsageError(`the rule requires one of [${set}], which --no-special/--charset/--exclude-ambiguous removed`);
-    return kept;
+    if (kept) return [kept];
+    if (t.optionsWin) return [];
+    throw new UsageError(`the rule requires one of [${set}], which --no-special/--charset/--exclude-ambiguous removed`);
   });
   const allowed = keep(alphabet);
   if (!allowed) throw new UsageError('no characters left to generate from');
-  return { ...rule, required, allowed };
+  const lengths = t.optionsWin && t.length !== undefined ? { minLength: undefined, maxLength: undefined } : {};
+  return { ...rule, ...lengths, required, allowed };
 }
 
 export function chooseLength(rule: Rule, requested?: number): number {

@@ -37,7 +37,7 @@ export interface ImportResult {
 }
 
 /** Import `bytes` into `db` below `intoPath`. `.kdb` files are decoded by the caller (they need a password). */
-export function importInto(db: Database, intoPath: string[], format: Exclude<ImportFormat, 'kdb'>, bytes: Uint8Array, onProgress?: (n: number) => void): ImportResult {
+export function importInto(db: Database, intoPath: string[], format: Exclude<ImportFormat, 'kdb'>, bytes: Uint8Array, onProgress?: (done: number, total: number) => void): ImportResult {
   const text = Buffer.from(bytes).toString('utf8');
   if (format === 'keepass-xml') {
     const { group, count } = importXmlTree(db, intoPath, text);

@@ -23,7 +23,7 @@ function childGroup(parent: Group, name: string): Group {
 }
 
 /** Add items under `into` (created as needed below the root). Passwords are always protected. */
-export function addItems(db: Database, intoPath: string[], items: ImportedItem[], onProgress?: (n: number) => void): Group {
+export function addItems(db: Database, intoPath: string[], items: ImportedItem[], onProgress?: (done: number, total: number) => void): Group {
   let into = db.root;
   for (const part of intoPath) into = childGroup(into, part);
   items.forEach((it, n) => {
@@ -42,7 +42,7 @@ export function addItems(db: Database, intoPath: string[], items: ImportedItem[]
     if (it.modified) e.times.lastModification = it.modified;
     if (it.attachment) e.attachments.set(it.attachment.name, { data: it.attachment.data, protect: false });
     g.addEntry(e);
-    onProgress?.(n + 1);
+    onProgress?.(n + 1, items.length);
   });
   return into;
 }

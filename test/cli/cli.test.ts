@@ -81,13 +81,17 @@ describe('a new user from the README', () => {
 describe('exit codes and one-line errors', () => {
   it.each([
     [['show', 'Nope'], 4, /not found/],
+    [['find', 'nothing-matches-this'], 4, /no entry matches 'nothing-matches-this'/],
     [['--vault', '/nonexistent/x.kdbx', 'ls'], 1, /vault not found at .*stv init/],
     [['--frobnicate'], 2, /unknown option/],
     [['--vault', '/tmp', 'ls'], 2, /is a directory/],
     [['--keyfile', '/nonexistent.key', 'ls'], 2, /cannot read keyfile/],
     [['--keyfile', '/tmp', 'add', 'X'], 2, /cannot read keyfile \/tmp: it is a directory/],
     [['add', 'X', '--frobnicate'], 2, /unknown option '--frobnicate'/],
-    [['edit', 'Shopping/Amazon', '--url'], 2, /argument missing/],
+    [['edit', 'Shopping/Amazon', '--url'], 2, /argument missing; see 'stv edit --help'/],
+    [['show', '--show-protect', 'Amazon'], 2, /unknown option '--show-protect' \(did you mean --show-protected\?\); see 'stv show --help'/],
+    [['shwo', 'Amazon'], 2, /unknown command 'shwo' \(did you mean show\?\)/],
+    [['--password-fd', 'x', 'ls'], 2, /--password-fd <n>' argument 'x' is invalid\. it must be a file descriptor number/],
   ])('stv %j → exit %i, one line, the vault unchanged', (args, code, msg) => {
     const before = readFileSync(vault);
     const r = run(args as string[]);

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { STV, stv, tempDir, isolatedEnv } from '../helpers/tools.js';
 
 const PW = 'ctrl-c master pw';
-const socket = `stv-ctrlc-${process.pid}`;
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
 let vault: string;
-const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env });
+// The tmux server's socket lives in the test's directory, so nothing is left behind.
+const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(dir, 'tmux.sock'), ...args], { encoding: 'utf8', env });
 const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'cc').stdout;
 const count = (text: string) => screen().split(text).length - 1;
 async function waitForMore(text: string, before: number, ms = 30_000): Promise<void> {
@@ -31,18 +31,34 @@ async function type(keys: string, expectText: string): Promise<void> {
   tmux('send-keys', '-t', 'cc', 'Enter');
   await waitForMore(expectText, before);
 }
+/**
+ * Until the program in the pane reads keys itself (raw mode: the terminal sends
+ * no SIGINT). A Ctrl-C before that kills it by signal, which also changes
+ * nothing, but is not the prompt's own cancel this test is about.
+ */
+async function untilPromptReadsKeys(ms = 30_000): Promise<void> {
+  const tty = tmux('display', '-p', '-t', 'cc', '#{pane_tty}').stdout.trim();
+  const end = Date.now() + ms;
+  while (!/(^|\s)-isig(\s|$)/.test(spawnSync('stty', ['-a', '-F', tty], { encoding: 'utf8' }).stdout)) {
+    if (Date.now() > end) throw new Error(`${tty} never went into raw mode; screen:\n${screen()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Types `command`, answers `answers` prompts with PW, then presses Ctrl-C at `prompt`; returns the exit status. */
 async function cancelAt(command: string, answers: string[], prompt: string): Promise<number> {
   const before = count('stv: cancelled; nothing was changed');
   const first = answers[0] ?? prompt;
   await type(command, first);
   for (let i = 0; i < answers.length; i++) await type(PW, answers[i + 1] ?? prompt);
+  await untilPromptReadsKeys();
   tmux('send-keys', '-t', 'cc', 'C-c');
   await waitForMore('stv: cancelled; nothing was changed', before);
-  const rcBefore = count('rc=');
-  await type('echo rc=$?', 'rc=');
-  expect(count('rc=')).toBeGreaterThan(rcBefore);
-  return Number(/rc=(\d+)\s*\$?\s*$/.exec(screen().trimEnd())?.[1]);
+  // The typed line must not itself contain what we wait for: r""c= is echoed as rc=.
+  const before2 = count('rc=');
+  await type('echo r""c=$?', 'rc=');
+  expect(count('rc=')).toBe(before2 + 1);
+  return Number([...screen().matchAll(/^rc=(\d+)$/gm)].pop()?.[1]);
 }
 
 beforeAll(() => {
@@ -50,7 +66,8 @@ beforeAll(() => {
   ({ dir, cleanup } = tempDir('stv-ctrlc-'));
   env = isolatedEnv(dir, { TERM: 'xterm-256color' });
   vault = join(dir, 'v.kdbx');
-  const r = tmux('new-session', '-d', '-s', 'cc', '-x', '160', '-y', '50', `PS1='$ ' exec bash --norc --noprofile`);
+  // No history: bash would write ~/.bash_history into the test's home while afterAll removes it.
+  const r = tmux('new-session', '-d', '-s', 'cc', '-x', '160', '-y', '50', `PS1='$ ' exec bash --norc --noprofile +o history`);
   expect(r.status, r.stderr).toBe(0);
 });
 
@@ -75,4 +92,5 @@ it('Ctrl-C at the unlock, entry-password and new-password prompts leaves the vau
   expect(await cancelAt(cmd('passwd'), ['Master password for'], 'New master password')).toBe(130);
   expect(readFileSync(vault).equals(bytes)).toBe(true);
   expect(readdirSync(dir).sort()).toEqual(files);
+  expect(stv(['help', 'exit-codes'], { env }).stdout).toMatch(/^130  cancelled at a prompt \(Ctrl-C\); nothing was changed$/m);
 });

@@ -55,6 +55,27 @@ describe('stv gen with no vault at all', () => {
     for (const p of r.stdout.split('\n').slice(0, -1)) expect(satisfies(p, rule), p).toBe(true);
   });
 
+  it('--length, --no-special and --charset shape the default rule, which is only a default', () => {
+    const short = gen(['--length', '12', '--count', '20']);
+    expect(short.status, short.stderr).toBe(0);
+    for (const p of short.stdout.split('\n').slice(0, -1)) expect(p).toHaveLength(12);
+    const plain = gen(['--no-special', '--count', '50']);
+    expect(plain.status, plain.stderr).toBe(0);
+    for (const p of plain.stdout.split('\n').slice(0, -1)) expect(p).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)[A-Za-z\d]{20}$/);
+    const own = gen(['--charset', 'xyz789', '--length', '10']);
+    expect(own.status, own.stderr).toBe(0);
+    expect(own.stdout).toMatch(/^[xyz789]{10}\n$/);
+  });
+
+  it("a site's or a given rule still wins over options that contradict it (exit 2)", () => {
+    const long = gen(['--site', 'apple.com', '--length', '5']);
+    expect(long.status).toBe(2);
+    expect(long.stderr).toContain("--length 5 is outside the rule's 8–63 characters");
+    const special = gen(['--rule', 'required: special; allowed: lower', '--no-special']);
+    expect(special.status).toBe(2);
+    expect(special.stderr).toContain('which --no-special/--charset/--exclude-ambiguous removed');
+  });
+
   it.each([
     ['minlength: 10; maxlength: 5', 'minlength 10 > maxlength 5'],
     ['maxlength: 2; required: upper; required: lower; required: digit', 'shorter than its 3 required'],

@@ -50,6 +50,12 @@ describe('npm package', () => {
     expect(gen.stdout.trim().length).toBeGreaterThanOrEqual(8);
     expect(run(bin, ['help', 'rules'], { env }).stdout).toContain('Password Rules');
   }, 300_000);
+
+  it('runs with npx (npm exec) from the tarball, as `npx stickvault` does once published', () => {
+    const r = run('npm', ['exec', '--yes', `--package=${tarball}`, '--', 'stickvault', '--version'], { cwd: dir, env: { ...process.env, npm_config_loglevel: 'error' }, timeout: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  }, 300_000);
 });
 
 describe('help and completion', () => {
@@ -74,16 +80,28 @@ describe('help and completion', () => {
       spawnSync('bash', ['-c', `stv() { ${process.execPath} ${STV} "$@"; }; source ${script}; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _stv; printf '%s\\n' "\${COMPREPLY[@]}"`], { env, encoding: 'utf8' }).stdout.split('\n');
     expect(probe('stv sh')).toEqual(expect.arrayContaining(['shell', 'show']));
     expect(probe('stv show --')).toEqual(expect.arrayContaining(['--show-protected', '--attr']));
+    // Entry paths come from the agent for the vault named on the line; a locked vault completes nothing.
+    const vault = join(dir, 'completion.kdbx');
+    expect(stv(['--no-agent', '--vault', vault, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' }).status).toBe(0);
+    expect(stv(['--no-agent', '--vault', vault, 'add', 'Shop/Item'], { env, input: 'pw\n' }).status).toBe(0);
+    expect(probe(`stv --vault ${vault} show Sh`)).toEqual(['', '']);
+    try {
+      expect(stv(['--vault', vault, 'unlock', '--timeout', '60'], { env, input: 'pw\n' }).status).toBe(0);
+      expect(probe(`stv --vault ${vault} show Sh`)).toEqual(['Shop/Item', '']);
+      expect(probe(`stv --json --vault ${vault} clip ''`)).toEqual(['Shop/Item', '']);
+    } finally {
+      stv(['lock', '--all'], { env });
+    }
   });
 });
 
 describe('the README quick start, typed into a real terminal from the global install', () => {
   const PW = 'quick start pw';
-  const socket = `stv-quickstart-${process.pid}`;
   let home: string;
   let env: NodeJS.ProcessEnv;
   let xvfb: ChildProcess | undefined;
-  const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env });
+  // The tmux server's socket lives in the test's directory, so nothing is left behind.
+  const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(dir, 'tmux.sock'), ...args], { encoding: 'utf8', env });
   const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'qs').stdout;
   const count = (text: string) => screen().split(text).length - 1;
   /** Waits until `text` appears once more than it did `before`; generous, since the KDF runs on a busy machine. */
@@ -100,6 +118,19 @@ describe('the README quick start, typed into a real terminal from the global ins
     tmux('send-keys', '-t', 'qs', '-l', keys);
     tmux('send-keys', '-t', 'qs', 'Enter');
     await waitForMore(expectText, before);
+  }
+  /** Runs a command that needs no input and waits until it has finished (a marker the typed line cannot contain). */
+  async function typeAndFinish(keys: string): Promise<void> {
+    await type(`${keys}; echo fin""ished`, 'finished');
+  }
+  /** Until the program in the pane reads keys itself (raw mode), so Ctrl-C reaches the prompt, not a signal. */
+  async function untilPromptReadsKeys(ms = 30_000): Promise<void> {
+    const tty = tmux('display', '-p', '-t', 'qs', '#{pane_tty}').stdout.trim();
+    const end = Date.now() + ms;
+    while (!/(^|\s)-isig(\s|$)/.test(spawnSync('stty', ['-a', '-F', tty], { encoding: 'utf8' }).stdout)) {
+      if (Date.now() > end) throw new Error(`${tty} never went into raw mode; screen:\n${screen()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
   const xsel = (args: string[]) => spawnSync('xsel', args, { env, encoding: 'utf8', timeout: 10_000 });
 
@@ -127,7 +158,8 @@ describe('the README quick start, typed into a real terminal from the global ins
       xvfb!.once('exit', () => reject(new Error('Xvfb exited before it chose a display')));
     });
     env = isolatedEnv(home, { DISPLAY: display, TERM: 'xterm-256color', PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
-    const r = tmux('new-session', '-d', '-s', 'qs', '-x', '160', '-y', '50', "PS1='$ ' exec bash --norc --noprofile");
+    // No history: bash would write ~/.bash_history into the test's home while afterAll removes it.
+    const r = tmux('new-session', '-d', '-s', 'qs', '-x', '160', '-y', '50', "PS1='$ ' exec bash --norc --noprofile +o history");
     expect(r.status, r.stderr).toBe(0);
   }, 60_000);
 
@@ -147,7 +179,7 @@ describe('the README quick start, typed into a real terminal from the global ins
     expect(add).toMatch(/^stv add -g \S+/);
     const vault = join(home, 'data', 'stickvault', 'default.kdbx');
 
-    await type('source <(stv completion bash)', '$ ');
+    await typeAndFinish('source <(stv completion bash)');
     await type(init, 'New master password');
     await type(PW, 'Repeat the master password');
     await type(PW, `created ${vault}`);
@@ -176,15 +208,16 @@ describe('the README quick start, typed into a real terminal from the global ins
     await type('stv clip --help', 'Examples:');
     expect(screen()).toMatch(/Usage: stv clip/);
 
-    await type(lock, '$ ');
+    await type(lock, 'locked ');
     const locked = run(join(prefix, 'bin', 'stv'), ['show', 'Shopping/Amazon'], { env, input: '' });
     expect(locked.status, locked.stderr).toBe(5);
 
     // Locked again: the terminal asks for the password, and Ctrl-C there leaves the vault as it was.
     const bytes = readFileSync(vault);
     await type('stv show amazon', 'Master password for');
+    await untilPromptReadsKeys();
     tmux('send-keys', '-t', 'qs', 'C-c');
-    await waitForMore('$ ', count('$ '), 20_000);
+    await waitForMore('stv: cancelled; nothing was changed', 0);
     expect(readFileSync(vault).equals(bytes)).toBe(true);
   }, 400_000);
 });

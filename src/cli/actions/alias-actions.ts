@@ -1,7 +1,7 @@
 /** alias setup/new/ls/who/burn/noplus/config over an unlocked session. */
 import { UsageError } from '../../errors/index.js';
 import {
-  setupAliases, getSetup, newAlias, listAliases, whoIs, burnAlias, markNoPlus, eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList,
+  setupAliases, getSetup, aliasForSite, burntAliases, listAliases, whoIs, burnAlias, markNoPlus, eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList,
 } from '../../aliases/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
 import { openSession, type Session } from '../session.js';
@@ -23,10 +23,14 @@ export async function setup(opts: GlobalOptions, o: { base: string[]; separator?
 }
 
 export async function newOne(opts: GlobalOptions, site: string, o: { tag?: string; base?: string }): Promise<void> {
-  // `new` proposes an address; `add --alias`/`edit --alias` records it with its entry.
-  const r = await withVault(opts, (s) => newAlias(s.vault.db, site, o));
+  const { otherVaultTags } = await import('../alias-link.js');
+  const r = await withVault(opts, async (s) => {
+    const { record, entry, created } = aliasForSite(s.vault.db, site, { ...o, otherVaultTags: await otherVaultTags(s) });
+    return { ...record, path: entry.path(), created };
+  }, true);
   if (opts.json) return printJson(r);
   out(r.address);
+  info(opts, r.created ? `recorded on a new entry ${r.path}` : `recorded on ${r.path} (its username now; the old one is in its history)`);
 }
 
 export async function ls(opts: GlobalOptions): Promise<void> {
@@ -54,7 +58,7 @@ export async function noplus(opts: GlobalOptions, site: string): Promise<void> {
 export async function config(opts: GlobalOptions, kind: string): Promise<void> {
   const text = await withVault(opts, (s) => {
     const st = getSetup(s.vault.db);
-    const burnt = listAliases(s.vault.db).filter((a) => a.record.burnt).map((a) => a.record.address);
+    const burnt = burntAliases(s.vault.db).map((a) => a.address);
     switch (kind) {
       case 'exim': return eximConfig(st, burnt);
       case 'postfix': return postfixConfig(st, burnt);

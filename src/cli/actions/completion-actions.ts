@@ -17,6 +17,9 @@ function commandTable(program: Command): { name: string; options: string[] }[] {
     .map((c) => ({ name: c.name(), options: c.options.flatMap((o) => [o.long, o.short].filter((x): x is string => Boolean(x))) }));
 }
 
+/** Global options whose next word is their value. */
+const VALUE_OPTIONS = ['--vault', '--keyfile', '--password-file', '--password-fd'];
+
 export function completion(program: Command, shell: string): void {
   const table = commandTable(program);
   const globalsList = program.options.flatMap((o) => [o.long, o.short].filter(Boolean)).join(' ');
@@ -27,10 +30,17 @@ export function completion(program: Command, shell: string): void {
     script = `# bash completion for stv (stickvault)
 _stv() {
   local cur cmd i opts
+  local -a vault=()
   cur="\${COMP_WORDS[COMP_CWORD]}"
   cmd=""
+  # The word after a global option that takes a value is that value, not the command;
+  # --vault's is passed on so entry names come from that vault.
   for ((i=1; i<COMP_CWORD; i++)); do
-    case "\${COMP_WORDS[i]}" in -*) ;; *) cmd="\${COMP_WORDS[i]}"; break ;; esac
+    case "\${COMP_WORDS[i]}" in
+      ${VALUE_OPTIONS.join('|')}) [[ "\${COMP_WORDS[i]}" == --vault ]] && vault=(--vault "\${COMP_WORDS[i+1]}"); ((i++)) ;;
+      -*) ;;
+      *) cmd="\${COMP_WORDS[i]}"; break ;;
+    esac
   done
   if [[ -z "$cmd" ]]; then
     COMPREPLY=( $(compgen -W "${names} ${globalsList}" -- "$cur") )
@@ -46,7 +56,7 @@ ${cases}
   case "$cmd" in
     ${ENTRY_COMMANDS.join('|')})
       local IFS=$'\\n'
-      COMPREPLY=( $(compgen -W "$(stv __complete-entries 2>/dev/null)" -- "$cur") )
+      COMPREPLY=( $(compgen -W "$(stv "\${vault[@]}" __complete-entries 2>/dev/null)" -- "$cur") )
       ;;
   esac
 }

@@ -25,6 +25,11 @@ export async function get(opts: GlobalOptions, key: string): Promise<void> {
 export async function set(opts: GlobalOptions, key: string, raw: string): Promise<void> {
   known(key);
   const value = SETTINGS[key].parse(raw);
+  if (key === 'generatorRule') {
+    // A rule gen could never satisfy must not become the default.
+    const { describeRule } = await import('../../generator/index.js');
+    describeRule(String(value));
+  }
   const c = loadConfig() as Record<string, unknown>;
   c[key] = value;
   saveConfig(c as Config);

@@ -168,7 +168,7 @@ export async function mkdir(opts: GlobalOptions, spec: string): Promise<void> {
 export async function rmdir(opts: GlobalOptions, spec: string, o: { permanent?: boolean }): Promise<void> {
   await withSession(opts, async (s) => {
     const g = resolveGroup(s.vault.db, spec);
-    if (g === s.vault.db.root) throw new NotFoundError('the root group cannot be removed');
+    if (g === s.vault.db.root) throw new UsageError('the root group cannot be removed');
     const path = g.path();
     const how = s.vault.db.removeGroup(g, o.permanent);
     await s.save();

@@ -1,7 +1,7 @@
 /** gen and rule commands. */
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../../errors/index.js';
-import { loadConfig, runtimeDir } from '../../config/index.js';
+import { loadConfig, resolveVault, runtimeDir } from '../../config/index.js';
 import { generate, passphrase, parseRule, describeRule, ruleForSite, hostOf, updateSiteList } from '../../generator/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
 import { describeSource, saveVaultRules, vaultRules } from '../gen-link.js';
@@ -44,13 +44,14 @@ export async function gen(opts: GlobalOptions, o: GenOpts): Promise<void> {
     // The default rule describes generated passwords; a passphrase only has to pass a real site rule.
     const rule = resolved.source === 'default' ? undefined : parseRule(resolved.text);
     results = Array.from({ length: count }, () => passphrase({ words: Number(o.words), separator: o.separator, capitalize: Boolean(o.capitalize), rule }));
-    info(opts, `passphrase of ${o.words} EFF words, padded for ${what}`);
+    info(opts, `passphrase of ${o.words} EFF words, ${rule ? `padded for ${what}` : 'no site rule to pad for'}`);
   } else {
     const g = generate(resolved.text, count, {
       length: o.length === undefined ? undefined : Number(o.length),
       noSpecial: o.special === false,
       charset: o.charset,
       excludeAmbiguous: o.excludeAmbiguous,
+      optionsWin: resolved.source === 'default',
     });
     results = g.passwords.map((value) => ({ value, entropy: g.entropy }));
     info(opts, `using ${what}: ${resolved.text.trim()} → ${g.length} characters, ${g.entropy.toFixed(1)} bits`);
@@ -93,7 +94,11 @@ export async function ruleSet(opts: GlobalOptions, site: string, text: string): 
 }
 
 export async function ruleShow(opts: GlobalOptions, site: string): Promise<void> {
-  const r = ruleForSite(site, { vaultRules: await storedRules(opts), defaultRule: loadConfig().generatorRule });
+  // Unlike gen, this asks about the vault's own rules: open it (asking if need be) when there is one.
+  const config = loadConfig();
+  let rules: Map<string, string> | undefined;
+  if (existsSync(resolveVault(opts.vault, config).path)) await withVault(opts, (r) => void (rules = r));
+  const r = ruleForSite(site, { vaultRules: rules, defaultRule: config.generatorRule });
   if (opts.json) return printJson(r);
   out(`${r.text.trim()}\t(${describeSource(r)})`);
 }

@@ -17,11 +17,34 @@ function readInput(file: string): Uint8Array {
   }
 }
 
+/** Large imports show "importing… 4000/10000 entries" on a terminal; silent otherwise or with -q. */
+async function importProgress(opts: GlobalOptions): Promise<{ update(done: number, total: number): void; stop(): void }> {
+  if (opts.quiet || !process.stderr.isTTY) return { update() {}, stop() {} };
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text: 'importing…', stream: process.stderr, color: opts.color ? 'cyan' : undefined, isEnabled: true });
+  let shown = 0;
+  return {
+    update(done, total) {
+      if (total < PROGRESS_FROM) return;
+      // Entries are added in one synchronous loop: draw by hand, at most every 50 ms.
+      if (done !== total && Date.now() - shown < 50) return;
+      shown = Date.now();
+      spinner.text = `importing… ${done}/${total} entries`;
+      spinner.render();
+    },
+    stop() {
+      spinner.stop();
+    },
+  };
+}
+const PROGRESS_FROM = 500;
+
 export async function importFile(opts: GlobalOptions, file: string, o: { format?: ImportFormat; group?: string }): Promise<void> {
   const bytes = readInput(file);
   const format = o.format ?? detectFormat(file, bytes);
   const into = (o.group ?? `Imported/${basename(file, extname(file))}`).split('/').filter(Boolean);
   const s = await openSession(opts);
+  const progress = await importProgress(opts);
   try {
     let count: number;
     let where: string;
@@ -31,21 +54,23 @@ export async function importFile(opts: GlobalOptions, file: string, o: { format?
       try {
         const kdb = await readKdb(bytes, { password: creds.password ? Buffer.from(creds.password).toString('utf8') : undefined }, { allowSlowKdf: opts.allowSlowKdf });
         const items = kdbItems(kdb);
-        where = addItems(s.vault.db, into, items).path();
+        where = addItems(s.vault.db, into, items, progress.update).path();
         count = items.length;
         detail = 'KeePass 1 .kdb';
       } finally {
         wipeCredentials(creds);
       }
     } else {
-      const r = importInto(s.vault.db, into, format, bytes);
+      const r = importInto(s.vault.db, into, format, bytes, progress.update);
       ({ count, detail } = r);
       where = r.groupPath;
     }
+    progress.stop();
     await s.save();
     if (opts.json) printJson({ imported: count, group: where, format: detail });
     else info(opts, `imported ${count} entries from ${detail} into ${where}`);
   } finally {
+    progress.stop();
     s.close();
   }
 }

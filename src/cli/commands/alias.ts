@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .action(async (o, cmd) => (await act()).setup(globals(cmd), o));
   alias
     .command('new <site>')
-    .description('a new unique address for a site (domain or URL)')
+    .description('a new unique address for a site (domain or URL), recorded on its entry (a new one if it has none)')
     .option('--tag <tag>', 'use this tag instead of the site name')
     .option('--base <address>', 'which base address')
     .addHelpText('after', '\nExamples:\n  $ stv alias new https://www.amazon.co.uk\n  $ stv alias new 192.0.2.7 --tag router\n')
