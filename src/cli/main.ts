@@ -77,6 +77,8 @@ function parseFd(v: string): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The prompt and spinner libraries read NO_COLOR themselves; --no-color must reach them before they load.
+  if (argv.includes('--no-color')) process.env.NO_COLOR = '1';
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
