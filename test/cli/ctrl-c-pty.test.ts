@@ -8,29 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STV, stv, tempDir, isolatedEnv } from '../helpers/tools.js';
+import { terminal } from '../helpers/terminal.js';
 
 const PW = 'ctrl-c master pw';
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
 let vault: string;
-// The tmux server's socket lives in the test's directory, so nothing is left behind.
-const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(dir, 'tmux.sock'), ...args], { encoding: 'utf8', env });
-const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'cc').stdout;
-const count = (text: string) => screen().split(text).length - 1;
-async function waitForMore(text: string, before: number, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (count(text) <= before) {
-    if (Date.now() > end) throw new Error(`timed out waiting for '${text}'; screen:\n${screen()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-async function type(keys: string, expectText: string): Promise<void> {
-  const before = count(expectText);
-  tmux('send-keys', '-t', 'cc', '-l', keys);
-  tmux('send-keys', '-t', 'cc', 'Enter');
-  await waitForMore(expectText, before);
-}
+const { tmux, screen, count, waitForMore, type } = terminal('cc', () => ({ dir, env }));
 /**
  * Until the program in the pane reads keys itself (raw mode: the terminal sends
  * no SIGINT). A Ctrl-C before that kills it by signal, which also changes

@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ROOT, STV, tempDir, isolatedEnv, run, stv } from '../helpers/tools.js';
+import { terminal } from '../helpers/terminal.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -100,25 +101,8 @@ describe('the README quick start, typed into a real terminal from the global ins
   let home: string;
   let env: NodeJS.ProcessEnv;
   let xvfb: ChildProcess | undefined;
-  // The tmux server's socket lives in the test's directory, so nothing is left behind.
-  const tmux = (...args: string[]) => spawnSync('tmux', ['-S', join(dir, 'tmux.sock'), ...args], { encoding: 'utf8', env });
-  const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'qs').stdout;
-  const count = (text: string) => screen().split(text).length - 1;
-  /** Waits until `text` appears once more than it did `before`; generous, since the KDF runs on a busy machine. */
-  async function waitForMore(text: string, before: number, ms = 90_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (count(text) <= before) {
-      if (Date.now() > end) throw new Error(`timed out waiting for '${text}'; screen:\n${screen()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  /** Types `keys` (literally, then Enter) and waits for `expect` to appear anew. */
-  async function type(keys: string, expectText: string): Promise<void> {
-    const before = count(expectText);
-    tmux('send-keys', '-t', 'qs', '-l', keys);
-    tmux('send-keys', '-t', 'qs', 'Enter');
-    await waitForMore(expectText, before);
-  }
+  // Generous waits: the KDF runs on a busy machine.
+  const { tmux, screen, count, waitForMore, type } = terminal('qs', () => ({ dir, env }), 90_000);
   /** Runs a command that needs no input and waits until it has finished (a marker the typed line cannot contain). */
   async function typeAndFinish(keys: string): Promise<void> {
     await type(`${keys}; echo fin""ished`, 'finished');
