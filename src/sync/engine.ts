@@ -154,7 +154,16 @@ async function combine(vaultId: string, copies: CopyState[], sources: () => Copy
     const needsWrite = copies.some((c) => !c.failed && !sameDigest(c.stamp?.sha256, head.stamp!.sha256));
     return { bytes: head.bytes!, sha: head.stamp!.sha256, lineage: head.lineage.slice(1), mode: distinct.length === 1 && !needsWrite ? 'identical' : 'fast-forward' };
   }
-  return mergeAll(vaultId, distinct, o, report);
+  const merged = await mergeAll(vaultId, distinct, o, report);
+  // What opening a content showed (another vault, damage) holds for every copy with those bytes.
+  for (const c of copies) {
+    const rep = distinct.find((d) => c.stamp && sameDigest(d.stamp!.sha256, c.stamp.sha256));
+    if (rep && rep !== c) {
+      c.failed ??= rep.failed;
+      c.damaged ??= rep.damaged;
+    }
+  }
+  return merged;
 }
 
 async function mergeAll(vaultId: string, distinct: CopyState[], o: SyncOptions, report: SyncReport): Promise<Outcome> {

@@ -112,7 +112,39 @@ async function scenario(ops: Op[], run: number): Promise<void> {
   rmSync(base, { recursive: true, force: true });
 }
 
+async function newVault(name: string): Promise<{ vault: Vault; key: DerivedKey }> {
+  const vault = await Vault.create(name, { password: Buffer.from('pw') }, {
+    cipher: 'chacha20', compressed: true,
+    kdf: { type: 'argon2id', salt: randomBytes(32), iterations: 1n, memoryBytes: 8n * 1024n * 1024n, parallelism: 1, version: 0x13 },
+  });
+  return { vault, key: vault.derivedKey() };
+}
+
 describe('sync engine', () => {
+  it('never writes over any copy of another vault, however many sticks hold it', async () => {
+    const base = join(dir, 'foreign');
+    const local = join(base, 'laptop', 'v.kdbx');
+    mkdirSync(join(base, 'laptop'), { recursive: true });
+    const mine = await newVault('Mine');
+    const { id } = ensureVaultId(mine.vault.db);
+    saveVaultFile(local, mine.vault.toBytes());
+    // Another vault with the same password and the same KDF, so the key opens it.
+    mine.vault.db.root.uuid = 'ffffffffffffffffffffffffffffffff';
+    mine.vault.db.setCustomData('stickvault.vault-id', undefined);
+    const otherBytes = mine.vault.toBytes();
+    const roots = ['a', 'b'].map((n) => join(base, n));
+    for (const root of roots) {
+      const info = newStick(root);
+      info.vaults[id] = { file: 'v.kdbx' };
+      writeStick(root, info);
+      saveVaultFile(join(root, 'v.kdbx'), otherBytes);
+    }
+    const r = await runSync({ vaultId: id, local: { path: local }, sticks: findSticks(roots, []), open: (b) => Vault.open(b, mine.key) });
+    expect(r.copies.filter((c) => c.kind === 'stick').map((c) => c.status)).toEqual(['failed', 'failed']);
+    for (const root of roots) expect(sha256Hex(readFileSync(join(root, 'v.kdbx')))).toBe(sha256Hex(otherBytes));
+    mine.vault.close();
+  });
+
   it('converges and loses no version under random edits and partial syncs', async () => {
     let run = 0;
     await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 12 }), (ops) => scenario(ops, run++)), { numRuns: 40 });
