@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { NotFoundError, UsageError } from '../errors/index.js';
 import { findSticks } from './discovery.js';
 import { loadRegistry, saveRegistry, staleness, type Registry, type Staleness } from './registry.js';
-import { newStick, readStick, validLabel, writeStick, type StickInfo } from './sticks.js';
+import { newStick, readStick, staysOnStick, validLabel, writeStick, type StickInfo } from './sticks.js';
 
 export interface InitStickOptions {
   root: string;
@@ -40,6 +40,7 @@ export function initStick(o: InitStickOptions): { info: StickInfo; created: bool
   const clash = Object.entries(info.vaults).find(([id, v]) => id !== o.vaultId && v.file === o.file);
   if (clash) throw new UsageError(`${o.file} on this stick already holds another vault (${clash[1].name ?? clash[0]}); choose another --file`);
   info.vaults[o.vaultId] = { file: o.file, name: o.vaultName };
+  if (!staysOnStick(o.file)) throw new UsageError(`--file ${o.file} is not inside the stick; give a path relative to ${root}`);
   writeStick(root, info);
   const r = loadRegistry();
   const known = (r.sticks[info.id] ??= { label: info.label, lastPath: root, lastSeen: new Date().toISOString(), vaults: {} });

@@ -49,9 +49,15 @@ export function newStick(label: string): StickInfo {
 }
 
 /** Absolute path of a vault file on a stick; refuses paths that leave the stick. */
+/** Whether a file name given relative to a stick's root stays on the stick. */
+export function staysOnStick(file: string): boolean {
+  const rel = normalize(file);
+  return !isAbsolute(rel) && !rel.startsWith('..');
+}
+
 export function vaultPathOnStick(root: string, ref: StickVaultRef): string {
   const rel = normalize(ref.file);
-  if (isAbsolute(rel) || rel.startsWith('..')) throw new UsageError(`${stickFile(root)} names a vault outside the stick (${ref.file}); fix or remove that entry`);
+  if (!staysOnStick(rel)) throw new UsageError(`${stickFile(root)} names a vault outside the stick (${ref.file}); fix or remove that entry`);
   return join(root, rel);
 }
 

@@ -314,6 +314,23 @@ describe('stv sync', () => {
   });
 });
 
+describe('stv stick init', () => {
+  it('refuses a file outside the stick, and remembers a plain directory in the config so sync finds it', () => {
+    const plain = join(dir, 'plain-dir-stick');
+    mkdirSync(plain);
+    const bad = run(['stick', 'init', plain, '--label', 'plain', '--file', '../escape.kdbx']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(plain, '.stickvault'))).toBe(false);
+    ok(['stick', 'init', plain, '--label', 'plain']);
+    const config = JSON.parse(readFileSync(join(dir, 'config', 'stickvault', 'config.json'), 'utf8'));
+    expect(config.stickPaths).toContain(plain);
+    const r = syncJson([], { key: false });
+    expect(r.status, r.stderr).toBe(0);
+    expect(statusOf(r.report, 'plain')!.status).toBe('unchanged');
+  });
+});
+
 async function until(cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {

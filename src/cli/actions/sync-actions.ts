@@ -1,8 +1,8 @@
 /** stv sync and stv stick: thin adapters over src/sync. */
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { StvError, SyncError, UsageError } from '../../errors/index.js';
-import { loadConfig, resolveVault, type Config, type ResolvedVault } from '../../config/index.js';
+import { loadConfig, resolveVault, saveConfig, type Config, type ResolvedVault } from '../../config/index.js';
 import { readVaultFile, saveVaultFile, VaultMissingError } from '../../vault/index.js';
 import {
   runSync, knownVaultId, findSticks, initStick, listSticks, forgetStick, ensureVaultId, recordLocalSave,
@@ -189,12 +189,21 @@ export async function stickInit(opts: GlobalOptions, mount: string, o: { label?:
     const vaultId = await vaultIdFor(ref, keys, []);
     const { info: stick, created } = initStick({ root: mount, label: o.label, vaultId, file, vaultName: ref.name ?? basename(ref.path, '.kdbx') });
     info(opts, `${created ? 'prepared' : 'updated'} stick '${stick.label}' (${stick.id}) at ${mount}; syncing ${labelOf(ref)} to it`);
-    const sticks = findSticks([mount, ...(config.stickPaths ?? [])]);
+    rememberIfNotMounted(opts, config, mount, stick.id);
+    const sticks = findSticks(config.stickPaths ?? []);
     const report = await runSync({ vaultId, local: { path: ref.path, name: ref.name }, sticks, open: (b) => keys.open(b) });
     finish(opts, [{ name: labelOf(ref), ...report }]);
   } finally {
     keys.close();
   }
+}
+
+/** A stick that is a plain directory, not a mount point, is found later only through the config's stickPaths. */
+function rememberIfNotMounted(opts: GlobalOptions, config: Config, mount: string, stickId: string): void {
+  if (findSticks(config.stickPaths ?? []).some((s) => s.info.id === stickId)) return;
+  config.stickPaths = [...(config.stickPaths ?? []), resolve(mount)];
+  saveConfig(config);
+  info(opts, `${resolve(mount)} is not a mount point; added it to stickPaths in the config so sync finds it`);
 }
 
 function describeStaleness(v: StickListing['vaults'][number]): string {
