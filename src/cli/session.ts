@@ -113,7 +113,15 @@ const retainedCredentials = new WeakMap<Session, Credentials>();
 
 const copyCredentials = (c: Credentials): Credentials => ({ password: c.password && Uint8Array.from(c.password), keyfile: c.keyfile && Uint8Array.from(c.keyfile) });
 
-async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8Array, keep = false): Promise<Unlocked> {
+export interface OpenHow {
+  /** Keep a copy of the credentials in the session (e.g. merge -s); wiped by close(). */
+  keepCredentials?: boolean;
+  /** Called with the credentials and the key once the KDF ran, before the file is parsed (merge starts the other file's KDF here). */
+  afterKdf?: (creds: Credentials, key: DerivedKey) => void;
+}
+
+async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8Array, how: OpenHow = {}): Promise<Unlocked> {
+  const keep = Boolean(how.keepCredentials);
   disableCoreDumps();
   // 1. Explicit password sources beat the agent (a script that passes a file means it).
   const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined;
@@ -132,7 +140,14 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
   const creds = await readCredentials(opts, ref);
   const progress = await startProgress(opts, 'unlocking');
   try {
-    const vault = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
+    const key = await Vault.deriveKeyFor(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
+    let vault: Vault;
+    try {
+      how.afterKdf?.(creds, key);
+      vault = await Vault.open(bytes, key);
+    } finally {
+      wipe(key.transformed);
+    }
     return { vault, fromTty: creds.fromTty, credentials: keep ? copyCredentials(creds) : undefined, retained: copyCredentials(creds) };
   } catch (e) {
     if (e instanceof SlowKdfError && creds.fromTty) {
@@ -167,11 +182,11 @@ export async function startProgress(opts: GlobalOptions, label: string): Promise
   };
 }
 
-export async function openSession(opts: GlobalOptions, how: { keepCredentials?: boolean } = {}): Promise<Session> {
+export async function openSession(opts: GlobalOptions, how: OpenHow = {}): Promise<Session> {
   const config = loadConfig();
   const ref = resolveVault(opts.vault, config);
   const { bytes, stamp } = readVaultFile(ref.path);
-  const { vault, fromTty, credentials, retained } = await unlockFile(opts, ref, bytes, how.keepCredentials);
+  const { vault, fromTty, credentials, retained } = await unlockFile(opts, ref, bytes, how);
   // An interactive unlock keeps the vault unlocked for the idle timeout, as the seed workflow expects.
   if (fromTty && opts.agent) await agent.remember(ref.path, vault.derivedKey(), config.autoLockSeconds ?? 30).catch(() => undefined);
   const session: Session = {

@@ -56,10 +56,10 @@ export function credentialsToComposite(creds: Credentials): Uint8Array {
   return composite;
 }
 
-export async function deriveKey(creds: Credentials, kdf: KdfParams): Promise<DerivedKey> {
+export async function deriveKey(creds: Credentials, kdf: KdfParams, opts: { background?: boolean } = {}): Promise<DerivedKey> {
   const composite = credentialsToComposite(creds);
   try {
-    return { transformed: await transformKey(composite, kdf), kdfFingerprint: kdfFingerprint(kdf) };
+    return { transformed: await transformKey(composite, kdf, opts), kdfFingerprint: kdfFingerprint(kdf) };
   } finally {
     wipe(composite);
   }
@@ -103,6 +103,16 @@ export class Vault {
     vault.readVersion = header.version;
     vault.publicCustomData = header.publicCustomData;
     return vault;
+  }
+
+  /**
+   * The key for a file, without opening it: the same limits as open(), then
+   * the KDF. The caller opens with the result and wipes it.
+   */
+  static async deriveKeyFor(file: Uint8Array, creds: Credentials, opts: OpenOptions & { background?: boolean } = {}): Promise<DerivedKey> {
+    const header = readOuterHeader(file);
+    checkKdfLimits(header.kdf, { allowSlow: Boolean(opts.allowSlowKdf), targetMs: opts.kdfTargetMs });
+    return deriveKey(creds, header.kdf, { background: opts.background });
   }
 
   static async create(name: string, creds: Credentials, settings: VaultSettings): Promise<Vault> {

@@ -96,4 +96,13 @@ describe('merge', () => {
     expect(list).toContain('OnlyInCopy');
     expect(list).toContain('OnlyHere');
   });
+
+  it('merges (-s) a keepassxc-cli file with its own KDF salt, whose key is derived while ours is parsed', () => {
+    const theirs = join(dir, 'kxc-merge.kdbx');
+    expect(keepassxc(['db-create', '-q', '-p', theirs], `${PW}\n${PW}\n`).status).toBe(0);
+    expect(keepassxc(['add', '-q', '-u', 'k', theirs, 'FromKxc'], `${PW}\n`).status).toBe(0);
+    const m = ok(['merge', '-s', theirs]);
+    expect(m.stdout).toContain('added: FromKxc');
+    expect(ok(['ls']).stdout).toContain('FromKxc');
+  });
 });

@@ -2,7 +2,9 @@
 import { basename, extname, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors/index.js';
-import { Vault, readVaultFile } from '../../vault/index.js';
+import { Vault, readVaultFile, kdfFingerprint, sameDigest, type Credentials, type DerivedKey } from '../../vault/index.js';
+import { loadConfig, resolveVault } from '../../config/index.js';
+import { wipe } from '../../secret/index.js';
 import { readKdb } from '../../vault/kdb/index.js';
 import { detectFormat, importInto, exportVault as exportText, kdbItems, addItems, type ImportFormat, type ExportFormat } from '../../transfer/index.js';
 import { mergeDatabases, vaultIdOf } from '../../sync/index.js';
@@ -87,13 +89,30 @@ export async function exportVault(opts: GlobalOptions, o: { format?: ExportForma
 }
 
 export async function merge(opts: GlobalOptions, other: string, o: { sameCredentials?: boolean; keyfileFrom?: string; passwordFrom?: boolean; dryRun?: boolean }): Promise<void> {
-  const s = await openSession(opts, { keepCredentials: Boolean(o.sameCredentials) });
+  const otherPath = resolve(other);
+  if (otherPath === resolveVault(opts.vault, loadConfig()).path) throw new UsageError('cannot merge a vault with itself');
+  const { bytes } = readVaultFile(otherPath);
+  // Same credentials: the other file needs no KDF when its parameters are ours, else its KDF runs in
+  // worker threads while this file is parsed (two keepassxc-written files have two salts).
+  let sameKdf = false;
+  let theirKey: Promise<DerivedKey> | undefined;
+  const afterKdf = (creds: Credentials, ours: DerivedKey) => {
+    if (sameDigest(ours.kdfFingerprint, kdfFingerprint(Vault.header(bytes).kdf))) return void (sameKdf = true);
+    const copy: Credentials = { password: creds.password && Uint8Array.from(creds.password), keyfile: creds.keyfile && Uint8Array.from(creds.keyfile) };
+    theirKey = Vault.deriveKeyFor(bytes, copy, { allowSlowKdf: opts.allowSlowKdf, background: true }).finally(() => wipeCredentials(copy));
+    theirKey.catch(() => undefined); // awaited below: never an unhandled rejection meanwhile
+  };
+  const s = await openSession(opts, { keepCredentials: Boolean(o.sameCredentials), afterKdf: o.sameCredentials ? afterKdf : undefined });
   try {
-    const otherPath = resolve(other);
-    if (otherPath === s.ref.path) throw new UsageError('cannot merge a vault with itself');
-    const { bytes } = readVaultFile(otherPath);
     let theirs: Vault;
-    if (o.sameCredentials && s.credentials) {
+    if (o.sameCredentials && (sameKdf || theirKey)) {
+      const key = sameKdf ? s.vault.derivedKey() : await theirKey!;
+      try {
+        theirs = await Vault.open(bytes, key);
+      } finally {
+        wipe(key.transformed);
+      }
+    } else if (o.sameCredentials && s.credentials) {
       theirs = await Vault.open(bytes, s.credentials, { allowSlowKdf: opts.allowSlowKdf });
     } else {
       const creds = await readCredentials(

@@ -81,6 +81,11 @@ function aesChainInWorker(key: Uint8Array, block: Uint8Array, rounds: bigint): P
 export interface AesKdfOptions {
   /** Force (true) or forbid (false) the worker; default: by round count. */
   useWorker?: boolean;
+  /**
+   * Both chains in worker threads, so this thread is free meanwhile (merge
+   * parses one file while the other's key is derived).
+   */
+  background?: boolean;
 }
 
 /** Raw AES-KDF output before the final hash: the two transformed halves. */
@@ -89,7 +94,12 @@ export async function aesTransformRaw(composite: Uint8Array, seed: Uint8Array, r
   const right = composite.subarray(16, 32);
   const useWorker = opts.useWorker ?? (rounds >= WORKER_THRESHOLD && availableParallelism() >= 2);
   const out = new Uint8Array(32);
-  if (useWorker) {
+  if (opts.background) {
+    const [l, r] = await Promise.all([aesChainInWorker(seed, left, rounds), aesChainInWorker(seed, right, rounds)]);
+    out.set(l, 0);
+    out.set(r, 16);
+    wipeAll(l, r);
+  } else if (useWorker) {
     const pending = aesChainInWorker(seed, right, rounds);
     out.set(aesChain(seed, left, rounds), 0);
     out.set(await pending, 16);
@@ -98,6 +108,10 @@ export async function aesTransformRaw(composite: Uint8Array, seed: Uint8Array, r
     out.set(aesChain(seed, right, rounds), 16);
   }
   return out;
+}
+
+function wipeAll(...xs: Uint8Array[]): void {
+  for (const x of xs) x.fill(0);
 }
 
 export async function aesKdf(composite: Uint8Array, seed: Uint8Array, rounds: bigint, opts?: AesKdfOptions): Promise<Uint8Array> {

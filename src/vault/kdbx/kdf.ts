@@ -10,10 +10,11 @@ import { StvError, UsageError } from '../../errors/index.js';
 import { aesChain, aesKdf, WORKER_OVERHEAD_MS, WORKER_THRESHOLD } from './aes-kdf.js';
 import { checkKdfHardLimits, defaultKdf, MAX_ROUNDS, type KdfParams } from './kdf-params.js';
 
-export async function transformKey(composite: Uint8Array, kdf: KdfParams): Promise<Uint8Array> {
+/** `background`: keep this thread free while the KDF runs (Argon2 always runs on libuv's threads). */
+export async function transformKey(composite: Uint8Array, kdf: KdfParams, opts: { background?: boolean } = {}): Promise<Uint8Array> {
   if (composite.length !== 32) throw new UsageError(`composite key must be 32 bytes, got ${composite.length}`);
   checkKdfHardLimits(kdf);
-  if (kdf.type === 'aes') return aesKdf(composite, kdf.seed, kdf.rounds);
+  if (kdf.type === 'aes') return aesKdf(composite, kdf.seed, kdf.rounds, { background: opts.background });
   // Loaded on first use: the native binding costs ~20 ms of start-up that AES-KDF files never need.
   const { default: argon2 } = await import('argon2');
   const pwd = Buffer.from(composite);

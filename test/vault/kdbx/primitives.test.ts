@@ -38,12 +38,13 @@ describe('AES', () => {
     return b;
   }
 
-  test.each([1, 2, 1000, 65_536 + 3])('AES-KDF chained CBC equals %i naive ECB rounds per half, with and without the worker', async (rounds) => {
+  test.each([1, 2, 1000, 65_536 + 3])('AES-KDF chained CBC equals %i naive ECB rounds per half, with and without the worker, and with both halves in workers', async (rounds) => {
     const seed = randomBytes(32);
     const comp = randomBytes(32);
     const want = Buffer.concat([naiveRounds(seed, comp.subarray(0, 16), rounds), naiveRounds(seed, comp.subarray(16), rounds)]);
     expect(Buffer.from(await aesTransformRaw(comp, seed, BigInt(rounds), { useWorker: false }))).toEqual(want);
     expect(Buffer.from(await aesTransformRaw(comp, seed, BigInt(rounds), { useWorker: true }))).toEqual(want);
+    expect(Buffer.from(await aesTransformRaw(comp, seed, BigInt(rounds), { background: true }))).toEqual(want);
     const transformed = await transformKey(comp, { type: 'aes', rounds: BigInt(rounds), seed });
     expect(Buffer.from(transformed)).toEqual(createHash('sha256').update(want).digest());
   });
