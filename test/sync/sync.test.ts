@@ -314,6 +314,16 @@ describe('stv sync', () => {
   });
 });
 
+describe('stv help sync', () => {
+  it('shows the sync command and the topic: how copies converge, and a systemd unit and udev rule for --watch', () => {
+    const r = ok(['help', 'sync']);
+    expect(r.stdout).toContain('Usage: stv sync');
+    expect(r.stdout).toContain('Sticks and sync');
+    expect(r.stdout).toMatch(/\[Service\][\s\S]*ExecStart=.*stv sync --watch/);
+    expect(r.stdout).toContain('udev');
+  });
+});
+
 describe('stv stick init', () => {
   it('refuses a file outside the stick, and remembers a plain directory in the config so sync finds it', () => {
     const plain = join(dir, 'plain-dir-stick');

@@ -12,11 +12,12 @@ export function register(program: Command): void {
     .action(async (topic: string | undefined) => {
       if (!topic) return program.outputHelp();
       const sub = program.commands.find((c) => c.name() === topic || c.aliases().includes(topic));
-      if (sub) return sub.outputHelp();
       const { TOPICS } = await import('../help-topics.js');
       const t = TOPICS[topic];
-      if (!t) throw new UsageError(`no help for '${topic}'; topics: ${Object.keys(TOPICS).join(', ')}, or a command name`);
-      out(await t());
+      // A name that is a command and a topic (sync) shows the command's options, then the topic.
+      if (sub) sub.outputHelp();
+      if (t) out(`${sub ? '\n' : ''}${await t()}`);
+      if (!sub && !t) throw new UsageError(`no help for '${topic}'; topics: ${Object.keys(TOPICS).join(', ')}, or a command name`);
     });
 
   program
