@@ -13,7 +13,10 @@ import { expect } from 'vitest';
 import { CorruptFileError, WrongKeyError } from '../../src/errors/index.js';
 import { Vault, Entry, Group, deriveKey, defaultKdf, type DerivedKey, type KdfParams } from '../../src/vault/index.js';
 import { checkKdfLimits, kdfFingerprint, SlowKdfError } from '../../src/vault/kdbx/index.js';
-import { ByteReader, ByteWriter, concat } from '../../src/vault/kdbx/bytes.js';
+import { ByteWriter, concat } from '../../src/vault/kdbx/bytes.js';
+import { splitHeader, type Field } from '../vault/kdbx/helpers.js';
+
+export { splitHeader };
 import { headerHmac, hmacBaseKey, cipherKey } from '../../src/vault/kdbx/derived-keys.js';
 import { writeHmacBlocks } from '../../src/vault/kdbx/hmac-blocks.js';
 import { keepassxc } from '../helpers/tools.js';
@@ -123,20 +126,6 @@ export function classify(e: unknown): Outcome {
   return e instanceof WrongKeyError ? 'wrong-key' : e instanceof SlowKdfError ? 'slow-kdf' : 'corrupt';
 }
 
-export interface Field { id: number; value: Uint8Array }
-
-/** A 4.x file split into its header fields and the block stream after the header SHA-256 + HMAC. */
-export function splitHeader(file: Uint8Array): { prefix: Uint8Array; fields: Field[]; rest: Uint8Array } {
-  const r = new ByteReader(file, 12);
-  const fields: Field[] = [];
-  for (;;) {
-    const id = r.u8('id');
-    const value = Uint8Array.from(r.bytesOf(r.u32('len'), 'value'));
-    fields.push({ id, value });
-    if (id === 0) break;
-  }
-  return { prefix: file.subarray(0, 12), fields, rest: file.subarray(r.offset + 64) };
-}
 
 /** Rebuilds a 4.x header from (edited) fields with a valid SHA-256 and HMAC; `lengthOf` may lie about sizes. */
 export function resealHeader(file: Uint8Array, transformed: Uint8Array, fields: Field[], lengthOf = (f: Field) => f.value.length, prefix?: Uint8Array): Uint8Array {

@@ -11,7 +11,8 @@ import {
   checkKdfLimits, decryptKdbx, defaultKdf, encryptKdbx, kdfFingerprint, newInnerHeader, readOuterHeader, readVariantDictionary,
   SlowKdfError, transformKey, tuneKdf, writeVariantDictionary, type CipherName, type KdfParams, type VariantDictionary,
 } from '../../../src/vault/kdbx/index.js';
-import { ByteReader, ByteWriter, concat } from '../../../src/vault/kdbx/bytes.js';
+import { ByteWriter, concat } from '../../../src/vault/kdbx/bytes.js';
+import { splitHeader as split, type Field } from './helpers.js';
 import { CIPHER_TWOFISH } from '../../../src/vault/kdbx/constants.js';
 import { cipherKey, headerHmac, hmacBaseKey } from '../../../src/vault/kdbx/derived-keys.js';
 import { writeHmacBlocks } from '../../../src/vault/kdbx/hmac-blocks.js';
@@ -33,20 +34,6 @@ function open(file: Uint8Array, limits?: { maxDecompressedBytes?: number }) {
   return decryptKdbx(file, readOuterHeader(file), T, limits);
 }
 
-interface Field { id: number; value: Uint8Array }
-
-/** Splits a 4.x file into header fields and the block stream that follows the header hash/HMAC. */
-function split(file: Uint8Array): { prefix: Uint8Array; fields: Field[]; rest: Uint8Array } {
-  const r = new ByteReader(file, 12);
-  const fields: Field[] = [];
-  for (;;) {
-    const id = r.u8('id');
-    const value = Uint8Array.from(r.bytesOf(r.u32('len'), 'value'));
-    fields.push({ id, value });
-    if (id === 0) break;
-  }
-  return { prefix: file.subarray(0, 12), fields, rest: file.subarray(r.offset + 64) };
-}
 
 /** Rebuilds a 4.x file with edited header fields and a valid header SHA-256 + HMAC. */
 function rewrite(file: Uint8Array, edit: (f: Field[], prefix: Uint8Array) => Field[] | void, lengthOf = (f: Field) => f.value.length): Uint8Array {

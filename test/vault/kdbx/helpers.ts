@@ -5,6 +5,22 @@
  */
 import { readOuterHeader, transformKey, decryptKdbx, createInnerStream, type OuterHeader, type InnerHeader } from '../../../src/vault/kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from '../../../src/vault/keys/index.js';
+import { ByteReader } from '../../../src/vault/kdbx/bytes.js';
+
+export interface Field { id: number; value: Uint8Array }
+
+/** A 4.x file split into its header fields and the block stream after the header SHA-256 + HMAC. */
+export function splitHeader(file: Uint8Array): { prefix: Uint8Array; fields: Field[]; rest: Uint8Array } {
+  const r = new ByteReader(file, 12);
+  const fields: Field[] = [];
+  for (;;) {
+    const id = r.u8('id');
+    const value = Uint8Array.from(r.bytesOf(r.u32('len'), 'value'));
+    fields.push({ id, value });
+    if (id === 0) break;
+  }
+  return { prefix: file.subarray(0, 12), fields, rest: file.subarray(r.offset + 64) };
+}
 
 export interface Opened {
   header: OuterHeader;
