@@ -73,15 +73,41 @@ export function fingerprint(e: Entry): string {
 }
 
 /**
- * True only if the two fingerprints are equal (the same bytes would be
- * hashed), decided without hashing: merge compares ~10k unchanged pairs.
+ * True only if the two fingerprints are equal (content() would give the
+ * same texts and secrets), decided field by field without building those
+ * texts: merge compares ~10k unchanged pairs, and building two texts per
+ * pair was most of a 10k-entry merge step (~10 µs a pair against ~1 µs).
  * False says nothing; compare fingerprints then.
  */
 export function surelySameContent(a: Entry, b: Entry): boolean {
-  const x = content(a);
-  const y = content(b);
-  if (x.texts.length !== y.texts.length || x.texts.some((t, i) => t !== y.texts[i])) return false;
-  return x.secrets.every((s, i) => s.equals(y.secrets[i]));
+  if (
+    a.iconId !== b.iconId || (a.customIconUuid ?? '') !== (b.customIconUuid ?? '') || a.foregroundColor !== b.foregroundColor ||
+    a.backgroundColor !== b.backgroundColor || a.overrideUrl !== b.overrideUrl || a.qualityCheck !== b.qualityCheck ||
+    a.times.expires !== b.times.expires || (a.times.expires && a.times.expiry.getTime() !== b.times.expiry.getTime())
+  ) return false;
+  if (!sameTags(a.tags, b.tags) || !sameMap(a.customData, b.customData, (x, y) => x.value === y.value)) return false;
+  if (!sameMap(a.attachments, b.attachments, (x, y) => x.data === y.data || Buffer.from(x.data.buffer, x.data.byteOffset, x.data.length).equals(y.data))) return false;
+  if (Boolean(a.autoType) !== Boolean(b.autoType) || (a.autoType && autoTypeKey(a.autoType) !== autoTypeKey(b.autoType!))) return false;
+  // Secrets last: comparing them unmasks both.
+  return sameMap(a.fields, b.fields, (x, y) =>
+    typeof x === 'string' ? x === y : y instanceof ProtectedValue && x.equals(y));
+}
+
+function sameMap<V>(a: Map<string, V>, b: Map<string, V>, same: (x: V, y: V) => boolean): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, x] of a) {
+    const y = b.get(k);
+    if (y === undefined || !same(x, y)) return false;
+  }
+  return true;
+}
+
+/** The tags content() hashes: sorted, without the conflict tag. */
+function sameTags(a: string[], b: string[]): boolean {
+  if (a.length === b.length && a.every((t, i) => t === b[i])) return true;
+  const x = a.filter((t) => t !== CONFLICT_TAG).sort();
+  const y = b.filter((t) => t !== CONFLICT_TAG).sort();
+  return x.length === y.length && x.every((t, i) => t === y[i]);
 }
 
 /** AutoType defaults that programs write or leave out at will: saying them or not is the same setting. */

@@ -25,6 +25,42 @@ describe('entry fingerprints', () => {
     );
   });
 
+  it('the shortcut agrees with the fingerprints on every part an entry has', () => {
+    const word = fc.constantFrom('', 'a', 'b', 'a\u0000b');
+    const spec = fc.record({
+      fields: fc.dictionary(fc.constantFrom('Title', 'Password', 'x', 'y'), fc.tuple(word, fc.boolean()), { maxKeys: 3 }),
+      tags: fc.array(fc.constantFrom('t', 'u', CONFLICT_TAG), { maxLength: 3 }),
+      custom: fc.dictionary(fc.constantFrom('k', 'l'), word, { maxKeys: 2 }),
+      attachments: fc.dictionary(fc.constantFrom('f', 'g'), fc.constantFrom('', 'x', 'y'), { maxKeys: 2 }),
+      icon: fc.constantFrom(0, 1),
+      expires: fc.boolean(),
+      expiry: fc.constantFrom(0, 1000),
+      autoType: fc.constantFrom('none', 'default', 'off'),
+    });
+    const make = (s: typeof spec extends fc.Arbitrary<infer T> ? T : never) => {
+      const e = new Entry('00000000000000000000000000000001');
+      for (const [k, [v, p]] of Object.entries(s.fields)) e.set(k, v, p);
+      e.tags = [...s.tags];
+      for (const [k, v] of Object.entries(s.custom)) e.customData.set(k, { value: v });
+      for (const [k, v] of Object.entries(s.attachments)) e.attachments.set(k, { data: Buffer.from(v), protect: false });
+      e.iconId = s.icon;
+      e.times.expires = s.expires;
+      e.times.expiry = new Date(s.expiry);
+      if (s.autoType === 'none') e.autoType = undefined;
+      else if (s.autoType === 'off') e.autoType = { name: 'AutoType', attrs: null, text: '', children: [{ name: 'Enabled', attrs: null, text: 'False', children: [] }] };
+      return e;
+    };
+    fc.assert(
+      // The second entry is the first with at most one part replaced, so each part alone gets tested.
+      fc.property(spec, spec, fc.constantFrom('none', 'fields', 'tags', 'custom', 'attachments', 'icon', 'expires', 'expiry', 'autoType'), (x, other, part) => {
+        const a = make(x);
+        const b = make(part === 'none' ? x : { ...x, [part]: other[part as keyof typeof x] });
+        expect(surelySameContent(a, b)).toBe(fingerprint(a) === fingerprint(b));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('ignores the conflict tag and notices a changed password', () => {
     const a = entry('t', 'secret', '');
     const tagged = a.clone();
