@@ -35,12 +35,30 @@ cpSync(new URL('../node_modules/clipboardy/fallbacks', import.meta.url), 'dist/f
 
 // The installed command is a CommonJS launcher: it answers --version before
 // Node's ES module loader starts (~10 ms of a ~70 ms start, issue 10 row 5)
-// and hands everything else to the ESM bundle.
+// and hands everything else to the ESM bundle. For a command that may open a
+// vault it first starts a blank worker thread, which the AES-KDF adopts for
+// its second chain (src/vault/kdbx/aes-kdf.ts): the thread's ~30 ms start then
+// overlaps the module load instead of delaying the key. Not when an agent is
+// running and may hold the key (its socket exists, as src/config/paths.ts
+// places it): an unused thread costs an agent-served command ~8 ms.
+const KEY_COMMANDS = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'check', 'sync'];
 writeFileSync('dist/stv.cjs', `#!/usr/bin/env node
 'use strict';
 const a = process.argv.slice(2);
 if (a.length === 1 && (a[0] === '--version' || a[0] === '-V')) process.stdout.write(${JSON.stringify(version + '\n')});
-else import('./stv.js');
+else {
+  const os = require('node:os');
+  const rt = process.env.XDG_RUNTIME_DIR;
+  const sock = rt && rt.startsWith('/') ? rt + '/stickvault/agent.sock' : os.tmpdir() + '/stickvault-' + process.getuid() + '/agent.sock';
+  const agentMayHold = !a.some((x) => x === '--no-agent' || x.startsWith('--password-f')) && require('node:fs').existsSync(sock);
+  if (a.some((x) => ${JSON.stringify(KEY_COMMANDS)}.includes(x)) && !agentMayHold && os.availableParallelism() >= 2) {
+    const { Worker } = require('node:worker_threads');
+    const w = new Worker("require('node:worker_threads').parentPort.once('message', (code) => new Function('require', code)(require))", { eval: true });
+    w.unref();
+    globalThis[Symbol.for('stickvault.spare-worker')] = w;
+  }
+  import('./stv.js');
+}
 `);
 chmodSync('dist/stv.cjs', 0o755);
 

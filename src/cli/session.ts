@@ -137,6 +137,7 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
       }
     }
   }
+  Vault.prewarm(bytes);
   const creds = await readCredentials(opts, ref);
   const progress = await startProgress(opts, 'unlocking');
   try {

@@ -12,7 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { CorruptFileError, UsageError } from '../errors/index.js';
 import { SecretBytes, wipe } from '../secret/index.js';
 import {
-  readOuterHeader, transformKey, decryptKdbx, encryptKdbx, createInnerStream, kdfFingerprint, checkKdfLimits,
+  readOuterHeader, transformKey, prewarmAesKdf, decryptKdbx, encryptKdbx, createInnerStream, kdfFingerprint, checkKdfLimits,
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
@@ -103,6 +103,19 @@ export class Vault {
     vault.readVersion = header.version;
     vault.publicCustomData = header.publicCustomData;
     return vault;
+  }
+
+  /**
+   * Gets ready for this file's KDF before the credentials are read (starts
+   * the AES-KDF worker). Never throws: a bad header is reported by open().
+   */
+  static prewarm(file: Uint8Array): void {
+    try {
+      const { kdf } = readOuterHeader(file);
+      if (kdf.type === 'aes') prewarmAesKdf(kdf.rounds);
+    } catch {
+      // open() reports it, in its place.
+    }
   }
 
   /**

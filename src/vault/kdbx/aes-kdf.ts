@@ -39,50 +39,104 @@ export function aesChain(key: Uint8Array, block: Uint8Array, rounds: bigint): Ui
   return last;
 }
 
-// Inline worker (CommonJS eval) so the bundle needs no extra file.
+// Inline worker (CommonJS eval) so the bundle needs no extra file. It runs
+// chains one after another as they are posted: one worker per process, so a
+// merge's second key queues behind the first key's half instead of starting
+// two more threads that fight the parse for the two cores.
 const WORKER_CODE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const { createCipheriv } = require('node:crypto');
-const { key, block, rounds } = workerData;
-const cipher = createCipheriv('aes-256-cbc', key, block);
-cipher.setAutoPadding(false);
 const CHUNK = ${CHUNK};
 const zero = Buffer.alloc(CHUNK);
-let left = BigInt(rounds) * 16n;
-const last = new Uint8Array(16);
-while (left > 0n) {
-  const n = left > BigInt(CHUNK) ? CHUNK : Number(left);
-  const out = cipher.update(n === CHUNK ? zero : zero.subarray(0, n));
-  last.set(out.subarray(out.length - 16));
-  out.fill(0);
-  left -= BigInt(n);
-}
-key.fill(0); block.fill(0);
-parentPort.postMessage(last);
+parentPort.on('message', ({ id, key, block, rounds }) => {
+  const cipher = createCipheriv('aes-256-cbc', key, block);
+  cipher.setAutoPadding(false);
+  let left = BigInt(rounds) * 16n;
+  const last = new Uint8Array(16);
+  while (left > 0n) {
+    const n = left > BigInt(CHUNK) ? CHUNK : Number(left);
+    const out = cipher.update(n === CHUNK ? zero : zero.subarray(0, n));
+    last.set(out.subarray(out.length - 16));
+    out.fill(0);
+    left -= BigInt(n);
+  }
+  key.fill(0); block.fill(0);
+  parentPort.postMessage({ id, last });
+});
 `;
 
+/**
+ * The chain worker, started once and reused. It is unref'd while idle, so
+ * it never keeps the process alive, and ref'd while a chain is pending.
+ */
+class ChainWorker {
+  readonly #worker = adoptSpareWorker() ?? new Worker(WORKER_CODE, { eval: true });
+  readonly #pending = new Map<number, { resolve(v: Uint8Array): void; reject(e: unknown): void }>();
+  #next = 0;
+
+  constructor() {
+    this.#worker.unref();
+    this.#worker.on('message', ({ id, last }: { id: number; last: Uint8Array }) => {
+      const p = this.#pending.get(id);
+      this.#pending.delete(id);
+      if (!this.#pending.size) this.#worker.unref();
+      p?.resolve(new Uint8Array(last));
+      last.fill(0);
+    });
+    const failAll = (e: unknown) => {
+      if (shared === this) shared = undefined;
+      for (const p of this.#pending.values()) p.reject(e);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', failAll);
+    this.#worker.on('exit', (code) => failAll(new Error(`AES-KDF worker exited with code ${code}`)));
+  }
+
+  chain(key: Uint8Array, block: Uint8Array, rounds: bigint): Promise<Uint8Array> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.ref();
+      // Copies travel (structured clone); the worker wipes its copies after use.
+      this.#worker.postMessage({ id, key: Uint8Array.from(key), block: Uint8Array.from(block), rounds: rounds.toString() });
+    });
+  }
+}
+
+let shared: ChainWorker | undefined;
+
+/**
+ * The installed launcher (dist/stv.cjs, see scripts/build.mjs) may have
+ * started a blank worker while the modules loaded: it runs the first message
+ * it gets as code. Taken once.
+ */
+const SPARE = Symbol.for('stickvault.spare-worker');
+function adoptSpareWorker(): Worker | undefined {
+  const g = globalThis as { [SPARE]?: Worker };
+  const w = g[SPARE];
+  delete g[SPARE];
+  w?.postMessage(WORKER_CODE);
+  return w;
+}
+
 function aesChainInWorker(key: Uint8Array, block: Uint8Array, rounds: bigint): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_CODE, {
-      eval: true,
-      workerData: { key: Uint8Array.from(key), block: Uint8Array.from(block), rounds: rounds.toString() },
-    });
-    worker.once('message', (m: Uint8Array) => {
-      resolve(new Uint8Array(m));
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`AES-KDF worker exited with code ${code}`));
-    });
-  });
+  return (shared ??= new ChainWorker()).chain(key, block, rounds);
+}
+
+/**
+ * Starts the chain worker ahead of need: its ~35 ms start then overlaps
+ * reading the password and the file instead of delaying the KDF. Only when
+ * the KDF will use it (AES-KDF with enough rounds, two cores).
+ */
+export function prewarmAesKdf(rounds: bigint): void {
+  if (rounds >= WORKER_THRESHOLD && availableParallelism() >= 2) shared ??= new ChainWorker();
 }
 
 export interface AesKdfOptions {
   /** Force (true) or forbid (false) the worker; default: by round count. */
   useWorker?: boolean;
   /**
-   * Both chains in worker threads, so this thread is free meanwhile (merge
+   * Both chains in the worker, so this thread is free meanwhile (merge
    * parses one file while the other's key is derived).
    */
   background?: boolean;
@@ -94,7 +148,7 @@ export async function aesTransformRaw(composite: Uint8Array, seed: Uint8Array, r
   const right = composite.subarray(16, 32);
   const useWorker = opts.useWorker ?? (rounds >= WORKER_THRESHOLD && availableParallelism() >= 2);
   const out = new Uint8Array(32);
-  if (opts.background) {
+  if (opts.background && availableParallelism() >= 2) {
     const [l, r] = await Promise.all([aesChainInWorker(seed, left, rounds), aesChainInWorker(seed, right, rounds)]);
     out.set(l, 0);
     out.set(r, 16);
