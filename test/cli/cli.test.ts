@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, statSync, writeFileSync, readFileSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { stv, tempDir, isolatedEnv, keepassxc, STV, type RunResult } from '../helpers/tools.js';
 
 const PW = 'master pässword 1';
@@ -237,5 +237,22 @@ describe('agreement with keepassxc-cli', () => {
     const b = keepassxc(['show', '-q', '-s', vault, 'Shopping/Amazon'], `${PW}\n`).stdout;
     const fields = (t: string) => Object.fromEntries(t.split('\n').filter((l) => /^(Title|UserName|Password|URL|Notes|Uuid|Tags): /.test(l)).map((l) => l.split(/: (.*)/s).slice(0, 2)));
     expect(fields(a)).toEqual(fields(b));
+  });
+});
+
+describe('the installed launcher (dist/stv.cjs)', () => {
+  it('opens an AES-KDF vault through the worker it starts while the modules load', () => {
+    const aes = join(dir, 'aes.kdbx');
+    // Above WORKER_THRESHOLD (3M rounds): the second chain runs in the launcher's spare worker.
+    expect(stv(['--no-agent', '--vault', aes, 'init', '--kdf', 'aes', '--kdf-iterations', '3200000'], { env, input: `${PW}\n` }).status).toBe(0);
+    expect(stv(['--no-agent', '--vault', aes, 'add', 'Bank', '-u', 'fred'], { env, input: `${PW}\n` }).status).toBe(0);
+    const launcher = join(STV, '..', 'stv.cjs');
+    for (const entry of [launcher, STV]) {
+      const r = spawnSync(process.execPath, [entry, '--no-agent', '--vault', aes, 'show', '-a', 'username', 'Bank'], { env, input: `${PW}\n`, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, `${entry}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toBe('fred\n');
+    }
+    // keepassxc-cli derives the same key.
+    expect(keepassxc(['show', '-q', '-a', 'username', aes, 'Bank'], `${PW}\n`).stdout).toBe('fred\n');
   });
 });
