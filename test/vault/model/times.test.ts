@@ -26,6 +26,20 @@ describe('KDBX times', () => {
     );
   });
 
+  it('writes 4.x binary times as base64 of the int64 LE, for any date a Date can hold', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -8_640_000_000_000, max: 8_640_000_000_000 }), fc.boolean(), (s, twice) => {
+        const d = new Date(s * 1000);
+        const want = Buffer.alloc(8);
+        want.writeBigInt64LE(BigInt(s) + EPOCH_OFFSET_S);
+        if (twice) formatTime(d, true); // the one-entry memo must give the same
+        expect(formatTime(d, true)).toBe(want.toString('base64'));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(() => formatTime(new Date(NaN), true)).toThrow(RangeError);
+  });
+
   it('round-trips whole-second dates in both forms', () => {
     fc.assert(
       fc.property(fc.integer({ min: -62_135_596_800, max: 253_402_300_799 }), (s) => {
@@ -35,6 +49,22 @@ describe('KDBX times', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('reads 3.x text times exactly as Date does, for any YYYY-MM-DDTHH:MM:SSZ text (out-of-range fields included)', () => {
+    const n = (max: number, width: number) => fc.integer({ min: 0, max }).map((v) => String(v).padStart(width, '0'));
+    fc.assert(
+      fc.property(n(9999, 4), n(13, 2), n(32, 2), n(25, 2), n(60, 2), n(60, 2), (y, mo, d, h, mi, s) => {
+        const text = `${y}-${mo}-${d}T${h}:${mi}:${s}Z`;
+        const want = new Date(text).getTime();
+        expect(parseTime(text).getTime()).toBe(Number.isNaN(want) ? yearOne() : want);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const text of ['2024-02-29T23:59:59Z', '2023-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '0099-12-31T00:00:00Z']) {
+      const want = new Date(text).getTime();
+      expect(parseTime(text).getTime(), text).toBe(Number.isNaN(want) ? yearOne() : want);
+    }
   });
 
   it('reads what is neither form as year 1, as KeePassXC does', () => {
