@@ -75,8 +75,9 @@ export function writeDatabase(db: Database, minor: 0 | 1, plain = false, valueOf
     w.close('CustomData');
   };
 
-  const protectField = (key: string, v: string | ProtectedValue) =>
-    v instanceof ProtectedValue || ((STANDARD_FIELDS as readonly string[]).includes(key) && db.meta.protects(key));
+  // Meta's MemoryProtection flags, looked up once rather than per field of every entry.
+  const protectedStandard = new Set<string>(STANDARD_FIELDS.filter((f) => db.meta.protects(f)));
+  const protectField = (key: string, v: string | ProtectedValue) => v instanceof ProtectedValue || protectedStandard.has(key);
 
   const writeEntry = (e: Entry, inHistory: boolean) => {
     w.open('Entry');
@@ -94,8 +95,9 @@ export function writeDatabase(db: Database, minor: 0 | 1, plain = false, valueOf
     for (const [key, v] of e.fields) {
       w.open('String');
       w.leaf('Key', key);
-      if (protectField(key, v) && plain) w.leaf('Value', typeof v === 'string' ? v : v.getText(), PROTECT_IN_MEMORY);
-      else if (protectField(key, v)) w.leaf('Value', '', PROTECTED, typeof v === 'string' ? ProtectedValue.fromString(v) : v);
+      const protect = protectField(key, v);
+      if (protect && plain) w.leaf('Value', typeof v === 'string' ? v : v.getText(), PROTECT_IN_MEMORY);
+      else if (protect) w.leaf('Value', '', PROTECTED, typeof v === 'string' ? ProtectedValue.fromString(v) : v);
       else w.leaf('Value', v as string);
       w.close('String');
     }

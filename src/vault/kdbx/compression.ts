@@ -1,6 +1,8 @@
 /**
- * gzip of the payload (KDBX-NOTES §3, §6): one member, zlib level 6 like
- * KeePassXC. Decompression has a hard output cap so a tiny "zip bomb" file
+ * gzip of the payload (KDBX-NOTES §3, §6): one member. zlib level 3, not
+ * KeePassXC's 6: on a 10k-entry vault's 13 MB of XML it is 3× faster (11 ms
+ * against 33 ms here) for ~10 % more bytes, and every reader inflates any
+ * level. Decompression has a hard output cap so a tiny "zip bomb" file
  * cannot exhaust memory.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -17,7 +19,7 @@ export function defaultMaxDecompressed(fileSize: number): number {
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
 export function gzip(data: Uint8Array): Uint8Array {
-  return view(gzipSync(data, { level: 6 }));
+  return view(gzipSync(data, { level: 3 }));
 }
 
 export function gunzip(data: Uint8Array, maxOutputLength: number): Uint8Array {

@@ -1,6 +1,6 @@
 /**
  * Writing KDBX 4.0/4.1 (KDBX-NOTES §2, §6, §10): fresh master seed and IV
- * on every call; header SHA-256 + HMAC; gzip (level 6, one member) of
+ * on every call; header SHA-256 + HMAC; gzip (level 3, one member) of
  * inner header ‖ XML; AES-256-CBC or ChaCha20; 1 MiB HMAC blocks.
  */
 import { createHash, randomBytes } from 'node:crypto';
