@@ -10,8 +10,41 @@ import { UnsupportedFormatError } from '../../errors/index.js';
 import { STREAM_CHACHA20, STREAM_SALSA20 } from './constants.js';
 
 export interface InnerStream {
-  /** The next n keystream bytes (a fresh buffer the caller may wipe). */
+  /**
+   * The next n keystream bytes: a view the caller may keep and should wipe.
+   * Views, not copies: a vault asks for thousands of short pieces (one per
+   * protected value), and a fresh buffer each was most of their cost.
+   */
   keystream(n: number): Uint8Array;
+}
+
+const BATCH = 4096;
+
+/**
+ * A continuous keystream made `BATCH` bytes at a time by `more(bytes)`.
+ * Bytes already handed out belong to the caller; on a refill only the unread
+ * rest of the old batch is wiped here.
+ */
+function batched(more: (bytes: number) => Uint8Array): InnerStream {
+  let buf = new Uint8Array(0);
+  let pos = 0;
+  return {
+    keystream(n: number): Uint8Array {
+      if (buf.length - pos < n) {
+        const rest = buf.subarray(pos);
+        const fresh = more(Math.ceil(Math.max(n - rest.length, BATCH) / 64) * 64);
+        const next = new Uint8Array(rest.length + fresh.length);
+        next.set(rest);
+        next.set(fresh, rest.length);
+        rest.fill(0);
+        fresh.fill(0);
+        buf = next;
+        pos = 0;
+      }
+      pos += n;
+      return buf.subarray(pos - n, pos);
+    },
+  };
 }
 
 const SALSA_NONCE = Uint8Array.of(0xe8, 0x30, 0x09, 0x4b, 0x97, 0x20, 0x5d, 0x2a);
@@ -36,40 +69,16 @@ export function chacha20Keystream(key: Uint8Array, nonce: Uint8Array): InnerStre
   iv.set(nonce, 4);
   const cipher = createCipheriv('chacha20', key, iv);
   iv.fill(0);
-  return {
-    keystream(n: number): Uint8Array {
-      const out = cipher.update(Buffer.alloc(n));
-      return new Uint8Array(out.buffer, out.byteOffset, out.length);
-    },
-  };
+  return batched((bytes) => cipher.update(Buffer.alloc(bytes)));
 }
 
 /** Continuous Salsa20/20 keystream from block 0 (32-byte key, 8-byte nonce). */
 export function salsa20Keystream(key: Uint8Array, nonce: Uint8Array): InnerStream {
-  // noble's salsa20 is stateless: keep the block counter and make 4 KiB at a
-  // time, since a vault asks for thousands of short pieces (one per password).
-  const BATCH = 4096;
+  // noble's salsa20 is stateless: we keep the block counter.
   let block = 0;
-  let buf = new Uint8Array(0);
-  let pos = 0;
-  const refill = (atLeast: number) => {
-    const blocks = Math.ceil(Math.max(atLeast, BATCH) / 64);
-    const rest = buf.subarray(pos);
-    const next = new Uint8Array(rest.length + blocks * 64);
-    next.set(rest);
-    next.set(salsa20(key, nonce, new Uint8Array(blocks * 64), undefined, block), rest.length);
-    block += blocks;
-    buf.fill(0);
-    buf = next;
-    pos = 0;
-  };
-  return {
-    keystream(n: number): Uint8Array {
-      if (buf.length - pos < n) refill(n - (buf.length - pos));
-      const out = buf.slice(pos, pos + n);
-      buf.fill(0, pos, pos + n);
-      pos += n;
-      return out;
-    },
-  };
+  return batched((bytes) => {
+    const out = salsa20(key, nonce, new Uint8Array(bytes), undefined, block);
+    block += bytes / 64;
+    return out;
+  });
 }

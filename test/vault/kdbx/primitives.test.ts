@@ -92,6 +92,22 @@ describe('stream ciphers', () => {
     expect(Buffer.concat([s3.keystream(65), s3.keystream(235)])).toEqual(Buffer.from(chacha));
   });
 
+  test('both inner streams give the same bytes however they are read, across batch refills, and pieces already taken stay intact', () => {
+    const key = randomBytes(32);
+    for (const id of [2, 3]) {
+      const whole = Buffer.from(createInnerStream(id, key).keystream(20_000));
+      const s = createInnerStream(id, key);
+      const pieces: Uint8Array[] = [];
+      let got = 0;
+      for (let i = 0; got < 20_000; i++) {
+        const n = Math.min(20_000 - got, [0, 1, 63, 64, 65, 700, 4095, 4096, 5000][i % 9]);
+        pieces.push(s.keystream(n));
+        got += n;
+      }
+      expect(Buffer.concat(pieces)).toEqual(whole);
+    }
+  });
+
   test('unknown inner stream ids (ArcFour = 1) are refused', () => {
     expect(() => createInnerStream(1, randomBytes(32))).toThrow(UnsupportedFormatError);
   });
