@@ -20,6 +20,25 @@ export function wipe(...buffers: (Uint8Array | undefined | null)[]): void {
   for (const b of buffers) if (b) b.fill(0);
 }
 
+/**
+ * Small values are carved out of shared 64 KiB slabs: a vault read makes two
+ * buffers per protected value (tens of thousands), and an ArrayBuffer each
+ * cost a malloc and GC pressure from "external" memory. Each value still
+ * owns its bytes and wipes only them.
+ */
+const SLAB = 64 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+function slabAlloc(n: number): Uint8Array {
+  if (n > 1024) return new Uint8Array(n);
+  if (slabUsed + n > slab.length) {
+    slab = new Uint8Array(SLAB);
+    slabUsed = 0;
+  }
+  slabUsed += n;
+  return slab.subarray(slabUsed - n, slabUsed);
+}
+
 export class ProtectedValue {
   #masked: Uint8Array;
   #pad: Uint8Array;
@@ -51,7 +70,11 @@ export class ProtectedValue {
    */
   static fromXored(data: Uint8Array, stream: Uint8Array): ProtectedValue {
     // The stream bytes are random and single-use, so they serve as our pad.
-    return new ProtectedValue(Uint8Array.from(data), Uint8Array.from(stream.subarray(0, data.length)));
+    const masked = slabAlloc(data.length);
+    masked.set(data);
+    const pad = slabAlloc(data.length);
+    pad.set(stream.subarray(0, data.length));
+    return new ProtectedValue(masked, pad);
   }
 
   get byteLength(): number {
