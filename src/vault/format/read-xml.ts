@@ -10,7 +10,7 @@ import { ProtectedValue } from '../../secret/index.js';
 import { type XmlElement, type XmlCursor, isTrueAttr } from '../xml/index.js';
 import {
   Database, Entry, Group, Meta, type Attachment, type CustomDataItem, type CustomIcon, type Times,
-  newTimes, parseTime, uuidFromBase64, newUuid, ZERO_UUID,
+  newTimes, parseTime, uuidFromBase64, newUuid, ZERO_UUID, defaultAutoType,
 } from '../model/index.js';
 
 /**
@@ -252,7 +252,8 @@ function readGroup(cur: XmlCursor, ctx: ReadContext, depth: number): Group {
 }
 
 function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean): Entry {
-  const e = new Entry(ZERO_UUID, UNREAD_TIMES);
+  // No default AutoType tree built just to be replaced: most files have one per entry.
+  const e = new Entry(ZERO_UUID, UNREAD_TIMES, null);
   let hasUuid = false;
   const level = cur.level;
   while (cur.nextChild(level)) {
@@ -280,6 +281,7 @@ function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean): Entry 
   }
   if (!hasUuid) e.uuid = newUuid();
   if (e.times === UNREAD_TIMES) e.times = newTimes();
+  e.autoType ??= defaultAutoType();
   return e;
 }
 

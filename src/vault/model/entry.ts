@@ -32,6 +32,11 @@ export function canonicalFieldName(name: string): string {
   return STANDARD_BY_LOWER.get(name.toLowerCase()) ?? name;
 }
 
+/** KeePassXC's AutoType for a new entry. */
+export function defaultAutoType(): XmlElement {
+  return parent('AutoType', [el('Enabled', 'True'), el('DataTransferObfuscation', '0')]);
+}
+
 export class Entry {
   uuid: string;
   iconId = 0;
@@ -46,15 +51,17 @@ export class Entry {
   fields = new Map<string, FieldValue>();
   attachments = new Map<string, Attachment>();
   /** The AutoType element, kept as read (we do not edit auto-type); new entries get KeePassXC's default. */
-  autoType?: XmlElement = parent('AutoType', [el('Enabled', 'True'), el('DataTransferObfuscation', '0')]);
+  autoType?: XmlElement;
   customData = new Map<string, CustomDataItem>();
   history: Entry[] = [];
   extra: XmlElement[] = [];
   parent?: Group;
 
-  constructor(uuid = newUuid(), times: Times = newTimes()) {
+  /** `autoType` null: none yet (the reader sets what the file has, or the default after). */
+  constructor(uuid = newUuid(), times: Times = newTimes(), autoType: XmlElement | null = defaultAutoType()) {
     this.uuid = uuid;
     this.times = times;
+    if (autoType) this.autoType = autoType;
   }
 
   /** A field's plaintext ('' when absent). Unmasks protected values: use at the point of use. */
@@ -100,7 +107,7 @@ export class Entry {
 
   /** A deep copy; history is copied too unless `withHistory` is false. Not attached to a group. */
   clone(withHistory = true): Entry {
-    const e = new Entry(this.uuid, cloneTimes(this.times));
+    const e = new Entry(this.uuid, cloneTimes(this.times), null);
     e.iconId = this.iconId;
     e.customIconUuid = this.customIconUuid;
     e.foregroundColor = this.foregroundColor;

@@ -96,8 +96,22 @@ function daysInMonth(y: number, mo: number): number {
   return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
 }
 
+/**
+ * The last time read: an entry's five times are often the same text. Dates
+ * are shared, never mutated (cloneTimes shares them too), so one serves all.
+ */
+let lastParsedText = '';
+let lastParsed = new Date(0);
+
 export function parseTime(text: string | undefined): Date {
   if (!text) return yearOne();
+  if (text === lastParsedText) return lastParsed;
+  lastParsed = parseTimeText(text);
+  lastParsedText = text;
+  return lastParsed;
+}
+
+function parseTimeText(text: string): Date {
   const stored = base64Seconds(text);
   if (stored !== undefined) {
     const ms = (stored - Number(EPOCH_OFFSET_S)) * 1000;
