@@ -165,7 +165,7 @@ export interface AesKdfOptions {
 export async function aesTransformRaw(composite: Uint8Array, seed: Uint8Array, rounds: bigint, opts: AesKdfOptions = {}): Promise<Uint8Array> {
   const left = composite.subarray(0, 16);
   const right = composite.subarray(16, 32);
-  const useWorker = false;
+  const useWorker = opts.useWorker ?? (rounds >= WORKER_THRESHOLD && availableParallelism() >= 2);
   const out = new Uint8Array(32);
   if (opts.background && availableParallelism() >= 2) {
     const [l, r] = await Promise.all([aesChainInWorker(seed, left, rounds), aesChainInWorker(seed, right, rounds)]);
