@@ -240,7 +240,6 @@ export function mergeDatabases(local: Database, remote: Database): MergeReport {
 
 function mergeEntry(le: Entry, re: Entry, local: Database, groups: Map<string, Group>, fp: Fingerprints, report: MergeReport): void {
   const allVersions = [...le.history, ...re.history];
-  const path = le.path();
   if (surelySameContent(le, re) || fp.of(le) === fp.of(re)) {
     // Same content: keep the later metadata; a conflict tag on either side stays.
     const tagged = le.tags.includes(CONFLICT_TAG) || re.tags.includes(CONFLICT_TAG);
@@ -248,6 +247,8 @@ function mergeEntry(le: Entry, re: Entry, local: Database, groups: Map<string, G
     if (tagged && !le.tags.includes(CONFLICT_TAG)) le.tags.push(CONFLICT_TAG);
     // No fp.forget(le): its content stays the same, and the tag is not fingerprinted.
   } else {
+    // The path before this merge changes the entry; unchanged pairs (nearly all) report nothing.
+    const path = le.path();
     const lf = fp.of(le);
     const rf = fp.of(re);
     const remoteKnowsLocal = re.history.some((h) => fp.of(h) === lf);
