@@ -41,7 +41,8 @@ cpSync(new URL('../node_modules/clipboardy/fallbacks', import.meta.url), 'dist/f
 // overlaps the module load instead of delaying the key. Not when an agent is
 // running and may hold the key (its socket exists, as src/config/paths.ts
 // places it): an unused thread costs an agent-served command ~8 ms.
-const KEY_COMMANDS = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'check', 'sync'];
+// Not sync: most syncs copy without the key (and a merge then starts the thread itself).
+const KEY_COMMANDS = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'check'];
 writeFileSync('dist/stv.cjs', `#!/usr/bin/env node
 'use strict';
 const a = process.argv.slice(2);
