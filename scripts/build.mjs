@@ -50,7 +50,7 @@ if (a.length === 1 && (a[0] === '--version' || a[0] === '-V')) process.stdout.wr
 else {
   const os = require('node:os');
   const rt = process.env.XDG_RUNTIME_DIR;
-  const sock = rt && rt.startsWith('/') ? rt + '/stickvault/agent.sock' : os.tmpdir() + '/stickvault-' + process.getuid() + '/agent.sock';
+  const sock = rt && rt.startsWith('/') ? rt + '/stickvault/agent.sock' : os.tmpdir() + '/stickvault-' + (process.getuid ? process.getuid() : 0) + '/agent.sock';
   const agentMayHold = !a.some((x) => x === '--no-agent' || x.startsWith('--password-f')) && require('node:fs').existsSync(sock);
   if (a.some((x) => ${JSON.stringify(KEY_COMMANDS)}.includes(x)) && !agentMayHold && os.availableParallelism() >= 2) {
     const { Worker } = require('node:worker_threads');
