@@ -42,6 +42,8 @@ export function protectedValueDecryptor(keystream: (n: number) => Uint8Array): (
 }
 
 interface ReadContext {
+  /** Flat AutoType trees read so far, by content (see shareAutoType). */
+  autoTypes: Map<string, XmlElement>;
   /** Inner-header (4.x) or Meta/Binaries (3.x) attachment pool by id. */
   binaries: Map<string, Attachment>;
   /** References read before the pool (Root ahead of Meta): resolved at the end. */
@@ -72,7 +74,7 @@ const UNREAD_TIMES = newTimes(new Date(0));
 export function readDatabase(cur: XmlCursor, innerBinaries: Attachment[]): Database {
   const rootName = cur.root();
   if (rootName !== 'KeePassFile') throw new CorruptFileError(`corrupt file: XML root is ${untrusted(`<${rootName}>`)}, not <KeePassFile>`);
-  const ctx: ReadContext = { binaries: new Map(innerBinaries.map((b, i) => [String(i), b])), pendingRefs: [] };
+  const ctx: ReadContext = { binaries: new Map(innerBinaries.map((b, i) => [String(i), b])), pendingRefs: [], autoTypes: new Map() };
   let meta: Meta | undefined;
   let root: { group: Group; deleted: Map<string, Date>; extra: XmlElement[] } | undefined;
   const fileExtra: XmlElement[] = [];
@@ -270,7 +272,7 @@ function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean): Entry 
       case 'PreviousParentGroup': e.previousParentGroup = uuidFromBase64(cur.text()); break;
       case 'String': readString(cur, e); break;
       case 'Binary': readBinaryRef(cur, e, ctx); break;
-      case 'AutoType': e.autoType = cur.element(); break;
+      case 'AutoType': e.autoType = shareAutoType(cur.element(), ctx); break;
       case 'CustomData': readCustomData(cur, e.customData); break;
       case 'History':
         if (inHistory) e.extra.push(cur.element());
@@ -283,6 +285,25 @@ function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean): Entry 
   if (e.times === UNREAD_TIMES) e.times = newTimes();
   e.autoType ??= defaultAutoType();
   return e;
+}
+
+/**
+ * Nearly every entry and history version carries the same few-leaf
+ * AutoType; one shared tree per distinct content spares the GC ~5 surviving
+ * objects per entry. Safe because AutoType trees are never edited in place
+ * (merge already shares them between entries; clone copies them).
+ */
+function shareAutoType(node: XmlElement, ctx: ReadContext): XmlElement {
+  if (node.attrs) return node;
+  let key = '';
+  for (const c of node.children) {
+    if (c.attrs || c.children.length || c.secret) return node;
+    key += c.name + '\u0000' + c.text + '\u0001';
+  }
+  const known = ctx.autoTypes.get(key);
+  if (known) return known;
+  if (ctx.autoTypes.size < 256) ctx.autoTypes.set(key, node);
+  return node;
 }
 
 function readHistory(cur: XmlCursor, e: Entry, ctx: ReadContext): void {
