@@ -9,7 +9,7 @@ import { ProtectedValue } from '../../secret/index.js';
 import { el, parent, XmlWriter, type XmlElement } from '../xml/index.js';
 import {
   type Database, type Entry, type Group, type Meta, type Attachment, type CustomDataItem, type Times,
-  formatTime, uuidToBase64, STANDARD_FIELDS, KDBX3_ONLY_META,
+  formatTime, uuidToBase64, STANDARD_FIELDS, KDBX3_ONLY_META, defaultAutoType,
 } from '../model/index.js';
 
 export interface WriteResult {
@@ -107,7 +107,7 @@ export function writeDatabase(db: Database, minor: 0 | 1, plain = false, valueOf
       w.leaf('Value', '', { Ref: String(pool.ref(att)) });
       w.close('Binary');
     }
-    w.node(e.autoType ?? parent('AutoType', [el('Enabled', 'True'), el('DataTransferObfuscation', '0')]));
+    w.node(e.autoType ?? defaultAutoType());
     if (e.customData.size) writeCustomData(e.customData, false);
     for (const x of e.extra) w.node(x);
     if (!inHistory) {
