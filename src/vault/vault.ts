@@ -12,7 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { CorruptFileError, UsageError } from '../errors/index.js';
 import { SecretBytes, wipe } from '../secret/index.js';
 import {
-  readOuterHeader, transformKey, prewarmAesKdf, decryptKdbx, encryptKdbx, createInnerStream, kdfFingerprint, checkKdfLimits,
+  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, createInnerStream, kdfFingerprint, checkKdfLimits,
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
@@ -116,6 +116,11 @@ export class Vault {
     } catch {
       // open() reports it, in its place.
     }
+  }
+
+  /** Keeps the KDF's thread between two keys (merge) until the returned release is called. */
+  static holdKdfThread(): () => void {
+    return holdAesKdfWorker();
   }
 
   /**

@@ -93,7 +93,8 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
   if (otherPath === resolveVault(opts.vault, loadConfig()).path) throw new UsageError('cannot merge a vault with itself');
   const { bytes } = readVaultFile(otherPath);
   // Same credentials: the other file needs no KDF when its parameters are ours, else its KDF runs in
-  // worker threads while this file is parsed (two keepassxc-written files have two salts).
+  // the worker thread that derived ours, held for it, while this file is parsed (two keepassxc-written
+  // files have two salts).
   let sameKdf = false;
   let theirKey: Promise<DerivedKey> | undefined;
   const afterKdf = (creds: Credentials, ours: DerivedKey) => {
@@ -101,8 +102,15 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
     const copy: Credentials = { password: creds.password && Uint8Array.from(creds.password), keyfile: creds.keyfile && Uint8Array.from(creds.keyfile) };
     theirKey = Vault.deriveKeyFor(bytes, copy, { allowSlowKdf: opts.allowSlowKdf, background: true }).finally(() => wipeCredentials(copy));
     theirKey.catch(() => undefined); // awaited below: never an unhandled rejection meanwhile
+    releaseThread(); // its chains are queued: the thread ends after them
   };
-  const s = await openSession(opts, { keepCredentials: Boolean(o.sameCredentials), afterKdf: o.sameCredentials ? afterKdf : undefined });
+  const releaseThread = Vault.holdKdfThread();
+  let s;
+  try {
+    s = await openSession(opts, { keepCredentials: Boolean(o.sameCredentials), afterKdf: o.sameCredentials ? afterKdf : undefined });
+  } finally {
+    releaseThread();
+  }
   try {
     let theirs: Vault;
     if (o.sameCredentials && (sameKdf || theirKey)) {

@@ -8,7 +8,7 @@ export { readOuterHeader, isKdbSignature } from './header.js';
 export type { KdfParams, DefaultKdfOptions } from './kdf-params.js';
 export { defaultKdf, kdfFromDictionary, kdfToDictionary, checkKdfHardLimits } from './kdf-params.js';
 export { transformKey, tuneKdf, kdfFingerprint, checkKdfLimits, estimateKdfMs, SlowKdfError } from './kdf.js';
-export { aesKdf, prewarmAesKdf } from './aes-kdf.js';
+export { aesKdf, prewarmAesKdf, holdAesKdfWorker } from './aes-kdf.js';
 export type { InnerHeader, InnerBinary } from './inner-header.js';
 export { newInnerHeader } from './inner-header.js';
 export { createInnerStream, type InnerStream } from './inner-stream.js';

@@ -4,11 +4,11 @@
  * vector 0), Argon2 (RFC 9106 §5), KDBX-NOTES §13 composite keys; and the
  * AES-KDF chained-CBC trick against a naive per-round loop.
  */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import { CorruptFileError, UnsupportedFormatError } from '../../../src/errors/index.js';
-import { aesChain, aesTransformRaw } from '../../../src/vault/kdbx/aes-kdf.js';
+import { aesChain, aesTransformRaw, holdAesKdfWorker } from '../../../src/vault/kdbx/aes-kdf.js';
 import { chacha20Keystream, salsa20Keystream } from '../../../src/vault/kdbx/inner-stream.js';
 import { encryptPayload } from '../../../src/vault/kdbx/payload-cipher.js';
 import { createInnerStream, transformKey } from '../../../src/vault/kdbx/index.js';
@@ -47,6 +47,26 @@ describe('AES', () => {
     expect(Buffer.from(await aesTransformRaw(comp, seed, BigInt(rounds), { background: true }))).toEqual(want);
     const transformed = await transformKey(comp, { type: 'aes', rounds: BigInt(rounds), seed });
     expect(Buffer.from(transformed)).toEqual(createHash('sha256').update(want).digest());
+  });
+
+  test('a held chain worker derives key after key, and idle it never keeps the process alive', async () => {
+    const refs = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+    // Workers of the tests before may still be exiting.
+    await vi.waitFor(() => expect(refs()).toBe(0), { timeout: 10_000 });
+    const release = holdAesKdfWorker();
+    try {
+      for (const rounds of [5, 70_000]) {
+        const seed = randomBytes(32);
+        const comp = randomBytes(32);
+        const want = Buffer.concat([naiveRounds(seed, comp.subarray(0, 16), rounds), naiveRounds(seed, comp.subarray(16), rounds)]);
+        expect(Buffer.from(await aesTransformRaw(comp, seed, BigInt(rounds), { background: true }))).toEqual(want);
+        expect(Buffer.from(await aesTransformRaw(comp, seed, BigInt(rounds), { useWorker: true }))).toEqual(want);
+        expect(refs()).toBe(0);
+      }
+    } finally {
+      release();
+      release(); // a second call is a no-op, not a second release
+    }
   });
 });
 
