@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { readXmlExport } from '../../../src/vault/index.js';
+import { splitTags } from '../../../src/vault/format/read-xml.js';
+import { parseXml, type XmlElement } from '../../../src/vault/xml/index.js';
 import { CorruptFileError } from '../../../src/errors/index.js';
 
 // A 3.x-style document whose <Root> comes before the <Meta> that holds the attachment pool.
@@ -26,5 +29,43 @@ describe('KDBX XML reader', () => {
   it('refuses a reference to a binary the pool does not have', () => {
     expect(() => readXmlExport(rootFirst('7'))).toThrow(CorruptFileError);
     expect(() => readXmlExport(rootFirst('7'))).toThrow(/attachment reference '7' has no binary/);
+  });
+
+  it('splits tags as KeePassXC does (on , ; and TAB, trimmed, no empties), with or without a separator', () => {
+    const reference = (t: string) => t.split(/[,;\t]/).map((x) => x.trim()).filter(Boolean);
+    const tagText = fc.array(fc.constantFrom('a', 'B', ' ', ',', ';', '\t', '\u00a0', '\n', 'é', 'long tag name'), { maxLength: 12 }).map((xs) => xs.join(''));
+    fc.assert(fc.property(tagText, (t) => {
+      expect(splitTags(t)).toEqual(reference(t));
+    }), { numRuns: 2000 });
+    expect(splitTags('  bench ')).toEqual(['bench']);
+    expect(splitTags(' ')).toEqual([]);
+  });
+
+  it('reads every AutoType as its own text says, when AutoTypes repeat, differ, nest or repeat at another indentation', () => {
+    const plain = '<AutoType><Enabled>True</Enabled><DataTransferObfuscation>0</DataTransferObfuscation></AutoType>';
+    const variants = [
+      plain,
+      plain,
+      '<AutoType><Enabled>False</Enabled><DataTransferObfuscation>0</DataTransferObfuscation></AutoType>',
+      plain,
+      '<AutoType>\n  <Enabled>True</Enabled>\n  <DataTransferObfuscation>0</DataTransferObfuscation>\n</AutoType>',
+      '<AutoType><Enabled>True</Enabled><DataTransferObfuscation>0</DataTransferObfuscation><Association><Window>a &amp; b</Window><KeystrokeSequence/></Association></AutoType>',
+      '<AutoType/>',
+      '<AutoType><Enabled>True</Enabled><DataTransferObfuscation>0</DataTransferObfuscation></AutoType><!-- same prefix -->',
+      '<AutoType><Enabled>True</Enabled><DataTransferObfuscation>0</DataTransferObfuscation><DefaultSequence>{USERNAME}</DefaultSequence></AutoType>',
+      plain,
+    ];
+    const entries = variants.map((at, i) => {
+      const uuid = Buffer.alloc(16, i + 1).toString('base64');
+      return `<Entry><UUID>${uuid}</UUID><String><Key>Title</Key><Value>e${i}</Value></String>${at}<History><Entry><UUID>${uuid}</UUID>${at}</Entry></History></Entry>`;
+    });
+    const doc = `<KeePassFile><Meta/><Root><Group><UUID>${Buffer.alloc(16, 99).toString('base64')}</UUID><Name>R</Name>${entries.join('\n')}</Group></Root></KeePassFile>`;
+    const strip = (n: XmlElement): unknown => ({ name: n.name, attrs: n.attrs ?? null, text: n.text, children: n.children.map(strip) });
+    const got = readXmlExport(doc).root.entries;
+    variants.forEach((at, i) => {
+      const want = strip(parseXml(at.replace(/<!--.*-->$/, '')));
+      expect(strip(got[i].autoType!)).toEqual(want);
+      expect(strip(got[i].history[0].autoType!)).toEqual(want);
+    });
   });
 });
