@@ -36,12 +36,15 @@ cpSync(new URL('../node_modules/clipboardy/fallbacks', import.meta.url), 'dist/f
 // The installed command is a CommonJS launcher: it answers --version before
 // Node's ES module loader starts (~10 ms of a ~70 ms start, issue 10 row 5)
 // and hands everything else to the ESM bundle. For a command that may open a
-// vault it first starts a blank worker thread, which the AES-KDF adopts for
-// its second chain (src/vault/kdbx/aes-kdf.ts): the thread's ~30 ms start then
-// overlaps the module load instead of delaying the key. Not when an agent is
+// vault it first starts two blank worker threads, which the AES-KDF adopts for
+// its two chains (src/vault/kdbx/aes-kdf.ts): their ~30 ms start then
+// overlaps the module load instead of delaying the key. Same options as the
+// KDF's own workers (CHAIN_WORKER_OPTIONS there; a test compares them). Not when an agent is
 // running and may hold the key (its socket exists, as src/config/paths.ts
 // places it): an unused thread costs an agent-served command ~8 ms.
 // Not sync: most syncs copy without the key (and a merge then starts the thread itself).
+// Kept in step with CHAIN_WORKER_OPTIONS in src/vault/kdbx/aes-kdf.ts (test/cli/cli.test.ts compares them).
+const CHAIN_WORKER_OPTIONS = { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2 } };
 const KEY_COMMANDS = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'check'];
 writeFileSync('dist/stv.cjs', `#!/usr/bin/env node
 'use strict';
@@ -54,9 +57,12 @@ else {
   const agentMayHold = !a.some((x) => x === '--no-agent' || x.startsWith('--password-f')) && require('node:fs').existsSync(sock);
   if (a.some((x) => ${JSON.stringify(KEY_COMMANDS)}.includes(x)) && !agentMayHold && os.availableParallelism() >= 2) {
     const { Worker } = require('node:worker_threads');
-    const w = new Worker("require('node:worker_threads').parentPort.once('message', (code) => new Function('require', code)(require))", { eval: true });
-    w.unref();
-    globalThis[Symbol.for('stickvault.spare-worker')] = w;
+    const blank = () => {
+      const w = new Worker("require('node:worker_threads').parentPort.once('message', (code) => new Function('require', code)(require))", ${JSON.stringify(CHAIN_WORKER_OPTIONS)});
+      w.unref();
+      return w;
+    };
+    globalThis[Symbol.for('stickvault.spare-workers')] = [blank(), blank()];
   }
   import('./stv.js');
 }

@@ -8,6 +8,7 @@ import { existsSync, statSync, writeFileSync, readFileSync, mkdirSync, openSync,
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { stv, tempDir, isolatedEnv, keepassxc, STV, type RunResult } from '../helpers/tools.js';
+import { CHAIN_WORKER_OPTIONS } from '../../src/vault/kdbx/aes-kdf.js';
 
 const PW = 'master pässword 1';
 let dir: string;
@@ -243,7 +244,7 @@ describe('agreement with keepassxc-cli', () => {
 describe('the installed launcher (dist/stv.cjs)', () => {
   it('opens an AES-KDF vault through the worker it starts while the modules load', () => {
     const aes = join(dir, 'aes.kdbx');
-    // Above WORKER_THRESHOLD (3M rounds): the second chain runs in the launcher's spare worker.
+    // Above WORKER_THRESHOLD (3M rounds): the two chains run in the launcher's spare workers.
     expect(stv(['--no-agent', '--vault', aes, 'init', '--kdf', 'aes', '--kdf-iterations', '3200000'], { env, input: `${PW}\n` }).status).toBe(0);
     expect(stv(['--no-agent', '--vault', aes, 'add', 'Bank', '-u', 'fred'], { env, input: `${PW}\n` }).status).toBe(0);
     const launcher = join(STV, '..', 'stv.cjs');
@@ -254,5 +255,10 @@ describe('the installed launcher (dist/stv.cjs)', () => {
     }
     // keepassxc-cli derives the same key.
     expect(keepassxc(['show', '-q', '-a', 'username', aes, 'Bank'], `${PW}\n`).stdout).toBe('fred\n');
+  });
+
+  it('starts its spare workers with the options of the KDF\'s own workers', () => {
+    const launcher = readFileSync(join(STV, '..', 'stv.cjs'), 'utf8');
+    expect(launcher).toContain(`, ${JSON.stringify(CHAIN_WORKER_OPTIONS)});`);
   });
 });

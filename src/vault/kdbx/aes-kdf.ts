@@ -5,7 +5,8 @@
  * Native speed without a per-round JS loop: AES-256-CBC over N zero blocks
  * with IV = half yields blocks c_k = E(c_{k-1} ⊕ 0), so the last block is
  * E^N(half). The two halves are independent chains; for large round counts
- * one runs in a worker thread so both cores work (as KeePassXC does).
+ * each runs in its own worker thread, so both cores work (as KeePassXC does)
+ * and this thread stays free.
  */
 import { createCipheriv, createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -46,15 +47,26 @@ export function aesChain(key: Uint8Array, block: Uint8Array, rounds: bigint): Ui
 }
 
 // Inline worker (CommonJS eval) so the bundle needs no extra file; its chain
-// loop is aesChain's, written again in plain JS for the eval. It runs
-// chains one after another as they are posted: one worker per process, so a
-// merge's second key queues behind the first key's half instead of starting
-// two more threads that fight the parse for the two cores.
+// loop is aesChain's, written again in plain JS for the eval. It runs chains
+// one after another as they are posted, so a merge's second key queues behind
+// the first instead of starting more threads that fight the parse for the
+// two cores.
+//
+// Why the filler: each cipher call returns a new output buffer, and V8 frees
+// dead ones only after a young-generation GC, which this loop alone would
+// trigger only every ~32 MiB of them (V8's external-memory heuristic). Two
+// chains of keepassxc-cli's "100 ms" (117 MB of output each) then held
+// ~80 MiB of garbage at once, the peak RSS of a whole `stv ls`. A little
+// short-lived filler per call fills the worker's small young generation
+// (CHAIN_WORKER_OPTIONS) every few calls, so the outputs are freed while they
+// are still few: peak RSS of the two chains 130 → 74 MiB, and no slower
+// (fewer fresh pages to fault in), measured.
 const WORKER_CODE = `
 const { parentPort } = require('node:worker_threads');
 const { createCipheriv } = require('node:crypto');
 const CHUNK = ${CHUNK};
 const zero = Buffer.alloc(CHUNK);
+let filler;
 parentPort.on('message', ({ id, key, block, rounds }) => {
   const cipher = createCipheriv('aes-256-cbc', key, block);
   cipher.setAutoPadding(false);
@@ -66,7 +78,10 @@ parentPort.on('message', ({ id, key, block, rounds }) => {
     last.set(out.subarray(out.length - 16));
     out.fill(0);
     left -= BigInt(n);
+    filler = new Array(15000);
+    filler = new Array(15000);
   }
+  filler = undefined;
   key.fill(0); block.fill(0);
   parentPort.postMessage({ id, last });
   last.fill(0);
@@ -74,12 +89,19 @@ parentPort.on('message', ({ id, key, block, rounds }) => {
 `;
 
 /**
+ * Options of every chain worker: a small young generation, so the filler
+ * above triggers its collections early. The installed launcher starts its
+ * spare workers with the same (scripts/build.mjs; a test checks they match).
+ */
+export const CHAIN_WORKER_OPTIONS = { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2 } } as const;
+
+/**
  * The chain worker: chains queue on it, and it ends when the queue is empty.
  * It is unref'd while idle (started ahead of need), so it never keeps the
  * process alive, and ref'd while a chain is pending.
  */
 class ChainWorker {
-  readonly #worker = adoptSpareWorker() ?? new Worker(WORKER_CODE, { eval: true });
+  readonly #worker = adoptSpareWorker() ?? new Worker(WORKER_CODE, CHAIN_WORKER_OPTIONS);
   readonly #pending = new Map<number, { resolve(v: Uint8Array): void; reject(e: unknown): void }>();
   #next = 0;
 
@@ -92,7 +114,7 @@ class ChainWorker {
       last.fill(0);
     });
     const failAll = (e: unknown) => {
-      if (shared === this) shared = undefined;
+      forget(this);
       for (const p of this.#pending.values()) p.reject(e);
       this.#pending.clear();
     };
@@ -112,8 +134,8 @@ class ChainWorker {
   retireIfIdle(): void {
     if (this.#pending.size) return;
     // Idle and held: never what keeps the process alive.
-    if (holds > 0) return void this.#worker.unref();
-    if (shared === this) shared = undefined;
+    if (holds > 0 && pool[0] === this) return void this.#worker.unref();
+    forget(this);
     void this.#worker.terminate();
   }
 
@@ -133,13 +155,25 @@ class ChainWorker {
   }
 }
 
-let shared: ChainWorker | undefined;
+/** The two chain workers (one per half), started on first use. */
+const pool: (ChainWorker | undefined)[] = [undefined, undefined];
 let holds = 0;
 
+function forget(w: ChainWorker): void {
+  const i = pool.indexOf(w);
+  if (i !== -1) pool[i] = undefined;
+}
+
+function chainWorker(i: 0 | 1): ChainWorker {
+  return (pool[i] ??= new ChainWorker());
+}
+
 /**
- * Keeps the chain worker alive between keys until the returned release is
- * called: a merge's second key then queues on the thread that derived the
- * first (~6 % of a 10k merge, measured) instead of starting another.
+ * Keeps the first chain worker alive between keys until the returned
+ * release is called: a merge's second key (`background`) then queues on the
+ * thread that derived half of the first (~6 % of a 10k merge, measured)
+ * instead of starting another. The second worker still ends when idle: a
+ * third thread alive during the parse only added to the merge's peak RSS.
  */
 export function holdAesKdfWorker(): () => void {
   holds++;
@@ -148,43 +182,41 @@ export function holdAesKdfWorker(): () => void {
     if (!held) return;
     held = false;
     holds--;
-    shared?.retireIfIdle();
+    for (const w of pool) w?.retireIfIdle();
   };
 }
 
 /**
  * The installed launcher (dist/stv.cjs, see scripts/build.mjs) may have
- * started a blank worker while the modules loaded: it runs the first message
- * it gets as code. Taken once.
+ * started blank workers while the modules loaded: each runs the first
+ * message it gets as code. Each is taken once.
  */
-const SPARE = Symbol.for('stickvault.spare-worker');
+const SPARE = Symbol.for('stickvault.spare-workers');
 function adoptSpareWorker(): Worker | undefined {
-  const g = globalThis as { [SPARE]?: Worker };
-  const w = g[SPARE];
-  delete g[SPARE];
+  const g = globalThis as { [SPARE]?: Worker[] };
+  const w = g[SPARE]?.shift();
   w?.postMessage(WORKER_CODE);
   return w;
 }
 
-function aesChainInWorker(key: Uint8Array, block: Uint8Array, rounds: bigint): Promise<Uint8Array> {
-  return (shared ??= new ChainWorker()).chain(key, block, rounds);
-}
-
 /**
- * Starts the chain worker ahead of need: its ~35 ms start then overlaps
+ * Starts the chain workers ahead of need: their ~35 ms start then overlaps
  * reading the password and the file instead of delaying the KDF. Only when
- * the KDF will use it (AES-KDF with enough rounds, two cores).
+ * the KDF will use them (AES-KDF with enough rounds, two cores).
  */
 export function prewarmAesKdf(rounds: bigint): void {
-  if (rounds >= WORKER_THRESHOLD && availableParallelism() >= 2) shared ??= new ChainWorker();
+  if (rounds >= WORKER_THRESHOLD && availableParallelism() >= 2) {
+    chainWorker(0);
+    chainWorker(1);
+  }
 }
 
 export interface AesKdfOptions {
-  /** Force (true) or forbid (false) the worker; default: by round count. */
+  /** Force (true) or forbid (false) the workers; default: by round count. */
   useWorker?: boolean;
   /**
-   * Both chains in the worker, so this thread is free meanwhile (merge
-   * parses one file while the other's key is derived).
+   * One worker for both halves, whatever the round count, so this thread is
+   * free meanwhile (merge parses one file while the other's key is derived).
    */
   background?: boolean;
 }
@@ -193,17 +225,16 @@ export interface AesKdfOptions {
 export async function aesTransformRaw(composite: Uint8Array, seed: Uint8Array, rounds: bigint, opts: AesKdfOptions = {}): Promise<Uint8Array> {
   const left = composite.subarray(0, 16);
   const right = composite.subarray(16, 32);
-  const useWorker = opts.useWorker ?? (rounds >= WORKER_THRESHOLD && availableParallelism() >= 2);
+  const twoCores = availableParallelism() >= 2;
+  const useWorker = opts.useWorker ?? ((opts.background || rounds >= WORKER_THRESHOLD) && twoCores);
   const out = new Uint8Array(32);
-  if (opts.background && availableParallelism() >= 2) {
-    const [l, r] = await Promise.all([aesChainInWorker(seed, left, rounds), aesChainInWorker(seed, right, rounds)]);
+  if (useWorker) {
+    // In the background both halves queue on one thread: the other core is the parse's.
+    const second = opts.background ? chainWorker(0) : chainWorker(1);
+    const [l, r] = await Promise.all([chainWorker(0).chain(seed, left, rounds), second.chain(seed, right, rounds)]);
     out.set(l, 0);
     out.set(r, 16);
     wipeAll(l, r);
-  } else if (useWorker) {
-    const pending = aesChainInWorker(seed, right, rounds);
-    out.set(aesChain(seed, left, rounds), 0);
-    out.set(await pending, 16);
   } else {
     out.set(aesChain(seed, left, rounds), 0);
     out.set(aesChain(seed, right, rounds), 16);
