@@ -107,7 +107,9 @@ export function parseTime(text: string | undefined): Date {
   if (!text) return yearOne();
   if (text === lastParsedText) return lastParsed;
   lastParsed = parseTimeText(text);
-  lastParsedText = text;
+  // A copy: the text is a slice of the whole document, which this module-level
+  // memo would otherwise keep alive after the read (13 MB for a 10k vault).
+  lastParsedText = text.length < 13 ? text : (' ' + text).slice(1);
   return lastParsed;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { getHeapSnapshot } from 'node:v8';
 import { readXmlExport } from '../../../src/vault/index.js';
 import { splitTags } from '../../../src/vault/format/read-xml.js';
 import { parseXml, type XmlElement } from '../../../src/vault/xml/index.js';
@@ -68,4 +69,26 @@ describe('KDBX XML reader', () => {
       expect(strip(got[i].history[0].autoType!)).toEqual(want);
     });
   });
+
+  it('keeps nothing of the document alive once read (a module-level memo once held a slice of it)', async () => {
+    const id = (n: number) => Buffer.alloc(16, n).toString('base64');
+    const time = '<Times><CreationTime>2024-05-01T10:00:00Z</CreationTime><LastModificationTime>2024-05-01T10:00:00Z</LastModificationTime></Times>';
+    const padding = 8 * 1024 * 1024;
+    const db = readXmlExport(
+      `<KeePassFile><Meta/><!--${'x'.repeat(padding)}--><Root><Group><UUID>${id(1)}</UUID><Name>R</Name>${time}` +
+        `<Entry><UUID>${id(2)}</UUID>${time}<String><Key>Title</Key><Value>a title longer than thirteen</Value></String></Entry></Group></Root></KeePassFile>`,
+    );
+    expect(db.root.entries[0].get('Title')).toBe('a title longer than thirteen');
+    // A heap snapshot collects garbage first, then lists what is alive: no string the size of the document.
+    const chunks: Buffer[] = [];
+    for await (const c of getHeapSnapshot()) chunks.push(c as Buffer);
+    const snap = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const { node_fields: fields, node_types: [types] } = snap.snapshot.meta;
+    const [iType, iSize] = [fields.indexOf('type'), fields.indexOf('self_size')];
+    let largest = 0;
+    for (let i = 0; i < snap.nodes.length; i += fields.length) {
+      if (types[snap.nodes[i + iType]] === 'string') largest = Math.max(largest, snap.nodes[i + iSize]);
+    }
+    expect(largest).toBeLessThan(padding);
+  }, 60_000);
 });
