@@ -85,8 +85,10 @@ export function surelySameContent(a: Entry, b: Entry): boolean {
     a.backgroundColor !== b.backgroundColor || a.overrideUrl !== b.overrideUrl || a.qualityCheck !== b.qualityCheck ||
     a.times.expires !== b.times.expires || (a.times.expires && a.times.expiry.getTime() !== b.times.expiry.getTime())
   ) return false;
-  if (!sameTags(a.tags, b.tags) || !sameMap(a.customData, b.customData, (x, y) => x.value === y.value)) return false;
-  if (!sameMap(a.attachments, b.attachments, (x, y) => x.data === y.data || Buffer.from(x.data.buffer, x.data.byteOffset, x.data.length).equals(y.data))) return false;
+  if (!sameTags(a.tags, b.tags)) return false;
+  // has…: no empty maps made just to compare them.
+  if ((a.hasCustomData || b.hasCustomData) && !sameMap(a.customData, b.customData, (x, y) => x.value === y.value)) return false;
+  if ((a.hasAttachments || b.hasAttachments) && !sameMap(a.attachments, b.attachments, (x, y) => x.data === y.data || Buffer.from(x.data.buffer, x.data.byteOffset, x.data.length).equals(y.data))) return false;
   if (Boolean(a.autoType) !== Boolean(b.autoType) || (a.autoType && autoTypeKey(a.autoType) !== autoTypeKey(b.autoType!))) return false;
   // Secrets last: comparing them unmasks both.
   return sameMap(a.fields, b.fields, (x, y) =>

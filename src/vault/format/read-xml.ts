@@ -10,7 +10,7 @@ import { ProtectedValue } from '../../secret/index.js';
 import { type XmlElement, type XmlCursor, isTrueAttr } from '../xml/index.js';
 import {
   Database, Entry, Group, Meta, type Attachment, type CustomDataItem, type CustomIcon, type Times,
-  newTimes, parseTime, uuidFromBase64, newUuid, ZERO_UUID, defaultAutoType,
+  newTimes, parseTime, uuidFromBase64, newUuid, ZERO_UUID, defaultAutoType, STANDARD_FIELDS,
 } from '../model/index.js';
 
 /**
@@ -345,12 +345,15 @@ export function splitTags(text: string): string[] {
   return text.split(/[,;\t]/).map((t) => t.trim()).filter(Boolean);
 }
 
+/** The standard field names, shared by every entry instead of a string each (~50k fewer in a 10k vault). */
+const STANDARD_KEYS = new Map<string, string>(STANDARD_FIELDS.map((f) => [f, f]));
+
 function readString(cur: XmlCursor, e: Entry): void {
   let key: string | undefined;
   let value: string | ProtectedValue = '';
   const level = cur.level;
   while (cur.nextChild(level)) {
-    if (cur.name === 'Key') key = cur.ownText();
+    if (cur.name === 'Key') key = cur.ownText(STANDARD_KEYS);
     else if (cur.name === 'Value') {
       const attrs = cur.attrs;
       const text = cur.ownText();

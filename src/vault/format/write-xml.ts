@@ -101,14 +101,14 @@ export function writeDatabase(db: Database, minor: 0 | 1, plain = false, valueOf
       else w.leaf('Value', v as string);
       w.close('String');
     }
-    for (const [key, att] of e.attachments) {
+    if (e.hasAttachments) for (const [key, att] of e.attachments) {
       w.open('Binary');
       w.leaf('Key', key);
       w.leaf('Value', '', { Ref: String(pool.ref(att)) });
       w.close('Binary');
     }
     w.node(e.autoType ?? defaultAutoType());
-    if (e.customData.size) writeCustomData(e.customData, false);
+    if (e.hasCustomData) writeCustomData(e.customData, false);
     for (const x of e.extra) w.node(x);
     if (!inHistory) {
       w.open('History');
@@ -159,8 +159,8 @@ export function writeDatabase(db: Database, minor: 0 | 1, plain = false, valueOf
     if (plain) {
       // Meta comes first in the document but lists the pool the entries fill: number it beforehand.
       for (const e of db.entries()) {
-        for (const att of e.attachments.values()) pool.ref(att);
-        for (const h of e.history) for (const att of h.attachments.values()) pool.ref(att);
+        if (e.hasAttachments) for (const att of e.attachments.values()) pool.ref(att);
+        for (const h of e.history) if (h.hasAttachments) for (const att of h.attachments.values()) pool.ref(att);
       }
       if (pool.items.length) {
         w.open('Binaries');

@@ -172,7 +172,7 @@ function detach<T>(list: T[], item: T): void {
 export function entrySize(e: Entry): number {
   let size = 0;
   for (const [k, v] of e.fields) size += k.length + (typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength);
-  for (const [k, a] of e.attachments) size += k.length + a.data.length;
-  for (const [k, c] of e.customData) size += k.length + c.value.length;
+  if (e.hasAttachments) for (const [k, a] of e.attachments) size += k.length + a.data.length;
+  if (e.hasCustomData) for (const [k, c] of e.customData) size += k.length + c.value.length;
   return size + e.tags.join(',').length;
 }

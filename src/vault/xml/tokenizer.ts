@@ -196,9 +196,12 @@ export class XmlCursor {
    * `text()` for values the model keeps: a copy that does not hold on to the
    * document. V8 makes substrings of 13+ characters slices of their parent,
    * so one kept user name would keep the whole ~13 MB document alive.
+   * `shared`: strings to hand out instead of a copy when the text is one
+   * of them (field names repeat in every entry).
    */
-  ownText(): string {
-    return detach(this.text());
+  ownText(shared?: ReadonlyMap<string, string>): string {
+    const text = this.text();
+    return shared?.get(text) ?? detach(text);
   }
 
   /** Offset of the start tag of the element `nextChild` entered last (for `sourceFrom`). */
