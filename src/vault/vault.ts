@@ -18,7 +18,7 @@ import {
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
 import { XmlCursor, decodeUtf8, type XmlElement } from './xml/index.js';
 import { protectedValueDecryptor, readDatabase } from './format/read-xml.js';
-import { writeDatabase, needsKdbx41 } from './format/write-xml.js';
+import { writeDatabase, needsKdbx41, attachmentPool } from './format/write-xml.js';
 import { Database } from './model/index.js';
 import { randomBytes } from 'node:crypto';
 
@@ -163,8 +163,9 @@ export class Vault {
     const minor: 0 | 1 = needsKdbx41(this.db) || (this.readVersion?.major === 4 && this.readVersion.minor >= 1) ? 1 : 0;
     const streamKey = randomBytes(64);
     const stream = createInnerStream(3, streamKey);
-    const { xml, binaries } = writeDatabase(this.db, minor, false, (node) => encryptProtected(node, stream));
-    const inner: InnerHeader = { streamId: 3, streamKey, binaries: binaries.map((a) => ({ protect: a.protect, data: a.data })) };
+    // The inner header lists the attachments and comes first in the payload: number them before writing.
+    const pool = attachmentPool(this.db);
+    const inner: InnerHeader = { streamId: 3, streamKey, binaries: pool.items.map((a) => ({ protect: a.protect, data: a.data })) };
     try {
       return encryptKdbx({
         version: { major: 4, minor },
@@ -174,10 +175,10 @@ export class Vault {
         transformedKey: this.#key.bytes,
         publicCustomData: this.publicCustomData,
         inner,
-        xml,
+        // Written straight into the compressor: the document is never whole in memory.
+        xml: (sink) => void writeDatabase(this.db, minor, { protectedText: (node) => encryptProtected(node, stream), sink, pool }),
       });
     } finally {
-      xml.fill(0);
       streamKey.fill(0);
     }
   }

@@ -13,5 +13,5 @@ export function readXmlExport(text: string): Database {
 }
 
 export function writeXmlExport(db: Database): string {
-  return writeDatabase(db, 0, true).xml.toString('utf8');
+  return writeDatabase(db, 0, { plain: true }).xml.toString('utf8');
 }

@@ -35,20 +35,31 @@ export function needsKdbx41(db: Database): boolean {
   return false;
 }
 
+export interface WriteOptions {
+  /**
+   * The unencrypted KeePass XML export instead: ISO times, protected values
+   * in clear with ProtectInMemory="True", attachments in Meta/Binaries (as
+   * KeePassXC's `export -f xml` does).
+   */
+  plain?: boolean;
+  /** The text of each protected value, in document order (see XmlWriter). */
+  protectedText?: (node: XmlElement) => string | undefined;
+  /** Receives the document in UTF-8 pieces as it is written; the result's `xml` is then empty. */
+  sink?: (utf8: Buffer) => void;
+  /** The attachment pool, numbered beforehand (attachmentPool): the inner header that lists it is written first. */
+  pool?: BinaryPool;
+}
+
 /**
- * `plain` writes the unencrypted KeePass XML export instead: ISO times,
- * protected values in clear with ProtectInMemory="True", attachments in
- * Meta/Binaries (as KeePassXC's `export -f xml` does). `valueOf` gives the
- * text of each protected value, in document order (see XmlWriter).
- *
  * The document is written as the model is walked, without an XML tree:
  * building and collecting one was most of the cost of a save.
  */
-export function writeDatabase(db: Database, minor: 0 | 1, plain = false, valueOf?: (node: XmlElement) => string | undefined): WriteResult {
-  const pool = new BinaryPool();
+export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {}): WriteResult {
+  const plain = Boolean(opts.plain);
+  const pool = opts.pool ?? (plain ? attachmentPool(db) : new BinaryPool());
   const time = (d: Date) => formatTime(d, !plain);
   const v41 = minor === 1;
-  const w = new XmlWriter(valueOf);
+  const w = new XmlWriter(opts.protectedText, opts.sink);
 
   const writeTimes = (t: Times) => {
     w.open('Times');
@@ -157,11 +168,7 @@ export function writeDatabase(db: Database, minor: 0 | 1, plain = false, valueOf
     if (!hadIcons && m.customIcons.length) w.node(writeIcons(m, v41, time));
     if (!hadCustomData && m.customData.size) writeCustomData(m.customData, v41);
     if (plain) {
-      // Meta comes first in the document but lists the pool the entries fill: number it beforehand.
-      for (const e of db.entries()) {
-        if (e.hasAttachments) for (const att of e.attachments.values()) pool.ref(att);
-        for (const h of e.history) if (h.hasAttachments) for (const att of h.attachments.values()) pool.ref(att);
-      }
+      // Meta comes first in the document and lists the pool, numbered beforehand (attachmentPool).
       if (pool.items.length) {
         w.open('Binaries');
         pool.items.forEach((a, i) => w.leaf('Binary', Buffer.from(a.data).toString('base64'), { ID: String(i), Compressed: 'False' }));
@@ -202,8 +209,22 @@ function writeIcons(m: Meta, v41: boolean, time: (d: Date) => string): XmlElemen
   }));
 }
 
+/**
+ * The pool numbered before the document is written, in the order the writer
+ * meets the references: what lists it (the 4.x inner header, the plain
+ * export's Meta/Binaries) comes before the entries that use it.
+ */
+export function attachmentPool(db: Database): BinaryPool {
+  const pool = new BinaryPool();
+  for (const e of db.entries()) {
+    if (e.hasAttachments) for (const att of e.attachments.values()) pool.ref(att);
+    for (const h of e.history) if (h.hasAttachments) for (const att of h.attachments.values()) pool.ref(att);
+  }
+  return pool;
+}
+
 /** The inner-header attachment pool: identical contents are stored once. */
-class BinaryPool {
+export class BinaryPool {
   items: Attachment[] = [];
   #byObject = new Map<Uint8Array, number>();
   #byHash = new Map<string, number>();

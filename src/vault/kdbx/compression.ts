@@ -5,7 +5,7 @@
  * level. Decompression has a hard output cap so a tiny "zip bomb" file
  * cannot exhaust memory.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import { corrupt } from './bytes.js';
 
 const MIB = 1024 * 1024;
@@ -31,5 +31,52 @@ export function gunzip(data: Uint8Array, maxOutputLength: number): Uint8Array {
       throw corrupt(`decompressed payload too large (over ${Math.round(maxOutputLength / MIB)} MiB)`);
     }
     throw corrupt(`the gzip-compressed payload is damaged (${err.message})`);
+  }
+}
+
+/** 1 MiB: smaller parts cost speed and size (64 KiB ones: 2.5× the time, +20 % bytes), larger ones memory. */
+const PART = 1024 * 1024;
+const GZIP_HEADER = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3); // deflate, no name, no mtime, Unix
+
+/**
+ * One gzip member written part by part, so a save never holds the whole
+ * document at once (it held it three times: the writer's chunks, their
+ * concatenation, and that after the inner header; ~40 MB for 10k entries).
+ * Each ~1 MiB of input becomes a raw deflate segment ended by a sync flush,
+ * which any inflater reads as one stream; a final empty block, the CRC-32 and
+ * the length close it. Parts written are wiped once compressed.
+ */
+export class GzipStream {
+  readonly #out: Uint8Array[] = [GZIP_HEADER];
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #crc = 0;
+  #size = 0;
+
+  write(part: Uint8Array): void {
+    this.#crc = crc32(part, this.#crc);
+    this.#size += part.length;
+    this.#pending.push(part);
+    this.#pendingBytes += part.length;
+    if (this.#pendingBytes >= PART) this.#deflatePending(constants.Z_SYNC_FLUSH);
+  }
+
+  end(): Uint8Array {
+    this.#deflatePending(constants.Z_FINISH);
+    const trailer = new Uint8Array(8);
+    const dv = new DataView(trailer.buffer);
+    dv.setUint32(0, this.#crc >>> 0, true);
+    dv.setUint32(4, this.#size % 2 ** 32, true);
+    this.#out.push(trailer);
+    return view(Buffer.concat(this.#out));
+  }
+
+  #deflatePending(finishFlush: number): void {
+    const input = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending);
+    this.#out.push(deflateRawSync(input, { level: 3, finishFlush }));
+    for (const p of this.#pending) p.fill(0);
+    input.fill(0);
+    this.#pending = [];
+    this.#pendingBytes = 0;
   }
 }

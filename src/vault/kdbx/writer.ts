@@ -1,12 +1,12 @@
 /**
  * Writing KDBX 4.0/4.1 (KDBX-NOTES §2, §6, §10): fresh master seed and IV
- * on every call; header SHA-256 + HMAC; gzip (level 3, one member) of
- * inner header ‖ XML; AES-256-CBC or ChaCha20; 1 MiB HMAC blocks.
+ * on every call; header SHA-256 + HMAC; gzip (level 3, one member, written
+ * as the XML comes) of inner header ‖ XML; AES-256-CBC or ChaCha20; 1 MiB HMAC blocks.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { UsageError } from '../../errors/index.js';
 import { concat } from './bytes.js';
-import { gzip } from './compression.js';
+import { GzipStream } from './compression.js';
 import { CIPHER_AES256, CIPHER_CHACHA20 } from './constants.js';
 import { cipherKey, headerHmac, hmacBaseKey } from './derived-keys.js';
 import { IV_LENGTH, writeOuterHeader, type CipherName } from './header.js';
@@ -24,8 +24,12 @@ export interface EncryptOptions {
   transformedKey: Uint8Array;
   publicCustomData?: Uint8Array;
   inner: InnerHeader;
-  /** UTF-8 XML with protected values already XORed with the inner stream. */
-  xml: Uint8Array;
+  /**
+   * UTF-8 XML with protected values already XORed with the inner stream:
+   * the bytes, or a writer that hands them to `sink` piece by piece (each
+   * piece is the sink's, and wiped once compressed).
+   */
+  xml: Uint8Array | ((sink: (piece: Uint8Array) => void) => void);
 }
 
 export function encryptKdbx(opts: EncryptOptions): Uint8Array {
@@ -47,18 +51,28 @@ export function encryptKdbx(opts: EncryptOptions): Uint8Array {
   });
   const key = cipherKey(masterSeed, opts.transformedKey);
   const base = hmacBaseKey(masterSeed, opts.transformedKey);
-  const innerBytes = writeInnerHeader(opts.inner);
-  const plain = concat(innerBytes, opts.xml);
-  innerBytes.fill(0);
   try {
-    const payload = opts.compressed ? gzip(plain) : plain;
+    const payload = buildPayload(writeInnerHeader(opts.inner), opts.xml, opts.compressed);
     const cipherText = encryptPayload(opts.cipher, key, iv, payload);
     payload.fill(0);
     const sha = createHash('sha256').update(header).digest();
     return concat(header, sha, headerHmac(base, header), writeHmacBlocks(cipherText, base));
   } finally {
-    plain.fill(0);
     key.fill(0);
     base.fill(0);
   }
+}
+
+/** inner header ‖ XML, gzip-compressed as it comes when `compressed`; every input piece is wiped. */
+function buildPayload(innerBytes: Uint8Array, xml: EncryptOptions['xml'], compressed: boolean): Uint8Array {
+  const pieces: Uint8Array[] = [];
+  const stream = compressed ? new GzipStream() : undefined;
+  const take = (piece: Uint8Array) => (stream ? stream.write(piece) : pieces.push(piece));
+  take(innerBytes);
+  if (typeof xml === 'function') xml(take);
+  else take(Uint8Array.from(xml));
+  if (stream) return stream.end();
+  const payload = concat(...pieces);
+  for (const p of pieces) p.fill(0);
+  return payload;
 }

@@ -42,9 +42,12 @@ export class XmlWriter {
   #startOpen = false;
   readonly #tabs: string[] = [''];
   readonly #valueOf?: (node: XmlElement) => string | undefined;
+  readonly #sink?: (utf8: Buffer) => void;
 
-  constructor(valueOf?: (node: XmlElement) => string | undefined) {
+  /** `sink`: receives the document as it is written, in UTF-8 pieces, instead of toBytes() at the end. */
+  constructor(valueOf?: (node: XmlElement) => string | undefined, sink?: (utf8: Buffer) => void) {
     this.#valueOf = valueOf;
+    this.#sink = sink;
   }
 
   #indent(depth: number): string {
@@ -75,8 +78,10 @@ export class XmlWriter {
   }
 
   #flush(): void {
-    this.#chunks.push(Buffer.from(this.#out, 'utf8'));
+    const bytes = Buffer.from(this.#out, 'utf8');
     this.#out = '';
+    if (this.#sink) this.#sink(bytes);
+    else this.#chunks.push(bytes);
   }
 
   /** An element holding text (`secret`: a protected value, written through `valueOf`). */
@@ -103,7 +108,7 @@ export class XmlWriter {
     this.#out += this.#indent(--this.#depth) + '</' + node.name + '>\n';
   }
 
-  /** The document as UTF-8. */
+  /** The document as UTF-8 (empty with a sink: everything has gone there). */
   toBytes(): Buffer {
     this.#flush();
     const bytes = Buffer.concat(this.#chunks);
