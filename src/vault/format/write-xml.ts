@@ -118,7 +118,7 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
       w.leaf('Value', '', { Ref: String(pool.ref(att)) });
       w.close('Binary');
     }
-    w.node(e.autoType ?? defaultAutoType());
+    w.sharedNode(e.autoType ?? DEFAULT_AUTO_TYPE);
     if (e.hasCustomData) writeCustomData(e.customData, false);
     for (const x of e.extra) w.node(x);
     if (!inHistory) {
@@ -198,6 +198,8 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
 }
 
 const PROTECTED = Object.freeze({ Protected: 'True' }) as Record<string, string>;
+/** One tree for every entry without an AutoType (never edited: the writer only reads it). */
+const DEFAULT_AUTO_TYPE = defaultAutoType();
 const PROTECT_IN_MEMORY = Object.freeze({ ProtectInMemory: 'True' }) as Record<string, string>;
 
 function writeIcons(m: Meta, v41: boolean, time: (d: Date) => string): XmlElement {

@@ -43,6 +43,7 @@ export class XmlWriter {
   readonly #tabs: string[] = [''];
   readonly #valueOf?: (node: XmlElement) => string | undefined;
   readonly #sink?: (utf8: Buffer) => void;
+  readonly #shared = new Map<XmlElement, { depth: number; text: string }>();
 
   /** `sink`: receives the document as it is written, in UTF-8 pieces, instead of toBytes() at the end. */
   constructor(valueOf?: (node: XmlElement) => string | undefined, sink?: (utf8: Buffer) => void) {
@@ -93,6 +94,25 @@ export class XmlWriter {
     this.#out += value === '' ? out + '/>\n' : out + '>' + escapeXml(value) + '</' + name + '>\n';
   }
 
+  /**
+   * `node()` for a tree that many entries share (the reader gives nearly all
+   * of them one AutoType tree): serialised once per depth, then repeated.
+   * Only for trees without protected values (those consume the inner stream).
+   */
+  sharedNode(node: XmlElement): void {
+    this.#endStartTag();
+    const key = this.#shared.get(node);
+    if (key && key.depth === this.#depth) {
+      this.#out += key.text;
+      return;
+    }
+    if (hasSecret(node)) return this.node(node);
+    const before = this.#out.length;
+    this.node(node);
+    // #out is never flushed inside node(), so the tree's text is its tail.
+    this.#shared.set(node, { depth: this.#depth, text: this.#out.slice(before) });
+  }
+
   /** A whole tree (kept unknown elements, AutoType). */
   node(node: XmlElement): void {
     if (!node.children.length) {
@@ -120,6 +140,10 @@ export class XmlWriter {
   toString(): string {
     return this.#chunks.length ? this.toBytes().toString('utf8') : this.#out;
   }
+}
+
+function hasSecret(node: XmlElement): boolean {
+  return Boolean(node.secret) || node.children.some(hasSecret);
 }
 
 export function serializeXml(root: XmlElement, valueOf?: (node: XmlElement) => string | undefined): string {
