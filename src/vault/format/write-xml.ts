@@ -63,13 +63,13 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
 
   const writeTimes = (t: Times) => {
     w.open('Times');
-    w.leaf('LastModificationTime', time(t.lastModification));
-    w.leaf('CreationTime', time(t.creation));
-    w.leaf('LastAccessTime', time(t.lastAccess));
-    w.leaf('ExpiryTime', time(t.expiry));
-    w.leaf('Expires', b(t.expires));
-    w.leaf('UsageCount', String(t.usageCount));
-    w.leaf('LocationChanged', time(t.locationChanged));
+    w.safeLeaf('LastModificationTime', time(t.lastModification));
+    w.safeLeaf('CreationTime', time(t.creation));
+    w.safeLeaf('LastAccessTime', time(t.lastAccess));
+    w.safeLeaf('ExpiryTime', time(t.expiry));
+    w.safeLeaf('Expires', b(t.expires));
+    w.safeLeaf('UsageCount', String(t.usageCount));
+    w.safeLeaf('LocationChanged', time(t.locationChanged));
     for (const x of t.extra ?? []) w.node(x);
     w.close('Times');
   };
@@ -92,17 +92,17 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
 
   const writeEntry = (e: Entry, inHistory: boolean) => {
     w.open('Entry');
-    w.leaf('UUID', uuidToBase64(e.uuid));
-    w.leaf('IconID', String(e.iconId));
-    if (e.customIconUuid) w.leaf('CustomIconUUID', uuidToBase64(e.customIconUuid));
+    w.safeLeaf('UUID', uuidToBase64(e.uuid));
+    w.safeLeaf('IconID', String(e.iconId));
+    if (e.customIconUuid) w.safeLeaf('CustomIconUUID', uuidToBase64(e.customIconUuid));
     w.leaf('ForegroundColor', e.foregroundColor);
     w.leaf('BackgroundColor', e.backgroundColor);
     w.leaf('OverrideURL', e.overrideUrl);
     // ';' is KeePass 2's separator: KeePassXC reads it too, pykeepass reads only it.
     w.leaf('Tags', e.tags.join(';'));
     writeTimes(e.times);
-    if (v41 && !e.qualityCheck) w.leaf('QualityCheck', 'False');
-    if (v41 && e.previousParentGroup) w.leaf('PreviousParentGroup', uuidToBase64(e.previousParentGroup));
+    if (v41 && !e.qualityCheck) w.safeLeaf('QualityCheck', 'False');
+    if (v41 && e.previousParentGroup) w.safeLeaf('PreviousParentGroup', uuidToBase64(e.previousParentGroup));
     for (const [key, v] of e.fields) {
       w.open('String');
       w.leaf('Key', key);
@@ -131,20 +131,20 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
 
   const writeGroup = (g: Group) => {
     w.open('Group');
-    w.leaf('UUID', uuidToBase64(g.uuid));
+    w.safeLeaf('UUID', uuidToBase64(g.uuid));
     w.leaf('Name', g.name);
     w.leaf('Notes', g.notes);
     if (v41 && g.tags) w.leaf('Tags', g.tags);
-    w.leaf('IconID', String(g.iconId));
-    if (g.customIconUuid) w.leaf('CustomIconUUID', uuidToBase64(g.customIconUuid));
+    w.safeLeaf('IconID', String(g.iconId));
+    if (g.customIconUuid) w.safeLeaf('CustomIconUUID', uuidToBase64(g.customIconUuid));
     writeTimes(g.times);
-    w.leaf('IsExpanded', b(g.isExpanded));
+    w.safeLeaf('IsExpanded', b(g.isExpanded));
     w.leaf('DefaultAutoTypeSequence', g.defaultAutoTypeSequence);
-    w.leaf('EnableAutoType', tri(g.enableAutoType));
-    w.leaf('EnableSearching', tri(g.enableSearching));
-    w.leaf('LastTopVisibleEntry', uuidToBase64(g.lastTopVisibleEntry));
+    w.safeLeaf('EnableAutoType', tri(g.enableAutoType));
+    w.safeLeaf('EnableSearching', tri(g.enableSearching));
+    w.safeLeaf('LastTopVisibleEntry', uuidToBase64(g.lastTopVisibleEntry));
     if (g.customData.size) writeCustomData(g.customData, false);
-    if (v41 && g.previousParentGroup) w.leaf('PreviousParentGroup', uuidToBase64(g.previousParentGroup));
+    if (v41 && g.previousParentGroup) w.safeLeaf('PreviousParentGroup', uuidToBase64(g.previousParentGroup));
     for (const x of g.extra) w.node(x);
     for (const e of g.entries) writeEntry(e, false);
     for (const sub of g.groups) writeGroup(sub);
@@ -185,8 +185,8 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
   w.open('DeletedObjects');
   for (const [id, at] of db.deletedObjects) {
     w.open('DeletedObject');
-    w.leaf('UUID', uuidToBase64(id));
-    w.leaf('DeletionTime', time(at));
+    w.safeLeaf('UUID', uuidToBase64(id));
+    w.safeLeaf('DeletionTime', time(at));
     w.close('DeletedObject');
   }
   w.close('DeletedObjects');

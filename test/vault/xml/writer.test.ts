@@ -27,4 +27,16 @@ describe('XmlWriter', () => {
     expect(calls).toBe(2); // the protected value was written (and its stream consumed) each time
     expect(plain).toContain('\t\t<AutoType>\n\t\t\t<Enabled>True</Enabled>');
   });
+
+  it('writes a safe leaf as leaf() writes it, empty ones self-closed', () => {
+    const write = (safe: boolean) => {
+      const w = new XmlWriter();
+      w.open('Times');
+      for (const t of ['AAAAAAAAAAAAAAAAAAAAAA==', '2024-01-01T00:00:00Z', 'True', '42', 'null', '']) (safe ? w.safeLeaf('X', t) : w.leaf('X', t));
+      w.close('Times');
+      return w.toString();
+    };
+    expect(write(true)).toBe(write(false));
+    expect(write(true)).toContain('\t<X/>\n');
+  });
 });
