@@ -5,7 +5,7 @@
  * level. Decompression has a hard output cap so a tiny "zip bomb" file
  * cannot exhaust memory.
  */
-import { constants, crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, gunzipSync } from 'node:zlib';
 import { corrupt } from './bytes.js';
 
 const MIB = 1024 * 1024;
@@ -17,10 +17,6 @@ export function defaultMaxDecompressed(fileSize: number): number {
 
 /** A Uint8Array view of zlib's Buffer: no copy of a payload that is ~13 MB for 10k entries. */
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
-
-export function gzip(data: Uint8Array): Uint8Array {
-  return view(gzipSync(data, { level: 3 }));
-}
 
 export function gunzip(data: Uint8Array, maxOutputLength: number): Uint8Array {
   try {
