@@ -71,30 +71,38 @@ function isBlank(s: string, from: number, to: number): boolean {
   return true;
 }
 
-function textValue(raw: string, pos: number): string {
-  const t = normalizeNewlines(raw);
+/** `mayHaveCR`: false when the document has no CR at all (checked once), which spares a search per value. */
+function textValue(raw: string, pos: number, mayHaveCR: boolean): string {
+  const t = mayHaveCR ? normalizeNewlines(raw) : raw;
   return t.indexOf('&') === -1 ? t : decodeEntities(t, pos);
 }
 
 /**
  * Element names repeat endlessly (a vault has ~35 elements per entry but only
- * ~60 distinct names), so names are interned: matched in place with
- * startsWith instead of allocating a substring per element.
+ * ~60 distinct names), so names are interned: found by a hash the scanner
+ * computes while it reads the name, and checked in place, instead of
+ * allocating a substring per element. What it buys: the lookup was the
+ * largest single cost of the scan when it compared candidates by startsWith.
  */
+const NAME_SLOTS = 1024;
+
 class NameTable {
-  #byLength: string[][] = [];
-  #count = 0;
-  get(xml: string, start: number, end: number): string {
-    const len = end - start;
-    const bucket = this.#byLength[len];
-    if (bucket) for (const n of bucket) if (xml.startsWith(n, start)) return n;
+  readonly #slots: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+  get(xml: string, start: number, end: number, hash: number): string {
+    const slot = hash & (NAME_SLOTS - 1);
+    const known = this.#slots[slot];
+    if (known !== undefined && known.length === end - start && sameChars(xml, start, known)) return known;
     const name = detach(xml.slice(start, end));
-    if (this.#count < 4096) {
-      (this.#byLength[len] ??= []).push(name);
-      this.#count++;
-    }
+    // A collision keeps the first name; the other is still correct, only not shared.
+    if (known === undefined) this.#slots[slot] = name;
     return name;
   }
+}
+
+/** Whether `xml` holds `name` at `at` (names are short: a loop beats startsWith's call here). */
+function sameChars(xml: string, at: number, name: string): boolean {
+  for (let k = 0; k < name.length; k++) if (xml.charCodeAt(at + k) !== name.charCodeAt(k)) return false;
+  return true;
 }
 
 export interface ParseOptions {
@@ -154,9 +162,11 @@ export class XmlCursor {
   // whitespace between elements is never materialised.
   #pendingStart = -1;
   #pendingEnd = -1;
+  readonly #hasCR: boolean;
 
   constructor(xml: string, opts: ParseOptions = {}) {
     this.#xml = xml;
+    this.#hasCR = xml.indexOf('\r') !== -1;
     this.#onLeaf = opts.onAttributedLeaf;
     if (xml.charCodeAt(0) === 0xfeff) this.#pos = 1;
   }
@@ -289,7 +299,7 @@ export class XmlCursor {
       if (lt > pos) {
         if (this.#pendingStart !== -1 && this.#pendingEnd !== pos) {
           // Text interrupted by a comment or PI: fold it into the leaf text now.
-          if (top) top.text += textValue(xml.slice(this.#pendingStart, this.#pendingEnd), this.#pendingStart);
+          if (top) top.text += textValue(xml.slice(this.#pendingStart, this.#pendingEnd), this.#pendingStart, this.#hasCR);
         }
         this.#pendingStart = pos;
         this.#pendingEnd = lt;
@@ -300,11 +310,11 @@ export class XmlCursor {
         if (gt === -1) fail('unterminated end tag', lt);
         let nameEnd = gt;
         while (nameEnd > lt + 2 && isSpace(xml.charCodeAt(nameEnd - 1))) nameEnd--;
-        if (!top || nameEnd - (lt + 2) !== top.name.length || !xml.startsWith(top.name, lt + 2)) {
+        if (!top || nameEnd - (lt + 2) !== top.name.length || !sameChars(xml, lt + 2, top.name)) {
           fail(`end tag ${untrusted(`</${xml.slice(lt + 2, Math.min(nameEnd, lt + 64))}>`)} does not match ${untrusted(`<${top?.name ?? ''}>`)}`, lt);
         }
         if (this.#pendingStart !== -1 && this.#pendingEnd === lt) {
-          if (!top.hasChildren) top.text += textValue(xml.slice(this.#pendingStart, lt), this.#pendingStart);
+          if (!top.hasChildren) top.text += textValue(xml.slice(this.#pendingStart, lt), this.#pendingStart, this.#hasCR);
           else if (!isBlank(xml, this.#pendingStart, lt)) fail('mixed content is not KDBX', this.#pendingStart);
         }
         this.#pendingStart = -1;
@@ -328,7 +338,7 @@ export class XmlCursor {
           const end = xml.indexOf(']]>', lt + 9);
           if (end === -1) fail('unterminated CDATA section', lt);
           if (!top) fail('CDATA outside the root element', lt);
-          if (this.#pendingStart !== -1 && this.#pendingEnd === lt) top.text += textValue(xml.slice(this.#pendingStart, lt), this.#pendingStart);
+          if (this.#pendingStart !== -1 && this.#pendingEnd === lt) top.text += textValue(xml.slice(this.#pendingStart, lt), this.#pendingStart, this.#hasCR);
           this.#pendingStart = -1;
           top.text += normalizeNewlines(xml.slice(lt + 9, end));
           pos = end + 3;
@@ -338,9 +348,11 @@ export class XmlCursor {
       }
       // Start tag.
       let i = lt + 1;
-      while (i < len && isNameChar(xml.charCodeAt(i))) i++;
+      let hash = 0;
+      // charCodeAt past the end is NaN, which is no name character.
+      for (let c = xml.charCodeAt(i); isNameChar(c); c = xml.charCodeAt(++i)) hash = (hash * 31 + c) | 0;
       if (i === lt + 1) fail('invalid tag', lt);
-      const name = this.#names.get(xml, lt + 1, i);
+      const name = this.#names.get(xml, lt + 1, i, hash);
       let attrs: Record<string, string> | null = null;
       let selfClosing = false;
       for (;;) {
@@ -362,7 +374,8 @@ export class XmlCursor {
         if (close === -1) fail('unterminated attribute value', i);
         const rawValue = xml.slice(i + 1, close);
         if (rawValue.indexOf('<') !== -1) fail("'<' in attribute value", i);
-        (attrs ??= {})[attrName] = textValue(rawValue, i + 1).replace(/[\t\n]/g, ' ');
+        const value = textValue(rawValue, i + 1, this.#hasCR);
+        (attrs ??= {})[attrName] = value.indexOf('\t') === -1 && value.indexOf('\n') === -1 ? value : value.replace(/[\t\n]/g, ' ');
         i = close + 1;
       }
       if (this.#pendingStart !== -1 && this.#pendingEnd === lt && !isBlank(xml, this.#pendingStart, lt)) {

@@ -77,6 +77,20 @@ describe('KDBX XML scanner', () => {
     );
   });
 
+
+  it('reads every element name right when there are more names than its name table has slots, and names that collide in it', () => {
+    // 3000 names (the table has 1024 slots) of few lengths, so many share a slot and a length.
+    const names = Array.from({ length: 3000 }, (_, i) => `n${i.toString(36)}`);
+    const xml = `<root>${names.map((n, i) => `<${n}>${i}</${n}>`).join('')}${names.map((n) => `<${n}/>`).join('')}</root>`;
+    expect(plain(parseXml(xml))).toEqual(plain(saxesTree(xml)));
+    // An end tag that differs from its start tag in one character, in every position, is refused.
+    for (const n of ['Entry', 'Value', names[2999]]) {
+      for (let k = 0; k < n.length; k++) {
+        const other = n.slice(0, k) + (n[k] === 'z' ? 'y' : 'z') + n.slice(k + 1);
+        expect(() => parseXml(`<root><${n}>x</${other}></root>`)).toThrow(CorruptFileError);
+      }
+    }
+  });
   it.each([
     ['a DOCTYPE (entity bombs, external entities)', '<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><x>&b;</x>'],
     ['an external entity', '<!DOCTYPE x SYSTEM "file:///etc/passwd"><x/>'],
