@@ -43,6 +43,10 @@ cpSync(new URL('../node_modules/clipboardy/fallbacks', import.meta.url), 'dist/f
 // running and may hold the key (its socket exists, as src/config/paths.ts
 // places it): an unused thread costs an agent-served command ~8 ms.
 // Not sync: most syncs copy without the key (and a merge then starts the thread itself).
+// The blank workers load node:crypto while they wait, so the chain starts as soon as its code comes.
+// Every command but --version also starts prlimit(1) here, without waiting, to set the core-dump
+// limit to 0 (src/secret/index.ts, disableCoreDumps): done before any secret is read, and the
+// blocking prlimit that would run there otherwise cost ~4 ms of every command, agent-served ones too.
 // Kept in step with CHAIN_WORKER_OPTIONS in src/vault/kdbx/aes-kdf.ts (test/cli/cli.test.ts compares them).
 const CHAIN_WORKER_OPTIONS = { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2 } };
 const KEY_COMMANDS = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'check'];
@@ -51,6 +55,9 @@ writeFileSync('dist/stv.cjs', `#!/usr/bin/env node
 const a = process.argv.slice(2);
 if (a.length === 1 && (a[0] === '--version' || a[0] === '-V')) process.stdout.write(${JSON.stringify(version + '\n')});
 else {
+  try {
+    require('node:child_process').spawn('prlimit', ['--pid=' + process.pid, '--core=0:0'], { stdio: 'ignore' }).on('error', () => {}).unref();
+  } catch {}
   const os = require('node:os');
   const rt = process.env.XDG_RUNTIME_DIR;
   const sock = rt && rt.startsWith('/') ? rt + '/stickvault/agent.sock' : os.tmpdir() + '/stickvault-' + (process.getuid ? process.getuid() : 0) + '/agent.sock';
@@ -58,7 +65,7 @@ else {
   if (a.some((x) => ${JSON.stringify(KEY_COMMANDS)}.includes(x)) && !agentMayHold && os.availableParallelism() >= 2) {
     const { Worker } = require('node:worker_threads');
     const blank = () => {
-      const w = new Worker("require('node:worker_threads').parentPort.once('message', (code) => new Function('require', code)(require))", ${JSON.stringify(CHAIN_WORKER_OPTIONS)});
+      const w = new Worker("require('node:crypto'); require('node:worker_threads').parentPort.once('message', (code) => new Function('require', code)(require))", ${JSON.stringify(CHAIN_WORKER_OPTIONS)});
       w.unref();
       return w;
     };

@@ -10,6 +10,7 @@
  * where an API demands one (printing, the clipboard) and drops it at once.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomFillSync, timingSafeEqual } from 'node:crypto';
 
 const encoder = new TextEncoder();
@@ -165,14 +166,26 @@ export function utf8(text: string): Uint8Array {
 
 let coreDumpsOff = false;
 
+/** Whether this process's core-dump limit is already 0, soft and hard (Linux /proc; false elsewhere). */
+function coreLimitIsZero(): boolean {
+  try {
+    return /^Max core file size\s+0\s+0\s/m.test(readFileSync('/proc/self/limits', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Sets this process's core-dump limit to 0 before it holds a password or key (a crash, e.g. an out-of-
  * memory abort, would otherwise write them to disk). Node cannot call setrlimit and no fit npm package
  * does (README, Security model), so util-linux's prlimit(1) does it; where prlimit is missing the
- * inherited limit stays. Once per process.
+ * inherited limit stays. Once per process. The installed launcher (scripts/build.mjs) starts that
+ * prlimit when the process starts, without waiting for it: it is done long before a secret is read,
+ * so here it is only checked, and a blocking prlimit (~4 ms of a fork and exec) runs only when it is not.
  */
 export function disableCoreDumps(): void {
   if (coreDumpsOff) return;
   coreDumpsOff = true;
+  if (coreLimitIsZero()) return;
   spawnSync('prlimit', [`--pid=${process.pid}`, '--core=0:0'], { stdio: 'ignore', timeout: 5_000 });
 }

@@ -162,9 +162,10 @@ describe('secret hygiene', () => {
     }
   });
 
-  test('a command reading the master password has a core-dump limit of 0 before it reads it', async () => {
+  // Both entries: the installed launcher starts prlimit at once without waiting; the bundle runs it when it reads the password.
+  test.each([['the bundle', STV], ['the installed launcher', join(STV, '..', 'stv.cjs')]])('a command reading the master password has a core-dump limit of 0 before it reads it (%s)', async (_how, entry) => {
     // Started with a non-zero limit (prlimit execs node in place, same pid), so only stv itself can lower it.
-    const child = spawn('prlimit', ['--core=4096:4096', '--', process.execPath, STV, '--no-agent', ...V(), 'ls'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn('prlimit', ['--core=4096:4096', '--', process.execPath, entry, '--no-agent', ...V(), 'ls'], { env, stdio: ['pipe', 'ignore', 'pipe'] });
     const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
     let limits = '';
     const deadline = Date.now() + 30_000;
