@@ -163,6 +163,9 @@ export class XmlCursor {
   #pendingStart = -1;
   #pendingEnd = -1;
   readonly #hasCR: boolean;
+  /** What #attributes read last. */
+  #tagAttrs: Record<string, string> | null = null;
+  #tagSelfClosing = false;
 
   constructor(xml: string, opts: ParseOptions = {}) {
     this.#xml = xml;
@@ -282,6 +285,66 @@ export class XmlCursor {
     return END;
   }
 
+  /** Reads a start tag's attributes from `i` through its '>' or '/>'; sets #tagAttrs and #tagSelfClosing, returns the index after it. */
+  #attributes(i: number, name: string): number {
+    const xml = this.#xml;
+    const len = xml.length;
+    let attrs: Record<string, string> | null = null;
+    let selfClosing = false;
+    for (;;) {
+      while (i < len && isSpace(xml.charCodeAt(i))) i++;
+      const ch = xml.charCodeAt(i);
+      if (ch === 62 /* > */) { i++; break; }
+      if (ch === 47 /* / */ && xml.charCodeAt(i + 1) === 62) { selfClosing = true; i += 2; break; }
+      const nameStart = i;
+      while (i < len && isNameChar(xml.charCodeAt(i))) i++;
+      if (i === nameStart) fail(`malformed tag ${untrusted(`<${name}>`)}`, i);
+      const attrName = xml.slice(nameStart, i);
+      while (i < len && isSpace(xml.charCodeAt(i))) i++;
+      if (xml.charCodeAt(i) !== 61 /* = */) fail(`attribute ${untrusted(attrName)} without value`, i);
+      i++;
+      while (i < len && isSpace(xml.charCodeAt(i))) i++;
+      const q = xml.charCodeAt(i);
+      if (q !== 34 && q !== 39) fail(`attribute ${untrusted(attrName)} value not quoted`, i);
+      const close = xml.indexOf(q === 34 ? '"' : "'", i + 1);
+      if (close === -1) fail('unterminated attribute value', i);
+      const rawValue = xml.slice(i + 1, close);
+      if (rawValue.indexOf('<') !== -1) fail("'<' in attribute value", i);
+      const value = textValue(rawValue, i + 1, this.#hasCR);
+      (attrs ??= {})[attrName] = value.indexOf('\t') === -1 && value.indexOf('\n') === -1 ? value : value.replace(/[\t\n]/g, ' ');
+      i = close + 1;
+    }
+    this.#tagAttrs = attrs;
+    this.#tagSelfClosing = selfClosing;
+    return i;
+  }
+
+  /** A processing instruction, comment or CDATA section at `lt`: returns where reading goes on. */
+  #markup(lt: number, top: OpenElement | undefined): number {
+    const xml = this.#xml;
+    if (xml.charCodeAt(lt + 1) === 63 /* ? */) {
+      const end = xml.indexOf('?>', lt);
+      if (end === -1) fail('unterminated processing instruction', lt);
+      return end + 2;
+    }
+    if (xml.startsWith('<!--', lt)) {
+      const end = xml.indexOf('-->', lt + 4);
+      if (end === -1) fail('unterminated comment', lt);
+      return end + 3;
+    }
+    if (xml.startsWith('<![CDATA[', lt)) {
+      const end = xml.indexOf(']]>', lt + 9);
+      if (end === -1) fail('unterminated CDATA section', lt);
+      if (!top) fail('CDATA outside the root element', lt);
+      if (this.#pendingStart !== -1 && this.#pendingEnd === lt) top.text += textValue(xml.slice(this.#pendingStart, lt), this.#pendingStart, this.#hasCR);
+      this.#pendingStart = -1;
+      top.text += normalizeNewlines(xml.slice(lt + 9, end));
+      return end + 3;
+    }
+    fail('DOCTYPE or declaration not allowed in a KDBX payload', lt);
+  }
+
+
   /** Reads up to and including the next start or end tag. */
   #scan(): number {
     const xml = this.#xml;
@@ -321,30 +384,9 @@ export class XmlCursor {
         this.#pos = gt + 1;
         return this.#close(top);
       }
-      if (c === 63 /* ? */) {
-        const end = xml.indexOf('?>', lt);
-        if (end === -1) fail('unterminated processing instruction', lt);
-        pos = end + 2;
+      if (c === 63 /* ? */ || c === 33 /* ! */) {
+        pos = this.#markup(lt, top);
         continue;
-      }
-      if (c === 33 /* ! */) {
-        if (xml.startsWith('<!--', lt)) {
-          const end = xml.indexOf('-->', lt + 4);
-          if (end === -1) fail('unterminated comment', lt);
-          pos = end + 3;
-          continue;
-        }
-        if (xml.startsWith('<![CDATA[', lt)) {
-          const end = xml.indexOf(']]>', lt + 9);
-          if (end === -1) fail('unterminated CDATA section', lt);
-          if (!top) fail('CDATA outside the root element', lt);
-          if (this.#pendingStart !== -1 && this.#pendingEnd === lt) top.text += textValue(xml.slice(this.#pendingStart, lt), this.#pendingStart, this.#hasCR);
-          this.#pendingStart = -1;
-          top.text += normalizeNewlines(xml.slice(lt + 9, end));
-          pos = end + 3;
-          continue;
-        }
-        fail('DOCTYPE or declaration not allowed in a KDBX payload', lt);
       }
       // Start tag.
       let i = lt + 1;
@@ -353,30 +395,19 @@ export class XmlCursor {
       for (let c = xml.charCodeAt(i); isNameChar(c); c = xml.charCodeAt(++i)) hash = (hash * 31 + c) | 0;
       if (i === lt + 1) fail('invalid tag', lt);
       const name = this.#names.get(xml, lt + 1, i, hash);
+      // Most tags have no attributes: only those go through #attributes (rare paths stay out of
+      // this function, which keeps it small enough for the JIT to optimise early in a cold open).
       let attrs: Record<string, string> | null = null;
       let selfClosing = false;
-      for (;;) {
-        while (i < len && isSpace(xml.charCodeAt(i))) i++;
-        const ch = xml.charCodeAt(i);
-        if (ch === 62 /* > */) { i++; break; }
-        if (ch === 47 /* / */ && xml.charCodeAt(i + 1) === 62) { selfClosing = true; i += 2; break; }
-        const nameStart = i;
-        while (i < len && isNameChar(xml.charCodeAt(i))) i++;
-        if (i === nameStart) fail(`malformed tag ${untrusted(`<${name}>`)}`, i);
-        const attrName = xml.slice(nameStart, i);
-        while (i < len && isSpace(xml.charCodeAt(i))) i++;
-        if (xml.charCodeAt(i) !== 61 /* = */) fail(`attribute ${untrusted(attrName)} without value`, i);
-        i++;
-        while (i < len && isSpace(xml.charCodeAt(i))) i++;
-        const q = xml.charCodeAt(i);
-        if (q !== 34 && q !== 39) fail(`attribute ${untrusted(attrName)} value not quoted`, i);
-        const close = xml.indexOf(q === 34 ? '"' : "'", i + 1);
-        if (close === -1) fail('unterminated attribute value', i);
-        const rawValue = xml.slice(i + 1, close);
-        if (rawValue.indexOf('<') !== -1) fail("'<' in attribute value", i);
-        const value = textValue(rawValue, i + 1, this.#hasCR);
-        (attrs ??= {})[attrName] = value.indexOf('\t') === -1 && value.indexOf('\n') === -1 ? value : value.replace(/[\t\n]/g, ' ');
-        i = close + 1;
+      const ch = xml.charCodeAt(i);
+      if (ch === 62 /* > */) i++;
+      else if (ch === 47 /* / */ && xml.charCodeAt(i + 1) === 62) {
+        selfClosing = true;
+        i += 2;
+      } else {
+        i = this.#attributes(i, name);
+        attrs = this.#tagAttrs;
+        selfClosing = this.#tagSelfClosing;
       }
       if (this.#pendingStart !== -1 && this.#pendingEnd === lt && !isBlank(xml, this.#pendingStart, lt)) {
         fail(top ? 'mixed content is not KDBX' : 'text outside the root element', this.#pendingStart);
