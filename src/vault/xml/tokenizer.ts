@@ -344,7 +344,6 @@ export class XmlCursor {
     fail('DOCTYPE or declaration not allowed in a KDBX payload', lt);
   }
 
-
   /** Reads up to and including the next start or end tag. */
   #scan(): number {
     const xml = this.#xml;
@@ -392,7 +391,7 @@ export class XmlCursor {
       let i = lt + 1;
       let hash = 0;
       // charCodeAt past the end is NaN, which is no name character.
-      for (let c = xml.charCodeAt(i); isNameChar(c); c = xml.charCodeAt(++i)) hash = (hash * 31 + c) | 0;
+      for (let code = xml.charCodeAt(i); isNameChar(code); code = xml.charCodeAt(++i)) hash = (hash * 31 + code) | 0;
       if (i === lt + 1) fail('invalid tag', lt);
       const name = this.#names.get(xml, lt + 1, i, hash);
       // Most tags have no attributes: only those go through #attributes (rare paths stay out of

@@ -77,7 +77,6 @@ describe('KDBX XML scanner', () => {
     );
   });
 
-
   it('reads every element name right when there are more names than its name table has slots, and names that collide in it', () => {
     // 3000 names (the table has 1024 slots) of few lengths, so many share a slot and a length.
     const names = Array.from({ length: 3000 }, (_, i) => `n${i.toString(36)}`);
@@ -91,6 +90,7 @@ describe('KDBX XML scanner', () => {
       }
     }
   });
+
   it.each([
     ['a DOCTYPE (entity bombs, external entities)', '<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><x>&b;</x>'],
     ['an external entity', '<!DOCTYPE x SYSTEM "file:///etc/passwd"><x/>'],
