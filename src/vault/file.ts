@@ -149,6 +149,14 @@ function keepBackup(path: string): void {
 }
 
 /**
+ * How old a lock file without a pid must be to count as stale: a live writer
+ * writes its pid microseconds after creating the file; one that has none for
+ * this long was killed in between. A wait for a lock should be longer than
+ * this, or such a leftover blocks every writer until it is.
+ */
+export const PIDLESS_LOCK_STALE_MS = 5_000;
+
+/**
  * An exclusive writer lock beside the vault (PATH.lock, O_EXCL). A lock whose
  * process is gone is stale and taken over.
  */
@@ -175,12 +183,15 @@ export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
       const pid = Number(safeRead(lock));
       // A lock without a pid yet is being created this instant (open, then write): taking it over as
       // stale let two writers save at once and lose an edit (test/cli/concurrent-writers.test.ts).
-      const stale = Number.isInteger(pid) && pid > 0 ? !pidAlive(pid) : lockAgeMs(lock) > 5_000;
+      const hasPid = Number.isInteger(pid) && pid > 0;
+      const stale = hasPid ? !pidAlive(pid) : lockAgeMs(lock) > PIDLESS_LOCK_STALE_MS;
       if (stale) {
         try { unlinkSync(lock); } catch { /* raced */ }
         continue;
       }
-      if (Date.now() > deadline) throw new StvError(`${path} is locked by another stv process (pid ${pid}); try again`);
+      if (Date.now() > deadline) {
+        throw new StvError(`${path} is locked by another stv process (${hasPid ? `pid ${pid}` : 'whose lock has no pid yet'}); try again`);
+      }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
     }
   }

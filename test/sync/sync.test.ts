@@ -9,12 +9,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync, utimesSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { stv, STV, tempDir, isolatedEnv, keepassxc, type RunResult } from '../helpers/tools.js';
 import { makeStick, mountAgain, remount, removeStick, unmount, type TestStick } from './sticks.js';
-import { Vault } from '../../src/vault/index.js';
+import { Vault, PIDLESS_LOCK_STALE_MS } from '../../src/vault/index.js';
 
 const PW = 'sync test pw';
 let dir: string;
@@ -289,6 +289,19 @@ describe('stv sync', () => {
     for (const p of copies()) expect(await titles(p)).toEqual(expected);
     for (let i = 0; i < points; i++) expect(expected).toEqual(expect.arrayContaining(['Kill' + i, 'WhiteKill' + i]));
   }, 240_000); // 36 stv runs: generous for a loaded 2-core machine
+
+  it('a copy whose lock a killed writer left without its pid is taken over once that lock is old enough, and the sync converges', () => {
+    ok(['add', 'Shop/AfterPidlessLock', '-u', 'p']);
+    const lock = `${copyOn(sticks.spare)}.lock`;
+    writeFileSync(lock, ''); // what a writer killed between creating its lock and writing its pid leaves
+    // Stale 2.5 s from now: longer than the 2 s a copy's lock used to be waited for.
+    const aged = new Date(Date.now() - (PIDLESS_LOCK_STALE_MS - 2_500));
+    utimesSync(lock, aged, aged);
+    const r = syncJson();
+    expect(r.status, JSON.stringify(r.report?.copies)).toBe(0);
+    expect(statusOf(r.report, 'spare')?.status).toBe('updated');
+    expect(existsSync(lock)).toBe(false);
+  });
 
   it('--watch syncs a stick as soon as it is mounted', async () => {
     const late = sticks.late;
