@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, unlinkSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StvError } from '../errors/index.js';
 import { writeFileAtomic } from '../config/index.js';
-import { Vault, acquireWriteLock, PIDLESS_LOCK_STALE_MS, removeStaleTemps, sameDigest, saveVaultFile, sha256Hex, type FileStamp } from '../vault/index.js';
+import { Vault, acquireWriteLock, removeStaleTemps, sameDigest, saveVaultFile, sha256Hex, type FileStamp } from '../vault/index.js';
 
 export const DEFAULT_GENERATIONS = 5;
 
@@ -45,9 +45,7 @@ export interface WriteCopyOptions {
 
 export async function writeCopy(o: WriteCopyOptions): Promise<FileStamp> {
   if (o.createDirs) mkdirSync(dirname(o.path), { recursive: true, mode: 0o700 });
-  // Long enough to outlast a lock that a sync killed mid-creation left without its pid (stale after
-  // PIDLESS_LOCK_STALE_MS): with 2 s, the next sync failed that copy until the leftover aged.
-  const release = acquireWriteLock(o.path, PIDLESS_LOCK_STALE_MS + 1_000);
+  const release = acquireWriteLock(o.path, 2_000);
   try {
     removeStaleTemps(o.path);
     if (o.generationsDir && o.oldBytes && o.expected) keepGeneration(o.generationsDir, o.oldBytes, o.expected.sha256, o.generations ?? DEFAULT_GENERATIONS);

@@ -151,18 +151,23 @@ function keepBackup(path: string): void {
 /**
  * How old a lock file without a pid must be to count as stale: a live writer
  * writes its pid microseconds after creating the file; one that has none for
- * this long was killed in between. A wait for a lock should be longer than
- * this, or such a leftover blocks every writer until it is.
+ * this long was killed in between.
  */
 export const PIDLESS_LOCK_STALE_MS = 5_000;
 
 /**
  * An exclusive writer lock beside the vault (PATH.lock, O_EXCL). A lock whose
- * process is gone is stale and taken over.
+ * process is gone is stale and taken over. `timeoutMs` bounds the wait for a
+ * live writer; a lock without a pid is waited for until its pid comes (a
+ * writer starting) or it goes stale (a writer killed in between), whatever
+ * the timeout: with a short one, such a leftover failed every writer until it
+ * aged (a sync's copies wait 2 s, the sync lock not at all).
  */
 export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
   const lock = `${path}.lock`;
   const deadline = Date.now() + timeoutMs;
+  // Bounds the wait for a pid-less lock whose age cannot be trusted (a clock or a FAT timestamp ahead).
+  const pidlessDeadline = deadline + PIDLESS_LOCK_STALE_MS + 1_000;
   for (;;) {
     try {
       const fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
@@ -189,7 +194,7 @@ export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
         try { unlinkSync(lock); } catch { /* raced */ }
         continue;
       }
-      if (Date.now() > deadline) {
+      if (Date.now() > (hasPid ? deadline : pidlessDeadline)) {
         throw new StvError(`${path} is locked by another stv process (${hasPid ? `pid ${pid}` : 'whose lock has no pid yet'}); try again`);
       }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);

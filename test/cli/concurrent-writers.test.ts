@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
-import { acquireWriteLock } from '../../src/vault/index.js';
+import { acquireWriteLock, PIDLESS_LOCK_STALE_MS } from '../../src/vault/index.js';
 import { join } from 'node:path';
 import { isolatedEnv, keepassxc, STV, stv, tempDir } from '../helpers/tools.js';
 
@@ -91,12 +91,31 @@ const kxcField = (entry: string, attr: string) => {
 describe('the writer lock', () => {
   test('a lock file that has no pid yet (being created) is waited for, not taken over; an old one is stale', () => {
     const path = join(dir, 'lock-test.kdbx');
-    writeFileSync(`${path}.lock`, ''); // what another writer's lock looks like between its open() and write()
-    expect(() => acquireWriteLock(path, 300)).toThrow(/is locked by another stv process/);
+    const lock = `${path}.lock`;
+    writeFileSync(lock, ''); // what another writer's lock looks like between its open() and write()
+    // That writer writes its pid 300 ms later and lives on: we wait, see a live writer, and give up.
+    const writer = spawn('sh', ['-c', `sleep 0.3; printf %s $$ > '${lock}'; exec sleep 30`], { stdio: 'ignore' });
+    try {
+      expect(() => acquireWriteLock(path, 300)).toThrow(new RegExp(`is locked by another stv process \\(pid ${writer.pid}\\)`));
+    } finally {
+      writer.kill('SIGKILL');
+    }
+    writeFileSync(lock, '');
     const old = new Date(Date.now() - 60_000);
-    utimesSync(`${path}.lock`, old, old);
+    utimesSync(lock, old, old);
     const release = acquireWriteLock(path, 300);
-    expect(readFileSync(`${path}.lock`, 'utf8')).toBe(String(process.pid));
+    expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
+    release();
+  });
+
+  test('a lock left without its pid (its writer killed in between) is taken over once stale, even by a writer that waits for no one', () => {
+    const path = join(dir, 'lock-test-2.kdbx');
+    const lock = `${path}.lock`;
+    writeFileSync(lock, '');
+    const aged = new Date(Date.now() - (PIDLESS_LOCK_STALE_MS - 500));
+    utimesSync(lock, aged, aged);
+    const release = acquireWriteLock(path, 0); // as the sync lock is taken
+    expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
     release();
   });
 });
