@@ -294,7 +294,7 @@ describe('stv sync', () => {
     ok(['add', 'Shop/AfterPidlessLock', '-u', 'p']);
     const lock = `${copyOn(sticks.spare)}.lock`;
     writeFileSync(lock, ''); // what a writer killed between creating its lock and writing its pid leaves
-    // Stale 2.5 s from now: longer than the 2 s a copy's lock used to be waited for.
+    // Stale 2.5 s from now: longer than the 2 s a sync waits for a copy's lock held by a live writer.
     const aged = new Date(Date.now() - (PIDLESS_LOCK_STALE_MS - 2_500));
     utimesSync(lock, aged, aged);
     const r = syncJson();
