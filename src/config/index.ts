@@ -1,3 +1,4 @@
 export * from './paths.js';
 export * from './fs-private.js';
 export * from './config.js';
+export * from './safe-read.js';
