@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Entry } from '../../src/vault/index.js';
-import { fingerprint, surelySameContent, CONFLICT_TAG } from '../../src/sync/fingerprint.js';
+import { Entry } from '../../../src/vault/index.js';
+import { fingerprint, surelySameContent } from '../../../src/vault/merge/fingerprint.js';
+import { CONFLICT_TAG } from '../../../src/vault/merge/records.js';
 
 function entry(title: string, password: string, notes: string): Entry {
   const e = new Entry('00000000000000000000000000000001');
