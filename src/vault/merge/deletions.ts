@@ -102,6 +102,11 @@ export class DeletionLedger {
     return this.seen;
   }
 
+  /** Whether any record names this UUID. */
+  names(uuid: string): boolean {
+    return this.seen.has(uuid) || this.deletedObjects.has(uuid);
+  }
+
   /** Live things are not deleted, whatever a copy recorded; their places and properties are their own again. */
   live(uuid: string): void {
     const recorded = this.deletedObjects.get(uuid);

@@ -39,14 +39,24 @@ function index(db: Database): Indexed {
 /** A parent as merge names it: ROOT for any copy's root group. */
 const keyOf = (db: Database, g: Group | undefined) => (!g || g === db.root ? ROOT : g.uuid);
 
+/** Every key, the first map's in its order, then the others' new ones in theirs. */
 function unionKeys<V>(maps: Map<string, V>[]): string[] {
-  const out = new Set<string>();
-  for (const m of maps) for (const k of m.keys()) out.add(k);
-  return [...out];
+  const [first, ...rest] = maps;
+  const out = [...first.keys()];
+  const extra = new Set<string>();
+  for (const m of rest) {
+    for (const k of m.keys()) {
+      if (first.has(k) || extra.has(k)) continue;
+      extra.add(k);
+      out.push(k);
+    }
+  }
+  return out;
 }
 
 interface EntryOutcome {
   uuid: string;
+  /** The copies that have it (left empty on the fast path). */
   copies: EntryCopy[];
   /** Every present copy is the same: the result is that copy as it is. */
   asIs?: Entry;
@@ -88,8 +98,17 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
 
   // 1. Entries.
   const knownGroups = new Set(unionKeys(idx.map((x) => x.groups)));
+  const mentioned = new Set<string>();
+  for (const m of src.seenIn) for (const uuid of m.keys()) mentioned.add(uuid);
   const entryOutcomes: EntryOutcome[] = [];
+  // Entries every input has, the same everywhere: only their groups matter below.
+  const unchangedIn = new Set<string>();
   for (const uuid of unionKeys(idx.map((x) => x.entries))) {
+    const parent = everywhereTheSame(uuid, inputs, idx, mentioned);
+    if (parent !== undefined) {
+      unchangedIn.add(parent);
+      continue;
+    }
     const copies: EntryCopy[] = [];
     const present = idx.map((x, i) => {
       const entry = x.entries.get(uuid);
@@ -150,6 +169,7 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
       resurrected.add(k);
     }
   };
+  for (const parent of unchangedIn) need(parent);
   for (const o of entryOutcomes) if (!o.removed) need(o.place.parent);
   for (const g of [...liveGroups]) if (g !== ROOT) need(places.get(g)!.parent);
 
@@ -159,14 +179,15 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
 
   // 4. Rebuild the first input's tree; paths are known from here on.
   const entryObjects = buildEntries(entryOutcomes, idx[0]);
-  buildTree(target, idx[0], groupOutcomes, places, liveGroups, rootProps, entryOutcomes, entryObjects, idx);
+  buildTree(target, idx[0], groupOutcomes, places, liveGroups, rootProps, entryOutcomes, entryObjects);
   const pathOf = (uuid: string) => entryObjects.get(uuid)?.path() ?? '';
   for (const c of pending.changes) changes.push({ ...c, path: pathOf(c.uuid) });
   for (const c of pending.conflicts) conflicts.push({ ...c, path: pathOf(c.uuid) });
 
   // 5. Deletion records and Meta.
-  for (const o of entryOutcomes) if (!o.removed) ledger.live(o.uuid);
-  for (const g of liveGroups) if (g !== ROOT) ledger.live(g);
+  const removed = new Set(entryOutcomes.filter((o) => o.removed).map((o) => o.uuid));
+  const isLive = (uuid: string) => liveGroups.has(uuid) || (!removed.has(uuid) && idx.some((x) => x.entries.has(uuid)));
+  for (const uuid of [...ledger.deletedObjects.keys(), ...ledger.seen.keys()]) if (isLive(uuid)) ledger.live(uuid);
   for (const g of groupOutcomes.values()) {
     if (liveGroups.has(g.uuid)) continue;
     ledger.removed(g.uuid, g.deletion?.at ?? now);
@@ -195,6 +216,22 @@ function sameDeleted(a: Map<string, Date>, b: Map<string, Date>): boolean {
   if (a.size !== b.size) return false;
   for (const [k, v] of a) if (b.get(k) === undefined || seconds(b.get(k)!) !== seconds(v)) return false;
   return true;
+}
+
+/**
+ * The fast path for nearly every entry of a sync: every input has it, the
+ * same in every way, and no deletion record names it — the result is the
+ * first input's as it is. Returns its parent key, without allocating.
+ */
+function everywhereTheSame(uuid: string, inputs: MergeInput[], idx: Indexed[], mentioned: Set<string>): string | undefined {
+  const first = idx[0].entries.get(uuid);
+  if (!first || mentioned.has(uuid)) return undefined;
+  const parent = keyOf(inputs[0].db, first.parent);
+  for (let i = 1; i < idx.length; i++) {
+    const x = idx[i].entries.get(uuid);
+    if (!x || keyOf(inputs[i].db, x.parent) !== parent || !sameEntryState(first, x)) return undefined;
+  }
+  return parent;
 }
 
 interface EntryContext {
@@ -419,59 +456,58 @@ function buildEntries(outcomes: EntryOutcome[], first: Indexed): Map<string, Ent
   return out;
 }
 
+function detach<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i !== -1) list.splice(i, 1);
+}
+
+/**
+ * Make the first input's tree the result's, touching only what moved, came
+ * or went (a 10k-entry sync moves a handful): kept children keep their
+ * order, newcomers are appended in the order the inputs list them.
+ */
 function buildTree(
   target: Database, first: Indexed, outcomes: Map<string, GroupOutcome>, places: Map<string, Place>, live: Set<string>, rootProps: Group,
-  entries: EntryOutcome[], entryObjects: Map<string, Entry>, idx: Indexed[],
+  entries: EntryOutcome[], entryObjects: Map<string, Entry>,
 ): void {
   const groups = new Map<string, Group>([[ROOT, target.root]]);
-  const rootUuid = target.root.uuid;
-  if (rootProps !== target.root) {
+  if (rootProps !== target.root && groupProperties(rootProps) !== groupProperties(target.root)) {
+    const rootUuid = target.root.uuid;
+    const { locationChanged } = target.root.times;
     assignProperties(target.root, rootProps);
     target.root.uuid = rootUuid;
+    target.root.times.locationChanged = locationChanged;
   }
-  for (const uuid of live) {
-    if (uuid === ROOT) continue;
-    const g = outcomes.get(uuid)!;
+  for (const [uuid, g] of outcomes) {
+    if (!live.has(uuid)) continue;
     const obj = first.groups.get(uuid) ?? new Group(g.props.name, uuid, cloneTimes(g.props.times));
-    assignProperties(obj, g.props);
+    if (g.props !== obj) assignProperties(obj, g.props);
     const place = places.get(uuid)!;
     obj.times.locationChanged = place.at;
     obj.previousParentGroup = place.previousParent;
     groups.set(uuid, obj);
   }
-  const entryParent = new Map(entries.filter((o) => !o.removed).map((o) => [o.uuid, o.place.parent]));
-  const groupKids = new Map<string, Group[]>();
-  const entryKids = new Map<string, Entry[]>();
-  const placedG = new Set<string>();
-  const placedE = new Set<string>();
-  const putG = (uuid: string) => {
-    if (placedG.has(uuid) || !live.has(uuid) || uuid === ROOT) return;
-    placedG.add(uuid);
-    const p = places.get(uuid)!.parent;
-    let list = groupKids.get(p);
-    if (!list) groupKids.set(p, (list = []));
-    list.push(groups.get(uuid)!);
-  };
-  const putE = (uuid: string) => {
-    const p = entryParent.get(uuid);
-    if (p === undefined || placedE.has(uuid)) return;
-    placedE.add(uuid);
-    let list = entryKids.get(p);
-    if (!list) entryKids.set(p, (list = []));
-    list.push(entryObjects.get(uuid)!);
-  };
-  // The first input's order first, then what the others bring, in their order.
-  for (const x of idx) {
-    for (const g of x.db.root.allGroups()) {
-      for (const c of g.groups) putG(c.uuid);
-      for (const e of g.entries) putE(e.uuid);
+  for (const [uuid, g] of first.groups) if (!live.has(uuid) && g.parent) detach(g.parent.groups, g);
+  for (const [uuid, obj] of groups) {
+    if (uuid === ROOT) continue;
+    const to = groups.get(places.get(uuid)!.parent)!;
+    if (obj.parent === to && first.groups.has(uuid)) continue;
+    if (obj.parent) detach(obj.parent.groups, obj);
+    to.addGroup(obj);
+  }
+  for (const o of entries) {
+    const mine = first.entries.get(o.uuid);
+    if (o.removed) {
+      if (mine) {
+        detach(mine.parent!.entries, mine);
+        mine.wipe();
+      }
+      continue;
     }
+    const obj = entryObjects.get(o.uuid)!;
+    const to = groups.get(o.place.parent)!;
+    if (mine && mine.parent === to) continue;
+    if (mine?.parent) detach(mine.parent.entries, mine);
+    to.addEntry(obj);
   }
-  for (const [key, obj] of groups) {
-    obj.groups = groupKids.get(key) ?? [];
-    obj.entries = entryKids.get(key) ?? [];
-    for (const c of obj.groups) c.parent = obj;
-    for (const e of obj.entries) e.parent = obj;
-  }
-  for (const e of first.entries.values()) if (!entryParent.has(e.uuid)) e.wipe();
 }
