@@ -164,7 +164,8 @@ function fieldMerge(a: Analysis, o: EntryMergeOptions): MergedEntry {
     }
     // A loser no copy holds any more cannot be weighed: its record stays as it was.
     if (unknown.length) unionConflicts(record, new Map([[key, new Set(unknown)]]));
-    if (tokens.of(e, key) !== winner) copyField(e, holders.get(winner)!, key);
+    // (The start version's token, not e's: e changes under this loop and tokens are cached per object.)
+    if (tokens.of(representative(start), key) !== winner) copyField(e, holders.get(winner)!, key);
   }
   if (carried.has(DELETED_FIELD)) record.set(DELETED_FIELD, new Set(carried.get(DELETED_FIELD)));
 

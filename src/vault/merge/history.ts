@@ -24,25 +24,18 @@ export function byTimeThenVid(a: Version, b: Version): number {
   return a.entry.times.lastModification.getTime() - b.entry.times.lastModification.getTime() || (a.vid < b.vid ? -1 : a.vid > b.vid ? 1 : 0);
 }
 
-/** Versions to keep, oldest first; `keep` are never dropped. */
+/** Versions to keep, oldest first: the newest within the limits, plus `keep` (which neither count nor are dropped). */
 export function limitHistory(versions: Version[], limits: HistoryLimits, keep: ReadonlySet<string>): Version[] {
   const sorted = [...versions].sort(byTimeThenVid);
+  const candidates = sorted.filter((v) => !keep.has(v.vid));
   const dropped = new Set<Version>();
-  if (limits.maxItems >= 0) {
-    let excess = sorted.length - limits.maxItems;
-    for (const v of sorted) {
-      if (excess <= 0) break;
-      if (keep.has(v.vid)) continue;
-      dropped.add(v);
-      excess--;
-    }
-  }
+  if (limits.maxItems >= 0) for (const v of candidates.slice(0, Math.max(0, candidates.length - limits.maxItems))) dropped.add(v);
   if (limits.maxSize >= 0) {
     let size = 0;
-    for (const v of sorted) if (!dropped.has(v)) size += entrySize(v.entry);
-    for (const v of sorted) {
+    for (const v of candidates) if (!dropped.has(v)) size += entrySize(v.entry);
+    for (const v of candidates) {
       if (size <= limits.maxSize) break;
-      if (dropped.has(v) || keep.has(v.vid)) continue;
+      if (dropped.has(v)) continue;
       dropped.add(v);
       size -= entrySize(v.entry);
     }

@@ -2,20 +2,24 @@
  * Whether two copies of an entry or group are the same in every way a merge
  * can change — content, times, history, tags, conflict and merge records — so
  * that unchanged pairs take the fast path and a result that equals a copy is
- * not written again. Access times, usage counts and UI state are noise here.
+ * not written again. Access times, usage counts, KeePassXC's `_LAST_MODIFIED`
+ * and UI state are noise here.
  */
 import { ProtectedValue } from '../../secret/index.js';
 import type { Entry } from '../model/entry.js';
 import type { Group } from '../model/group.js';
 import { groupProperties, surelySameContent } from './fingerprint.js';
-import { BOOKKEEPING_KEYS, CONFLICT_TAG } from './records.js';
+import { CONFLICT_KEY, CONFLICT_TAG, MERGED_KEY } from './records.js';
 
 const ms = (d: Date) => d.getTime();
+
+/** Merge's own records; KeePassXC's `_LAST_MODIFIED` is noise like an access time, not worth a write. */
+const OWN_RECORDS = [CONFLICT_KEY, MERGED_KEY];
 
 function sameBookkeeping(a: Entry, b: Entry): boolean {
   if (a.tags.includes(CONFLICT_TAG) !== b.tags.includes(CONFLICT_TAG)) return false;
   if (!a.hasCustomData && !b.hasCustomData) return true;
-  for (const k of BOOKKEEPING_KEYS) {
+  for (const k of OWN_RECORDS) {
     const x = a.hasCustomData ? a.customData.get(k)?.value : undefined;
     const y = b.hasCustomData ? b.customData.get(k)?.value : undefined;
     if (x !== y) return false;
