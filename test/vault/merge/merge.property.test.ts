@@ -30,6 +30,8 @@ import { build, canonical, clone, lostValue, nway, pairwise, permutations, scena
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 0);
 const runs = (normal: number) => ({ numRuns: RUNS ? Math.max(normal, Math.floor(RUNS / 20)) : normal });
+// npm run fuzz: up to an hour a property; npm test: the default.
+const TIME = RUNS ? 3_600_000 : undefined;
 const NOW = new Date(Date.UTC(2026, 0, 1));
 
 const orders = (dbs: Database[]) => permutations(dbs.length).map((p) => ({ p, db: pairwise(dbs, p) }));
@@ -41,7 +43,7 @@ describe('merge: no edited value is lost', () => {
       const b = build(s);
       expect(lostValue(nway(b.copies, b.base), b.edited)).toBeUndefined();
     }), runs(60));
-  });
+  }, TIME);
 
   it('n-way without the base and pairwise in every order', () => {
     fc.assert(fc.property(scenarioArb({ limits: true }), (s) => {
@@ -49,7 +51,7 @@ describe('merge: no edited value is lost', () => {
       expect(lostValue(nway(b.copies), b.edited)).toBeUndefined();
       for (const { p, db } of orders(b.copies)) expect(lostValue(db, b.edited), `order ${p}`).toBeUndefined();
     }), runs(25));
-  });
+  }, TIME);
 });
 
 describe('merge: one answer in any order', () => {
@@ -59,7 +61,7 @@ describe('merge: one answer in any order', () => {
       const want = canonical(nway(b.copies));
       for (const { p, db } of orders(b.copies)) expect(canonical(db), `order ${p}`).toEqual(want);
     }), runs(25));
-  });
+  }, TIME);
 
   it('with clocks skewed ±30 days, in every entry, its history and records, and the deletions', () => {
     fc.assert(fc.property(scenarioArb({}), (s) => {
@@ -67,7 +69,7 @@ describe('merge: one answer in any order', () => {
       const want = entriesOnly(canonical(nway(b.copies)));
       for (const { p, db } of orders(b.copies)) expect(entriesOnly(canonical(db)), `order ${p}`).toEqual(want);
     }), runs(25));
-  });
+  }, TIME);
 
   it('the order of the inputs of one n-way merge does not matter', () => {
     fc.assert(fc.property(scenarioArb({ foreign: true, limits: true }), fc.boolean(), (s, withBase) => {
@@ -76,7 +78,7 @@ describe('merge: one answer in any order', () => {
       const want = canonical(nway(b.copies, base));
       expect(canonical(nway([...b.copies].reverse(), base))).toEqual(want);
     }), runs(40));
-  });
+  }, TIME);
 });
 
 describe('merge: idempotent, bounded', () => {
@@ -91,7 +93,7 @@ describe('merge: idempotent, bounded', () => {
       // Without a base, a copy whose own history was cut short past what the result keeps can look concurrent.
       if (withBase || s.historyMaxItems < 0) for (const c of b.copies) expect(again(c)).toBe(false);
     }), runs(40));
-  });
+  }, TIME);
 
   it('histories stay within HistoryMaxItems plus the versions unresolved conflicts keep', () => {
     fc.assert(fc.property(scenarioArb({ limits: true, foreign: true }), (s) => {
@@ -104,5 +106,5 @@ describe('merge: idempotent, bounded', () => {
         }
       }
     }), runs(40));
-  });
+  }, TIME);
 });
