@@ -9,7 +9,7 @@
 import { NotFoundError, UsageError } from '../errors/index.js';
 import type { Database } from './model/database.js';
 import type { Entry } from './model/entry.js';
-import { Tokens, addFieldKeys, copyField, differingFields, fieldLabel } from './merge/fields.js';
+import { Tokens, addFieldKeys, copyField, differingFields, fieldLabel, printable } from './merge/fields.js';
 import { entryVersionId } from './merge/fingerprint.js';
 import { DELETED_FIELD, hasConflict, readConflict } from './merge/records.js';
 
@@ -164,10 +164,4 @@ function showValue(e: Entry, key: string, other: boolean): string {
     case 'exp': return e.times.expires ? e.times.expiry.toISOString() : 'never';
   }
   return other ? '(changed)' : '(current)';
-}
-
-/** Vault text someone else may have written: no control characters reach the terminal. */
-function printable(s: string): string {
-  const cut = s.length > 200 ? `${s.slice(0, 200)}…` : s;
-  return cut.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => (c === '\n' ? '\\n' : `\\u{${c.codePointAt(0)!.toString(16)}}`));
 }

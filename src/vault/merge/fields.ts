@@ -122,9 +122,15 @@ const LABELS: Record<string, string> = {
   exp: 'expiry', at: 'auto-type', x: 'other data', deleted: 'deleted elsewhere',
 };
 
+/** Text from a vault someone else may have written, for a terminal: control characters escaped, long text cut. */
+export function printable(s: string, max = 200): string {
+  const cut = s.length > max ? `${s.slice(0, max)}…` : s;
+  return cut.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => (c === '\n' ? '\\n' : `\\u{${c.codePointAt(0)!.toString(16)}}`));
+}
+
 /** How a field key is shown: `Password`, `attachment f.bin`, `tag work`, `data K`, `expiry`. */
 export function fieldLabel(key: string): string {
-  const name = key.slice(2);
+  const name = printable(key.slice(2), 80);
   switch (key.slice(0, 2)) {
     case 's:': return name;
     case 'a:': return `attachment ${name}`;

@@ -28,30 +28,39 @@ export const BOOKKEEPING_KEYS: ReadonlySet<string> = new Set(['_LAST_MODIFIED', 
 /** Field key → vids of the versions whose values lost (kept in history). */
 export type ConflictRecord = Map<string, Set<string>>;
 
-export function readConflict(e: Entry): ConflictRecord {
-  const out: ConflictRecord = new Map();
-  if (!e.hasCustomData) return out;
-  const raw = e.customData.get(CONFLICT_KEY)?.value;
+/**
+ * A record as stored: JSON `{key: [string, …]}`. Someone else's bytes: what is
+ * not that shape is dropped (keys failing `keyOk`, non-string items), an
+ * unreadable text is no record.
+ */
+export function readSetMap(raw: string | undefined, keyOk: (k: string) => boolean = () => true): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
   if (!raw) return out;
   try {
     const parsed = JSON.parse(raw) as unknown;
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return out;
     for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-      out.set(k, new Set(Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []));
+      if (keyOk(k) && Array.isArray(v)) out.set(k, new Set(v.filter((x): x is string => typeof x === 'string')));
     }
   } catch {
-    // Someone else's bytes: an unreadable record is no record.
+    // an unreadable record records nothing
   }
   return out;
 }
 
-/** Canonical text (sorted keys and vids), so equal records are equal strings. */
-export function formatConflict(r: ConflictRecord): string | undefined {
-  if (!r.size) return undefined;
+/** Canonical text (sorted keys and items), so equal records are equal strings; undefined for an empty one. */
+export function formatSetMap(m: Map<string, Set<string>>): string | undefined {
+  if (!m.size) return undefined;
   const o: Record<string, string[]> = {};
-  for (const k of [...r.keys()].sort()) o[k] = [...r.get(k)!].sort();
+  for (const k of [...m.keys()].sort()) o[k] = [...m.get(k)!].sort();
   return JSON.stringify(o);
 }
+
+export function readConflict(e: Entry): ConflictRecord {
+  return readSetMap(e.hasCustomData ? e.customData.get(CONFLICT_KEY)?.value : undefined);
+}
+
+export const formatConflict = formatSetMap;
 
 export function writeConflict(e: Entry, r: ConflictRecord): void {
   const text = formatConflict(r);

@@ -19,37 +19,16 @@ import type { Entry } from '../model/entry.js';
 import type { Group } from '../model/group.js';
 import { nowSeconds } from '../model/times.js';
 import { entryVersionId, groupVersionOf } from './fingerprint.js';
-import { DELETIONS_KEY, mergeParents } from './records.js';
+import { DELETIONS_KEY, formatSetMap, mergeParents, readSetMap } from './records.js';
 
 export type SeenSets = Map<string, Set<string>>;
 
 export function readSeen(db: Database): SeenSets {
-  const out: SeenSets = new Map();
-  const raw = db.meta.customData.get(DELETIONS_KEY)?.value;
-  if (!raw) return out;
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return out;
-    for (const [uuid, vids] of Object.entries(parsed as Record<string, unknown>)) {
-      if (!/^[0-9a-f]{32}$/.test(uuid) || !Array.isArray(vids)) continue;
-      out.set(uuid, new Set(vids.filter((v): v is string => typeof v === 'string')));
-    }
-  } catch {
-    // Another program's bytes: an unreadable record records nothing.
-  }
-  return out;
-}
-
-/** Canonical text: sorted UUIDs and vids, so equal sets are equal strings. */
-export function formatSeen(s: SeenSets): string | undefined {
-  if (!s.size) return undefined;
-  const o: Record<string, string[]> = {};
-  for (const uuid of [...s.keys()].sort()) o[uuid] = [...s.get(uuid)!].sort();
-  return JSON.stringify(o);
+  return readSetMap(db.meta.customData.get(DELETIONS_KEY)?.value, (uuid) => /^[0-9a-f]{32}$/.test(uuid));
 }
 
 export function writeSeen(db: Database, s: SeenSets, at = nowSeconds()): void {
-  const text = formatSeen(s);
+  const text = formatSetMap(s);
   if (text === undefined) db.meta.customData.delete(DELETIONS_KEY);
   else if (db.meta.customData.get(DELETIONS_KEY)?.value !== text) db.meta.customData.set(DELETIONS_KEY, { value: text, lastModified: at });
 }
