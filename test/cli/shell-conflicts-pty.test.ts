@@ -4,33 +4,24 @@
  * settles it.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { STV, stv, tempDir, isolatedEnv } from '../helpers/tools.js';
+import { terminal } from '../helpers/terminal.js';
 
 const PW = 'shell conflict pw';
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
 let vault: string;
-const session = `stv-shell-conflicts-${process.pid}`;
-const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8', env });
-const screen = () => tmux('capture-pane', '-p', '-t', session).stdout;
+const session = 'conflicts';
+const { tmux, waitForMore } = terminal(session, () => ({ dir, env }));
+const waitFor = (text: string) => waitForMore(text, 0);
 const cli = (args: string[], input = `${PW}\n`, path = vault) => {
   const r = stv(['--no-agent', '--vault', path, ...args], { env, input });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;
 };
-async function waitFor(text: string | RegExp, ms = 20_000): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const s = screen();
-    if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${text}; screen:\n${s}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   if (!existsSync('/usr/bin/tmux')) throw new Error('tmux is missing: install the Debian package tmux (npm test installs it when run as root)');
@@ -50,7 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  tmux('kill-session', '-t', session);
+  tmux('kill-server');
   cleanup?.();
 });
 
@@ -59,7 +50,7 @@ it('lists the conflict, names its field, and resolves it', async () => {
   tmux('send-keys', '-t', session, PW, 'Enter');
   await waitFor('! 1 conflict(s) from merges');
   tmux('send-keys', '-t', session, '-l', 'acme');
-  await waitFor(/Acme {2}fred-there/);
+  await waitFor('Acme  fred-there');
   tmux('send-keys', '-t', session, 'Enter');
   await waitFor('conflict: UserName');
   // copy password, copy username, show password, show username, edit, new password, history, resolve conflict
