@@ -49,7 +49,7 @@ cpSync(new URL('../node_modules/clipboardy/fallbacks', import.meta.url), 'dist/f
 // blocking prlimit that would run there otherwise cost ~4 ms of every command, agent-served ones too.
 // Kept in step with CHAIN_WORKER_OPTIONS in src/vault/kdbx/aes-kdf.ts (test/cli/cli.test.ts compares them).
 const CHAIN_WORKER_OPTIONS = { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2 } };
-const KEY_COMMANDS = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'check'];
+const KEY_COMMANDS = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'check', 'history', 'restore', 'conflicts', 'resolve'];
 writeFileSync('dist/stv.cjs', `#!/usr/bin/env node
 'use strict';
 const a = process.argv.slice(2);

@@ -80,6 +80,11 @@ export async function main(argv: string[]): Promise<number> {
   // The prompt and spinner libraries read NO_COLOR themselves; --no-color must reach them before they load.
   if (argv.includes('--no-color')) process.env.NO_COLOR = '1';
   const program = buildProgram();
+  // `show ENTRY --version N` is show's own option; commander would take --version anywhere for the program's.
+  if (argv.slice(2).includes('show')) {
+    const i = program.options.findIndex((o) => o.long === '--version');
+    if (i >= 0) (program.options as unknown[]).splice(i, 1);
+  }
   try {
     await program.parseAsync(argv);
     // A command that finished but found a problem (doctor, an empty find) sets its own status.

@@ -5,10 +5,10 @@
  */
 import { UsageError, NotFoundError } from '../errors/index.js';
 import {
-  type Database, type Entry, resolveEntry, resolveGroup, entryDetail, entrySummary, entryField, listGroup, findEntries,
+  type Database, type Entry, resolveEntry, resolveGroup, entryDetail, entrySummary, entryField, listGroup, findEntries, versionAt, listVersions, listConflicts,
 } from '../vault/index.js';
 
-export type QueryOp = 'show' | 'ls' | 'find' | 'field' | 'paths';
+export type QueryOp = 'show' | 'ls' | 'find' | 'field' | 'paths' | 'history' | 'conflicts';
 
 export interface QueryArgs {
   entry?: string;
@@ -16,6 +16,8 @@ export interface QueryArgs {
   query?: string;
   field?: string;
   showProtected?: boolean;
+  /** show: a version from `stv history` (0: current). */
+  version?: number;
   recursive?: boolean;
   flat?: boolean;
   json?: boolean;
@@ -54,9 +56,16 @@ export async function runQuery(db: Database, op: QueryOp, a: QueryArgs): Promise
   switch (op) {
     case 'show': {
       const e = resolveEntry(db, a.entry!);
-      if (a.field) return { value: entryField(e, a.field) };
-      return entryDetail(e, Boolean(a.showProtected));
+      const v = a.version ? versionAt(e, a.version) : e;
+      if (a.field) return { value: entryField(v, a.field) };
+      return { ...entryDetail(v, Boolean(a.showProtected)), ...(a.version ? { version: a.version, path: e.path() } : {}) };
     }
+    case 'history': {
+      const e = resolveEntry(db, a.entry!);
+      return { uuid: e.uuid, path: e.path(), versions: listVersions(e) };
+    }
+    case 'conflicts':
+      return listConflicts(db);
     case 'ls': {
       const g = resolveGroup(db, a.group);
       if (a.json) {

@@ -13,7 +13,7 @@ import { LockedError, UsageError, VaultChangedError, StvError, WrongKeyError } f
 import { resolveVault, loadConfig, type ResolvedVault, type Config } from '../config/index.js';
 import { disableCoreDumps, utf8, wipe } from '../secret/index.js';
 import {
-  Vault, StaleKeyError, readVaultFile, saveVaultFile, acquireWriteLock, removeStaleTemps, SlowKdfError,
+  Vault, StaleKeyError, readVaultFile, saveVaultFile, acquireWriteLock, removeStaleTemps, SlowKdfError, mergeCopies,
   type Credentials, type DerivedKey, type FileStamp,
 } from '../vault/index.js';
 import type { GlobalOptions } from './runtime.js';
@@ -111,6 +111,9 @@ interface Unlocked {
  */
 const retainedCredentials = new WeakMap<Session, Credentials>();
 
+/** The bytes a session read (then last wrote): the exact common base when a save has to merge with another writer. */
+const lastBytes = new WeakMap<Session, Uint8Array>();
+
 const copyCredentials = (c: Credentials): Credentials => ({ password: c.password && Uint8Array.from(c.password), keyfile: c.keyfile && Uint8Array.from(c.keyfile) });
 
 export interface OpenHow {
@@ -205,6 +208,7 @@ export async function openSession(opts: GlobalOptions, how: OpenHow = {}): Promi
     },
   };
   if (retained) retainedCredentials.set(session, retained);
+  lastBytes.set(session, bytes);
   return session;
 }
 
@@ -215,7 +219,9 @@ async function saveSession(s: Session): Promise<void> {
     if (s.vault.upgradesOnSave) info(s.opts, `stv: upgrading ${s.ref.path} from KDBX ${s.vault.readVersion!.major}.${s.vault.readVersion!.minor} to KDBX 4`);
     try {
       const before = s.stamp.sha256;
-      s.stamp = saveVaultFile(s.ref.path, s.vault.toBytes(), { expected: s.stamp });
+      const bytes = s.vault.toBytes();
+      s.stamp = saveVaultFile(s.ref.path, bytes, { expected: s.stamp });
+      lastBytes.set(s, bytes);
       noteLocalSave(s, before);
     } catch (e) {
       if (!(e instanceof VaultChangedError)) throw e;
@@ -227,11 +233,15 @@ async function saveSession(s: Session): Promise<void> {
   }
 }
 
-/** Another writer changed the file: merge its content into ours, then save. No edit is lost. */
+/**
+ * Another writer changed the file: merge its content into ours, three-way
+ * against what this session read (the exact common base), then save. No edit is lost.
+ */
 async function mergeWithDisk(s: Session): Promise<void> {
   const { bytes, stamp } = readVaultFile(s.ref.path);
   const rekeyed = () => new StvError(`${s.ref.path} was re-keyed by another program while open; nothing was saved — run the command again`);
   const key = s.vault.derivedKey();
+  const asRead = await openBase(s);
   let theirs: Vault;
   try {
     theirs = await Vault.open(bytes, key);
@@ -248,13 +258,30 @@ async function mergeWithDisk(s: Session): Promise<void> {
   } finally {
     wipe(key.transformed);
   }
-  const { mergeDatabases } = await import('../sync/index.js');
-  const report = mergeDatabases(s.vault.db, theirs.db);
+  const base = asRead?.db;
+  const r = mergeCopies([{ db: s.vault.db, base, label: 'this save' }, { db: theirs.db, base, label: 'the file on disk' }]);
   theirs.close();
-  if (report.conflicts.length) warn(`${report.conflicts.length} concurrent edit(s) merged; both versions kept in history`);
+  asRead?.close();
+  if (r.conflicts.length) warn(`${r.conflicts.length} concurrent edit(s) merged (${r.conflicts.map((c) => `${c.path}: ${c.fields.join(', ')}`).join('; ')}); both values kept, see 'stv conflicts'`);
   info(s.opts, `stv: ${s.ref.path} changed on disk meanwhile; merged the changes`);
-  s.stamp = saveVaultFile(s.ref.path, s.vault.toBytes(), { expected: stamp });
+  const out = s.vault.toBytes();
+  s.stamp = saveVaultFile(s.ref.path, out, { expected: stamp });
+  lastBytes.set(s, out);
   noteLocalSave(s, stamp.sha256);
+}
+
+/** What this session read, opened again with its key; undefined if that key no longer opens it (re-keyed in this session). */
+async function openBase(s: Session): Promise<Vault | undefined> {
+  const bytes = lastBytes.get(s);
+  if (!bytes) return undefined;
+  const key = s.vault.derivedKey();
+  try {
+    return await Vault.open(bytes, key);
+  } catch {
+    return undefined;
+  } finally {
+    wipe(key.transformed);
+  }
 }
 
 /** Tell a later sync that the new file descends from the one it replaced, so the sticks can be updated without the key. */

@@ -9,8 +9,7 @@
  * a copy that fails is reported and every other copy goes on.
  */
 import { StvError, WrongKeyError, CorruptFileError } from '../errors/index.js';
-import { Vault, readVaultFile, VaultMissingError, sameDigest, sha256Hex, type DerivedKey, type FileStamp } from '../vault/index.js';
-import { mergeDatabases, type Conflict } from './merge.js';
+import { Vault, readVaultFile, VaultMissingError, sameDigest, sha256Hex, mergeCopies, type DerivedKey, type FileStamp, type FieldConflict } from '../vault/index.js';
 import { knownLineage, lineageOf, readSidecar, writeSidecar, type Sidecar } from './sidecar.js';
 import { vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
 import { writeCopy } from './write-copy.js';
@@ -50,7 +49,7 @@ export interface SyncReport {
   added: number;
   updated: number;
   deleted: number;
-  conflicts: Conflict[];
+  conflicts: FieldConflict[];
   /** SHA-256 of the content every copy now holds. */
   sha256?: string;
   /** Something needs the user's attention (a copy failed, a conflict, a damaged copy). */
@@ -192,14 +191,15 @@ async function mergeAll(vaultId: string, distinct: CopyState[], o: SyncOptions, 
     throw new StvError(`no copy of vault ${vaultId} could be opened with its key (${distinct.map((c) => `${c.ref.label}: ${c.failed ?? c.damaged}`).join('; ')})`);
   }
   const [base, ...others] = opened;
-  for (const { vault } of others) {
-    const r = mergeDatabases(base.vault.db, vault.db);
-    report.added += r.added;
-    report.updated += r.updated;
-    report.deleted += r.deleted;
-    report.conflicts.push(...r.conflicts);
-    vault.close();
+  // One n-way step: the result does not depend on which copy is first.
+  const r = mergeCopies(opened.map(({ copy, vault }) => ({ db: vault.db, label: copy.ref.label })));
+  for (const c of r.changes) {
+    if (c.kind === 'added') report.added++;
+    else if (c.kind === 'deleted') report.deleted++;
+    else if (c.kind === 'updated' || c.kind === 'conflict') report.updated++;
   }
+  report.conflicts.push(...r.conflicts);
+  for (const { vault } of others) vault.close();
   if (!vaultIdOf(base.vault.db)) base.vault.db.setCustomData(VAULT_ID_KEY, vaultId);
   const bytes = base.vault.toBytes();
   const sha = sha256Hex(bytes);

@@ -15,9 +15,11 @@ local file and every mounted stick that holds it — to the same content:
      .stickvault/VAULTID.state.json, with the hashes of its ancestors —
      clocks are never trusted): it is copied over them, no key needed;
   3. otherwise the key is asked for (agent, --password-file, prompt) and the
-     copies are merged: entries by UUID, an edit known to the other side's
-     history fast-forwards, concurrent edits keep both (the later one
-     current, the other in history, tagged stickvault-conflict).
+     copies are merged: entries by UUID, an edit the other copies' histories
+     already hold supersedes them, concurrent edits merge field by field (the
+     same field edited differently keeps both values: the later current, the
+     other in history, the entry tagged; 'stv conflicts' shows them, 'stv
+     resolve' settles them), and a deletion removes only what it had seen.
 
 Each copy is written to a temp file, fsynced, renamed and read back before
 the next one; the last 5 versions stay in .stickvault/backups/ (--generations).

@@ -1,6 +1,4 @@
 /** Multi-copy sync: sticks, their discovery, and merging vault copies without losing edits. */
-export { mergeDatabases, type MergeReport, type Change, type Conflict } from './merge.js';
-export { fingerprint, CONFLICT_TAG } from './fingerprint.js';
 export { syncCopies, type CopyRef, type CopyResult, type SyncReport } from './engine.js';
 export { runSync, copiesOf, knownVaultId, type LocalCopy } from './run.js';
 export { initStick, listSticks, forgetStick, type StickListing } from './admin.js';

@@ -4,6 +4,11 @@ export { Vault, StaleKeyError, credentialsToComposite, deriveKey, type Credentia
 export * from './file.js';
 export * from './query.js';
 export { readXmlExport, writeXmlExport } from './format/plain-xml.js';
+export {
+  mergeCopies, CONFLICT_TAG, CONFLICT_KEY, readConflict, hasConflict, clearMergeRecords, fingerprint, entryVersionId, surelySameContent, fieldLabel, differingFields, sameEntryState,
+  type MergeInput, type MergeResult, type Change, type ChangeKind, type FieldConflict, type ConflictSide, type ConflictRecord,
+} from './merge/index.js';
+export { listVersions, versionAt, restoreVersion, resolveConflict, listConflicts, type VersionSummary, type ConflictView, type ConflictField, type ConflictValue } from './history.js';
 export { serializeXml, type XmlElement } from './xml/index.js';
 export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';

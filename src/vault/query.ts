@@ -8,6 +8,8 @@
  */
 import { NotFoundError } from '../errors/index.js';
 import { type Database, type Entry, type Group, parseUuidInput, STANDARD_FIELDS } from './model/index.js';
+import { fieldLabel } from './merge/fields.js';
+import { hasConflict, readConflict } from './merge/records.js';
 
 function hostOf(url: string): string | undefined {
   if (!url) return undefined;
@@ -90,6 +92,8 @@ export interface EntryDetail extends EntrySummary {
   created: string;
   expires: string | null;
   history: number;
+  /** Set when a merge found a conflict here that is not resolved: the fields in conflict. */
+  conflict?: string[];
   password?: string;
 }
 
@@ -125,6 +129,7 @@ export function entryDetail(e: Entry, showProtected: boolean): EntryDetail {
     expires: e.times.expires ? e.times.expiry.toISOString() : null,
     history: e.history.length,
   };
+  if (hasConflict(e)) d.conflict = [...readConflict(e).keys()].sort().map(fieldLabel);
   if (showProtected) d.password = e.get('Password');
   return d;
 }

@@ -164,6 +164,18 @@ describe('concurrent writers', () => {
     expect(field('D', 'password')).not.toBe('kxc-pw');
   });
 
+  test('two stv edits of different fields of one entry combine without a conflict: the later save merges three-way against what it read', async () => {
+    const x = await holdEdit(['D', '-u', 'd-user-from-x']);
+    const y = await holdEdit(['D', '--url', 'https://d.example']);
+    expect((await x.release('d-same-pw')).code).toBe(0);
+    const ry = await y.release('d-same-pw');
+    expect(ry.code, ry.stderr).toBe(0);
+    expect(ry.stderr).not.toMatch(/concurrent edit/);
+    const shown = JSON.parse(ok(['--json', 'show', '-s', 'D']));
+    expect([shown.username, shown.url, shown.password]).toEqual(['d-user-from-x', 'https://d.example', 'd-same-pw']);
+    expect(shown.tags).not.toContain('stickvault-conflict');
+  });
+
   test('two stv edits of the same entry keep both versions: one current, the other in history, tagged as a conflict', async () => {
     const x = await holdEdit(['B', '-u', 'b-x']);
     const y = await holdEdit(['B', '-u', 'b-y']);

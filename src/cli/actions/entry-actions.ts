@@ -114,10 +114,8 @@ export async function edit(opts: GlobalOptions, spec: string, o: EntryOpts): Pro
       changed.push('group');
     }
     if (!changed.length) throw new UsageError('nothing to change; give an option such as --username or -g');
-    // History holds the version before this edit.
-    e.history.push(before);
-    e.times.lastModification = new Date(Math.floor(Date.now() / 1000) * 1000);
-    db.truncateHistory(e);
+    // History holds the version before this edit; a new version settles any merge conflict.
+    db.commitEdit(e, before);
     await s.save();
     info(opts, `updated ${e.path()} (${changed.join(', ')})`);
   });

@@ -1,5 +1,6 @@
 /** show, ls, find, totp: through the agent when it holds the key, else by opening the vault. */
 import type { EntryDetail, EntrySummary } from '../../vault/index.js';
+import { UsageError } from '../../errors/index.js';
 import { type GlobalOptions, out, printJson } from '../runtime.js';
 import * as agent from '../agent-link.js';
 import type { QueryArgs, QueryOp } from '../queries.js';
@@ -26,14 +27,16 @@ export async function query(opts: GlobalOptions, op: QueryOp, args: QueryArgs): 
   }
 }
 
-export async function show(opts: GlobalOptions, entry: string, o: { showProtected?: boolean; attr?: string }): Promise<void> {
+export async function show(opts: GlobalOptions, entry: string, o: { showProtected?: boolean; attr?: string; version?: string }): Promise<void> {
+  const version = o.version === undefined ? undefined : versionNumber(o.version);
   if (o.attr) {
-    const r = (await query(opts, 'show', { entry, field: o.attr })) as { value: string };
+    const r = (await query(opts, 'show', { entry, field: o.attr, version })) as { value: string };
     process.stdout.write(`${r.value}\n`);
     return;
   }
-  const d = (await query(opts, 'show', { entry, showProtected: o.showProtected })) as EntryDetail;
+  const d = (await query(opts, 'show', { entry, showProtected: o.showProtected, version })) as EntryDetail & { version?: number };
   if (opts.json) return printJson(d);
+  if (d.version) out(`Version ${d.version} of ${d.path} (from ${d.modified}; 'stv restore' makes it current)`);
   out(`Title: ${d.title}`);
   out(`UserName: ${d.username}`);
   out(`Password: ${o.showProtected ? d.password ?? '' : 'PROTECTED'}`);
@@ -46,7 +49,15 @@ export async function show(opts: GlobalOptions, entry: string, o: { showProtecte
   out(`Created: ${d.created}`);
   out(`Modified: ${d.modified}`);
   if (d.expires) out(`Expires: ${d.expires}`);
-  out(`History: ${d.history} version(s)`);
+  out(`History: ${d.history} version(s)${d.history ? ` — 'stv history ${entry}'` : ''}`);
+  if (d.conflict) out(`Conflict: ${d.conflict.join(', ')} — a merge kept both values; see 'stv conflicts', settle with 'stv resolve ${entry}'`);
+}
+
+/** A version number from `stv history` (0 is the current one). */
+export function versionNumber(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new UsageError(`'${text}' is not a version number; 'stv history ENTRY' lists them`);
+  return n;
 }
 
 export async function ls(opts: GlobalOptions, group: string | undefined, o: { recursive?: boolean; flat?: boolean }): Promise<void> {

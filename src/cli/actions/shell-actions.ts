@@ -7,7 +7,7 @@ import { UsageError } from '../../errors/index.js';
 import { canPrompt } from '../secrets-input.js';
 import { openSession, type Session } from '../session.js';
 import { type GlobalOptions } from '../runtime.js';
-import { findEntries, entryDetail, type Entry } from '../../vault/index.js';
+import { findEntries, entryDetail, listVersions, listConflicts, versionAt, restoreVersion, resolveConflict, type Entry } from '../../vault/index.js';
 import { fieldOf } from '../queries.js';
 
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
@@ -56,13 +56,15 @@ type Ask = <T>(fn: (ctx: { signal: AbortSignal; output: NodeJS.WritableStream })
 async function mainMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
   const db = s.vault.db;
   for (;;) {
+    const conflicted = listConflicts(db).length;
     const picked = await ask((ctx) =>
-      p.search<Entry | 'add' | 'quit'>(
+      p.search<Entry | 'add' | 'quit' | 'conflicts'>(
         {
           message: 'Search entries',
           source: (term) => {
-            const hits = findEntries(db, term ?? '').slice(0, 30).map((e) => ({ name: `${e.path()}  ${e.get('UserName')}`, value: e as Entry | 'add' | 'quit' }));
-            return [...hits, { name: '+ add an entry', value: 'add' as const }, { name: '× quit', value: 'quit' as const }];
+            const hits = findEntries(db, term ?? '').slice(0, 30).map((e) => ({ name: `${e.path()}  ${e.get('UserName')}`, value: e as Entry | 'add' | 'quit' | 'conflicts' }));
+            const extra = conflicted ? [{ name: `! ${conflicted} conflict(s) from merges`, value: 'conflicts' as const }] : [];
+            return [...hits, ...extra, { name: '+ add an entry', value: 'add' as const }, { name: '× quit', value: 'quit' as const }];
           },
         },
         ctx,
@@ -70,6 +72,7 @@ async function mainMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
     );
     if (picked === 'quit') return;
     if (picked === 'add') await addEntry(s, p, ask);
+    else if (picked === 'conflicts') await conflictsMenu(s, p, ask);
     else await entryMenu(s, picked, p, ask);
   }
 }
@@ -78,6 +81,7 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
   for (;;) {
     const d = entryDetail(e, false);
     process.stderr.write(`\n${d.path}\n  user: ${d.username}\n  url:  ${d.url}\n  history: ${d.history} version(s)\n`);
+    if (d.conflict) process.stderr.write(`  conflict: ${d.conflict.join(', ')} (a merge kept both values; see 'history', settle with 'resolve')\n`);
     const action = await ask((ctx) =>
       p.select(
         {
@@ -89,6 +93,8 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
             { name: 'show username', value: 'show:username' },
             { name: 'edit', value: 'edit' },
             { name: 'new password', value: 'password' },
+            { name: 'history', value: 'history' },
+            ...(d.conflict ? [{ name: 'resolve conflict', value: 'resolve' }] : []),
             { name: 'back', value: 'back' },
           ],
         },
@@ -114,6 +120,18 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
       await s.save();
       process.stderr.write('saved\n');
     }
+    if (action === 'history') await historyMenu(s, e, p, ask);
+    if (action === 'resolve') {
+      const keep = await ask((ctx) =>
+        p.select<'current' | number>(
+          { message: 'Keep', choices: [{ name: 'the current values', value: 'current' as const }, ...versionChoices(e).filter((c) => c.side)] },
+          ctx,
+        ),
+      );
+      resolveConflict(s.vault.db, e, keep);
+      await s.save();
+      process.stderr.write('resolved\n');
+    }
     if (action === 'password') {
       const pw = await ask((ctx) => p.password({ message: 'New password', mask: false }, ctx));
       s.vault.db.updateEntry(e, (x) => x.set('Password', pw, true));
@@ -121,6 +139,39 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
       process.stderr.write('saved the new password (old one kept in history)\n');
     }
   }
+}
+
+function versionChoices(e: Entry): { name: string; value: number; side: boolean }[] {
+  return listVersions(e).slice(1).map((v) => ({
+    name: `${v.n}  ${v.modified}  ${v.differs.length ? `differs in ${v.differs.join(', ')}` : 'same content'}${v.conflictSide ? '  (conflict side)' : ''}`,
+    value: v.n,
+    side: v.conflictSide,
+  }));
+}
+
+async function historyMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<void> {
+  const choices = versionChoices(e);
+  if (!choices.length) return void process.stderr.write('  no earlier versions\n');
+  const n = await ask((ctx) => p.select<number | 0>({ message: 'Version', choices: [...choices, { name: 'back', value: 0 }] }, ctx));
+  if (!n) return;
+  const v = entryDetail(versionAt(e, n), false);
+  process.stderr.write(`  version ${n} (${v.modified})\n  user: ${v.username}\n  url:  ${v.url}\n`);
+  const what = await ask((ctx) => p.select({ message: 'Action', choices: [{ name: 'make it current', value: 'restore' }, { name: 'back', value: 'back' }] }, ctx));
+  if (what !== 'restore') return;
+  restoreVersion(s.vault.db, e, n);
+  await s.save();
+  process.stderr.write(`restored version ${n}\n`);
+}
+
+async function conflictsMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
+  const list = listConflicts(s.vault.db);
+  for (const c of list) {
+    process.stderr.write(`${c.path}${c.deletedElsewhere ? ' (deleted elsewhere, kept)' : ''}\n`);
+    for (const f of c.fields) process.stderr.write(`  ${f.field}: ${f.current} (current)${f.others.map((o) => `; ${o.value} (version ${o.version})`).join('')}\n`);
+  }
+  const uuid = await ask((ctx) => p.select<string>({ message: 'Entry', choices: [...list.map((c) => ({ name: c.path, value: c.uuid })), { name: 'back', value: '' }] }, ctx));
+  const e = uuid ? [...s.vault.db.entries()].find((x) => x.uuid === uuid) : undefined;
+  if (e) await entryMenu(s, e, p, ask);
 }
 
 async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {

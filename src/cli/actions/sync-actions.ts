@@ -142,7 +142,7 @@ function finish(opts: GlobalOptions, reports: (SyncReport & { name: string })[])
   const conflicts = reports.reduce((n, r) => n + r.conflicts.length, 0);
   const damaged = reports.flatMap((r) => r.copies.filter((c) => c.status !== 'failed' && c.detail));
   if (failed.length || conflicts || damaged.length) {
-    const parts = [failed.length && `${failed.length} cop${failed.length === 1 ? 'y' : 'ies'} failed`, conflicts && `${conflicts} conflict(s) to look at ('stv find stickvault-conflict')`, damaged.length && `${damaged.length} damaged cop${damaged.length === 1 ? 'y' : 'ies'} replaced`].filter(Boolean);
+    const parts = [failed.length && `${failed.length} cop${failed.length === 1 ? 'y' : 'ies'} failed`, conflicts && `${conflicts} conflict(s) to look at ('stv conflicts')`, damaged.length && `${damaged.length} damaged cop${damaged.length === 1 ? 'y' : 'ies'} replaced`].filter(Boolean);
     throw new SyncError(`${parts.join(', ')}; the other copies are in sync`);
   }
 }
@@ -152,7 +152,7 @@ function printReport(opts: GlobalOptions, r: SyncReport & { name: string }): voi
   out(`${r.name}: ${what}${r.dryRun ? ' (dry run: nothing written)' : ''}`);
   const width = Math.max(...r.copies.map((c) => c.label.length));
   for (const c of r.copies) out(`  ${c.label.padEnd(width)}  ${c.status.padEnd(9)}  ${c.path}${c.detail ? ` — ${c.detail}` : ''}`);
-  for (const c of r.conflicts) out(`  conflict: ${c.path} — "${c.local.title}" (${c.local.modified}) and "${c.remote.title}" (${c.remote.modified}); both kept, tagged stickvault-conflict`);
+  for (const c of r.conflicts) out(`  conflict: ${c.path} — ${c.fields.join(', ')} (${c.sides.map((s) => `${s.labels.join('+')} ${s.deleted ? 'deleted it' : 'edited it'} ${s.modified}`).join('; ')}); both kept, see 'stv conflicts'`);
   if (!r.copies.some((c) => c.kind === 'stick')) info(opts, `  no stick holding ${r.name} is mounted; prepare one with 'stv stick init MOUNTPOINT --label NAME'`);
 }
 

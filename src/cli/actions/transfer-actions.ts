@@ -2,12 +2,12 @@
 import { basename, extname, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors/index.js';
-import { Vault, readVaultFile, kdfFingerprint, sameDigest, type Credentials, type DerivedKey } from '../../vault/index.js';
+import { Vault, readVaultFile, kdfFingerprint, sameDigest, mergeCopies, CONFLICT_TAG, type Credentials, type DerivedKey } from '../../vault/index.js';
 import { loadConfig, resolveVault } from '../../config/index.js';
 import { wipe } from '../../secret/index.js';
 import { readKdb } from '../../vault/kdb/index.js';
 import { detectFormat, importInto, exportVault as exportText, kdbItems, addItems, type ImportFormat, type ExportFormat } from '../../transfer/index.js';
-import { mergeDatabases, vaultIdOf } from '../../sync/index.js';
+import { vaultIdOf } from '../../sync/index.js';
 import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
 import { openSession, readCredentials, wipeCredentials } from '../session.js';
 
@@ -140,13 +140,15 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
       theirs.close();
       throw new UsageError(`${otherPath} is another vault (id ${theirId}) than ${s.ref.name ?? s.ref.path} (id ${ourId}); copies of two different vaults are never merged`);
     }
-    const report = mergeDatabases(s.vault.db, theirs.db);
+    const r = mergeCopies([{ db: s.vault.db, label: s.ref.name ?? basename(s.ref.path) }, { db: theirs.db, label: basename(otherPath) }]);
     theirs.close();
-    if (!o.dryRun && report.changes.length) await s.save();
-    if (opts.json) return printJson({ ...report, saved: !o.dryRun && report.changes.length > 0 });
-    if (!opts.quiet) for (const c of report.changes) out(`${c.kind}: ${c.path || '(database)'}${c.detail ? ` — ${c.detail}` : ''}`);
-    if (report.conflicts.length) warn(`${report.conflicts.length} concurrent edit(s): the later version is current, the other is in history (tag ${'stickvault-conflict'})`);
-    info(opts, report.changes.length ? (o.dryRun ? 'dry run: nothing saved' : `merged ${otherPath} into ${s.ref.path}`) : 'databases are already in sync');
+    // Saved whenever the result differs from this file in any way (history, tags, deletion records, settings too).
+    const differs = r.differs[0];
+    if (!o.dryRun && differs) await s.save();
+    if (opts.json) return printJson({ changes: r.changes, conflicts: r.conflicts, differs, saved: !o.dryRun && differs });
+    if (!opts.quiet) for (const c of r.changes) out(`${c.kind}: ${c.path || '(database)'}${c.detail ? ` — ${c.detail}` : ''}`);
+    if (r.conflicts.length) warn(`${r.conflicts.length} concurrent edit(s): both values kept, the later one current, the other in history (tag ${CONFLICT_TAG}); see 'stv conflicts'`);
+    info(opts, differs ? (o.dryRun ? 'dry run: nothing saved' : `merged ${otherPath} into ${s.ref.path}`) : 'databases are already in sync');
   } finally {
     s.close();
   }

@@ -8,7 +8,8 @@ export function register(program: Command): void {
     .description('show an entry (protected fields hidden unless -s)')
     .option('-s, --show-protected', 'show protected fields (password) in clear')
     .option('-a, --attr <name>', 'print one field raw (title, username, password, url, notes or a custom field)')
-    .addHelpText('after', '\nExamples:\n  $ stv show Shopping/Amazon\n  $ stv show amazon -a password | xsel -b\n  $ stv --json show -s amazon\n')
+    .option('--version <n>', "show version N from 'stv history' (0: the current one)")
+    .addHelpText('after', '\nExamples:\n  $ stv show Shopping/Amazon\n  $ stv show amazon -a password | xsel -b\n  $ stv --json show -s amazon\n  $ stv show amazon --version 2\n')
     .action(async (entry, o, cmd) => (await import('../actions/read-actions.js')).show(globals(cmd), entry, o));
 
   program

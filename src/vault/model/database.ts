@@ -8,6 +8,8 @@ import { Group } from './group.js';
 import { Meta, newMeta } from './meta.js';
 import { nowSeconds } from './times.js';
 import { ZERO_UUID } from './uuid.js';
+import { recordDeletion } from '../merge/seen.js';
+import { asHistoryItem, clearMergeRecords } from '../merge/records.js';
 
 export class Database {
   meta: Meta;
@@ -62,8 +64,18 @@ export class Database {
   updateEntry(entry: Entry, change: (e: Entry) => void): void {
     const before = entry.clone(false);
     change(entry);
-    entry.history.push(before);
+    this.commitEdit(entry, before);
+  }
+
+  /**
+   * Make the entry's present state a new version, `before` (a clone taken
+   * before the change) going into history. A new version by the user settles
+   * a merge conflict, so the conflict tag and record go.
+   */
+  commitEdit(entry: Entry, before: Entry): void {
+    entry.history.push(asHistoryItem(before));
     entry.times.lastModification = nowSeconds();
+    clearMergeRecords(entry);
     this.truncateHistory(entry);
   }
 
@@ -91,6 +103,7 @@ export class Database {
       this.moveEntry(entry, this.ensureRecycleBin());
       return 'recycled';
     }
+    recordDeletion(this, { entries: [entry], groups: [] });
     detach(entry.parent!.entries, entry);
     this.deletedObjects.set(entry.uuid, nowSeconds());
     entry.wipe();
@@ -104,7 +117,9 @@ export class Database {
       return 'recycled';
     }
     const now = nowSeconds();
-    for (const g of group.allGroups()) {
+    const groups = [...group.allGroups()];
+    recordDeletion(this, { entries: groups.flatMap((g) => g.entries), groups });
+    for (const g of groups) {
       for (const e of g.entries) {
         this.deletedObjects.set(e.uuid, now);
         e.wipe();

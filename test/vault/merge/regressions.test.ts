@@ -1,0 +1,222 @@
+/**
+ * Issue 17's cases 1, 2, 4–8, each as it was reported (3 and 9 are CLI tests
+ * in test/cli/history.test.ts). Each failed on the pairwise "later timestamp
+ * decides" merge this replaced.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Database, Group, Vault, readConflict, restoreVersion, CONFLICT_TAG } from '../../../src/vault/index.js';
+import { keepassxc, pykeepass, tempDir } from '../../helpers/tools.js';
+import { canonical, pairwise, permutations } from './scenarios.js';
+import { at, baseVault, clone, deleteEntry, deleteGroup, edit, entry, group, has, merge } from './helpers.js';
+
+const values = (db: Database, title: string, field: string) => {
+  const e = [...db.entries()].find((x) => x.title === title);
+  return e ? [e.get(field), ...e.history.map((h) => h.get(field))] : [];
+};
+
+describe('1. a deletion never erases an edit it had not seen', () => {
+  it('the laptop edits Bank at 22:00, a stick that never saw it deletes Bank at 23:00: Bank stays, with the edit', () => {
+    const laptop = baseVault();
+    const stick = clone(laptop);
+    edit(laptop, 'Bank', '2025-02-01T22:00:00Z', (e) => e.set('Password', 'laptop-edit', true));
+    deleteEntry(stick, 'Bank', '2025-02-01T23:00:00Z');
+    for (const r of [merge([laptop, stick], { labels: ['local', 'white'] }), merge([stick, laptop], { labels: ['white', 'local'] })]) {
+      expect(entry(r.db, 'Bank').get('Password')).toBe('laptop-edit');
+      expect(r.conflicts).toHaveLength(1);
+    }
+    expect(merge([stick, laptop]).changes).toContainEqual(expect.objectContaining({ kind: 'kept' }));
+  });
+
+  it('the same when what the stick deleted was the entry\'s group', () => {
+    const laptop = baseVault();
+    const stick = clone(laptop);
+    edit(laptop, 'Bank', '2025-02-01T22:00:00Z', (e) => e.set('Password', 'laptop-edit', true));
+    deleteGroup(stick, 'Finance', '2025-02-01T23:00:00Z');
+    for (const r of [merge([laptop, stick]), merge([stick, laptop])]) {
+      expect(entry(r.db, 'Bank').get('Password')).toBe('laptop-edit');
+      expect(entry(r.db, 'Bank').path()).toBe('Finance/Bank');
+    }
+  });
+});
+
+describe('2. one answer in any order', () => {
+  it('A edits at 01:00, B deletes at 02:00, C edits at 03:00: both edits survive in every order, with one result', () => {
+    const base = baseVault();
+    const [a, b, c] = [clone(base), clone(base), clone(base)];
+    edit(a, 'Bank', '2025-02-01T01:00:00Z', (e) => e.set('UserName', 'from-a'));
+    deleteEntry(b, 'Bank', '2025-02-01T02:00:00Z');
+    edit(c, 'Bank', '2025-02-01T03:00:00Z', (e) => e.set('URL', 'from-c'));
+    const results = permutations(3).map((p) => pairwise([a, b, c], p));
+    for (const db of results) {
+      expect(values(db, 'Bank', 'UserName')).toContain('from-a');
+      expect(values(db, 'Bank', 'URL')).toContain('from-c');
+      expect(canonical(db)).toEqual(canonical(results[0]));
+    }
+  });
+
+  it('a restore from history with HistoryMaxItems=1 gives the same current value whatever the order of the copies', () => {
+    const base = baseVault();
+    base.meta.setText('HistoryMaxItems', '1');
+    const copies = [clone(base), clone(base), clone(base)];
+    restoreVersion(copies[0], entry(copies[0], 'Bank'), 1);
+    entry(copies[0], 'Bank').times.lastModification = at('2025-02-01T05:00:00Z');
+    edit(copies[1], 'Bank', '2025-02-01T04:00:00Z', (e) => e.set('Password', 'newer-than-base', true));
+    const answers = permutations(3).map((p) => entry(merge(p.map((i) => copies[i]), { base }).db, 'Bank').get('Password'));
+    expect(new Set(answers)).toEqual(new Set(['bank-pw-0']));
+  });
+});
+
+describe('4. deleted groups', () => {
+  it('a group deleted on one copy and renamed and moved on another keeps the rename and the move', () => {
+    const a = baseVault();
+    const b = clone(a);
+    a.root.addGroup(new Group('Archive', '0000000000000000000000000000a4c1', { ...a.root.times }));
+    b.root.addGroup(new Group('Archive', '0000000000000000000000000000a4c1', { ...a.root.times }));
+    const base = clone(a);
+    const fin = group(b, 'Finance')!;
+    fin.name = 'Money';
+    fin.times.lastModification = at('2025-02-01T22:00:00Z');
+    b.moveGroup(fin, group(b, 'Archive')!);
+    fin.times.locationChanged = at('2025-02-01T22:00:00Z');
+    edit(b, 'Bank', '2025-02-01T22:00:00Z', (e) => e.set('Notes', 'moved with its group'));
+    deleteGroup(a, 'Finance', '2025-02-01T23:00:00Z');
+    for (const r of [merge([a, b]), merge([b, a]), merge([a, b], { base })]) {
+      expect(group(r.db, 'Money')?.parent?.name).toBe('Archive');
+      expect(entry(r.db, 'Bank').path()).toBe('Archive/Money/Bank');
+    }
+  });
+
+  it('a deleted empty group does not come back from a stale copy, whichever clock is ahead', () => {
+    const a = baseVault();
+    const g = a.root.addGroup(new Group('Old'));
+    g.times.lastModification = g.times.locationChanged = at('2025-01-10T00:00:00Z');
+    const stale = clone(a);
+    a.removeGroup(group(a, 'Old')!, true);
+    a.deletedObjects.set(g.uuid, at('2025-01-05T00:00:00Z')); // the deleter's clock runs days behind
+    for (const r of [merge([a, stale]), merge([stale, a])]) {
+      expect(group(r.db, 'Old')).toBeUndefined();
+      expect(group(merge([r.db, stale]).db, 'Old')).toBeUndefined();
+    }
+  });
+});
+
+describe('5. group moves that would make a cycle', () => {
+  it('A moves G1 into G2, B moves G2 into G1: both orders give one tree, and merging again changes nothing', () => {
+    const base = baseVault();
+    const g1 = base.root.addGroup(new Group('G1', '000000000000000000000000000000a1', { ...base.root.times }));
+    const g2 = base.root.addGroup(new Group('G2', '000000000000000000000000000000a2', { ...base.root.times }));
+    void g1; void g2;
+    const a = clone(base);
+    const b = clone(base);
+    a.moveGroup(group(a, 'G1')!, group(a, 'G2')!);
+    group(a, 'G1')!.times.locationChanged = at('2025-02-01T10:00:00Z');
+    b.moveGroup(group(b, 'G2')!, group(b, 'G1')!);
+    group(b, 'G2')!.times.locationChanged = at('2025-02-01T11:00:00Z');
+    const ab = merge([a, b]).db;
+    const ba = merge([b, a]).db;
+    expect(canonical(ab)).toEqual(canonical(ba));
+    expect(group(ab, 'G2')!.parent!.name).toBe('G1'); // the later move wins; the earlier gives way
+    expect(group(ab, 'G1')!.parent).toBe(ab.root);
+    for (const other of [a, b, ab]) expect(merge([ab, other]).differs[0]).toBe(false);
+  });
+});
+
+describe('6. a restore from history', () => {
+  it('is a new version: an earlier edit of another field elsewhere does not undo it, and the merge is not reported again', () => {
+    const a = baseVault();
+    const b = clone(a);
+    edit(b, 'Bank', '2025-02-01T01:00:00Z', (e) => e.set('URL', 'https://bank.example'));
+    restoreVersion(a, entry(a, 'Bank'), 1);
+    entry(a, 'Bank').times.lastModification = at('2025-02-01T03:00:00Z');
+    for (const r of [merge([a, b]), merge([b, a])]) {
+      const m = entry(r.db, 'Bank');
+      expect([m.get('Password'), m.get('URL')]).toEqual(['bank-pw-0', 'https://bank.example']);
+      expect(m.tags).not.toContain(CONFLICT_TAG);
+      for (const other of [a, b]) {
+        const again = merge([r.db, other]);
+        expect(again.differs[0]).toBe(false);
+        expect(again.conflicts).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('7. no phantom conflicts from other programs\' saves', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const path = (n: string) => join(dir, n);
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir('stv-merge-7-'));
+    const v = await Vault.create('Seven', { password: Buffer.from('pw') }, {
+      cipher: 'chacha20', compressed: true,
+      kdf: { type: 'argon2id', salt: randomBytes(32), iterations: 1n, memoryBytes: 8n * 1024n * 1024n, parallelism: 1, version: 0x13 },
+    });
+    const base = baseVault();
+    v.db.root = base.root;
+    base.root.parent = undefined;
+    const bank = entry(v.db, 'Bank');
+    bank.customData.set('stickvault.alias', { value: 'fred+bank@example.com' });
+    bank.attachments.set('statement.pdf', { data: Buffer.from('%PDF-1.4'), protect: false });
+    bank.tags = ['money'];
+    writeFileSync(path('stv.kdbx'), v.toBytes());
+    v.close();
+    writeFileSync(path('kxc.kdbx'), readFileSync(path('stv.kdbx')));
+    writeFileSync(path('py.kdbx'), readFileSync(path('stv.kdbx')));
+    const k = keepassxc(['mkdir', '-q', path('kxc.kdbx'), 'FromKeePassXC'], 'pw\n');
+    expect(k.status, k.stderr).toBe(0);
+    const p = pykeepass('from pykeepass import PyKeePass\nimport sys\nPyKeePass(sys.argv[1], password="pw").save()', [path('py.kdbx')]);
+    expect(p.status, p.stderr).toBe(0);
+  });
+  afterAll(() => cleanup?.());
+  // keepassxc-cli renews the KDF salt on every save: open with the password, not the derived key.
+  const open = async (n: string) => (await Vault.open(readFileSync(path(n)), { password: Buffer.from('pw') })).db;
+
+  it('files saved untouched by keepassxc-cli and pykeepass merge with the original without a conflict or an entry change, however often', async () => {
+    const [mine, kxc, py] = await Promise.all([open('stv.kdbx'), open('kxc.kdbx'), open('py.kdbx')]);
+    expect(entry(kxc, 'Bank').customData.has('_LAST_MODIFIED')).toBe(true); // what used to look like an edit
+    let r = merge([mine, kxc, py]);
+    expect(r.conflicts).toEqual([]);
+    expect(r.changes.map((c) => c.kind)).toEqual(['group-added']);
+    for (let round = 0; round < 3; round++) {
+      for (const other of [kxc, py, mine]) {
+        r = merge([r.db, other]);
+        expect(r.conflicts).toEqual([]);
+        expect(r.differs[0]).toBe(false);
+      }
+    }
+    expect(entry(r.db, 'Bank').history).toHaveLength(1);
+  });
+});
+
+describe('8. history stays bounded across repeated syncs', () => {
+  it('20 rounds of concurrent edits on three copies with HistoryMaxItems 10 keep 10 versions plus the open conflict\'s other sides', () => {
+    let copies = [baseVault()];
+    copies = [copies[0], clone(copies[0]), clone(copies[0])];
+    for (let round = 0; round < 20; round++) {
+      copies.forEach((db, i) => edit(db, 'Bank', new Date(Date.UTC(2025, 1, 1 + round, 10, i)).toISOString(), (e) => e.set('Password', `${i}-${round}`, true)));
+      const synced = merge(copies).db;
+      copies = [synced, clone(synced), clone(synced)];
+    }
+    const bank = entry(copies[0], 'Bank');
+    expect(bank.history.length).toBeLessThanOrEqual(10 + [...readConflict(bank).values()].reduce((n, v) => n + v.size, 0));
+    expect(bank.history.length).toBeLessThanOrEqual(12);
+  });
+
+  it('merging an unchanged copy changes nothing and reports nothing, not even an edit that outlived a deletion', () => {
+    const a = baseVault();
+    const b = clone(a);
+    edit(a, 'Bank', '2025-02-01T22:00:00Z', (e) => e.set('Password', 'laptop-edit', true));
+    deleteEntry(b, 'Bank', '2025-02-01T23:00:00Z');
+    const r = merge([a, b]).db;
+    for (const other of [r, a, b]) {
+      const again = merge([r, other]);
+      expect(again.differs[0]).toBe(false);
+      expect(again.changes).toEqual([]);
+      expect(again.conflicts).toEqual([]);
+    }
+    expect(has(r, 'Bank')).toBe(true);
+  });
+});
