@@ -4,6 +4,7 @@ export { Vault, StaleKeyError, credentialsToComposite, deriveKey, type Credentia
 export * from './file.js';
 export * from './query.js';
 export { readXmlExport, writeXmlExport } from './format/plain-xml.js';
+export { contentDigest } from './format/digest.js';
 export { serializeXml, type XmlElement } from './xml/index.js';
 export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';

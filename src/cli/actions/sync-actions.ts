@@ -6,7 +6,7 @@ import { loadConfig, resolveVault, saveConfig, type Config, type ResolvedVault }
 import { readVaultFile, saveVaultFile, VaultMissingError } from '../../vault/index.js';
 import {
   runSync, knownVaultId, findSticks, initStick, listSticks, forgetStick, ensureVaultId, recordLocalSave,
-  watchSticks, defaultWatchDirs, type SyncReport, type MountedStick, type StickListing,
+  watchSticks, watchLocalSaves, defaultWatchDirs, type SyncReport, type MountedStick, type StickListing,
 } from '../../sync/index.js';
 import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
 import { syncKeys, type SyncKeys } from '../sync-keys.js';
@@ -147,13 +147,34 @@ function finish(opts: GlobalOptions, reports: (SyncReport & { name: string })[])
   }
 }
 
+/** Text from vault content or a stick, printed: control characters shown escaped, never sent to the terminal. */
+const shown = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`);
+
+const STATUS_DRY: Record<string, string> = { updated: 'would update', created: 'would create' };
+
 function printReport(opts: GlobalOptions, r: SyncReport & { name: string }): void {
-  const what = r.mode === 'merge' ? `merged: ${r.added} added, ${r.updated} updated, ${r.deleted} deleted, ${r.conflicts.length} conflict(s)` : r.mode === 'fast-forward' ? 'copied the newest version (no key needed)' : 'all copies identical';
-  out(`${r.name}: ${what}${r.dryRun ? ' (dry run: nothing written)' : ''}`);
-  const width = Math.max(...r.copies.map((c) => c.label.length));
-  for (const c of r.copies) out(`  ${c.label.padEnd(width)}  ${c.status.padEnd(9)}  ${c.path}${c.detail ? ` — ${c.detail}` : ''}`);
-  for (const c of r.conflicts) out(`  conflict: ${c.path} — "${c.local.title}" (${c.local.modified}) and "${c.remote.title}" (${c.remote.modified}); both kept, tagged stickvault-conflict`);
-  if (!r.copies.some((c) => c.kind === 'stick')) info(opts, `  no stick holding ${r.name} is mounted; prepare one with 'stv stick init MOUNTPOINT --label NAME'`);
+  const counts = `${r.added} added, ${r.updated} updated, ${r.deleted} deleted, ${r.conflicts.length} conflict(s)`;
+  const from = r.from ? ` (${r.from}'s version)` : '';
+  const what = r.mode === 'merge' ? `merged: ${counts}${from}` : r.mode === 'fast-forward' ? `copied the newest version${from}, no key needed` : 'all copies identical';
+  out(`${shown(r.name)}: ${r.dryRun && r.mode !== 'identical' ? 'would be ' : ''}${what}${r.dryRun ? ' (dry run: nothing written)' : ''}`);
+  const width = Math.max(...r.copies.map((c) => c.label.length), ...r.absent.map((a) => a.label.length));
+  for (const c of r.copies) {
+    const status = r.dryRun ? (STATUS_DRY[c.status] ?? c.status) : c.status;
+    out(`  ${shown(c.label).padEnd(width)}  ${status.padEnd(12)}  ${shown(c.path)}${c.detail ? ` — ${shown(c.detail)}` : ''}`);
+  }
+  for (const a of r.absent) {
+    const behind = a.syncsBehind === undefined ? 'how far behind is not known here' : a.syncsBehind === 0 ? 'current as of its last sync' : `${a.syncsBehind} sync${a.syncsBehind === 1 ? '' : 's'} behind`;
+    out(`  ${shown(a.label).padEnd(width)}  ${'not mounted'.padEnd(12)}  ${behind} (last at ${shown(a.lastPath)}${a.lastSynced ? `, ${a.lastSynced.slice(0, 10)}` : ''})`);
+  }
+  if (r.changes.length) {
+    out(`  changes${r.copies.some((c) => c.kind === 'local') ? ' to the local copy' : ''}${r.dryRun ? ' (would be made)' : ''}:`);
+    for (const c of r.changes) if (c.kind !== 'conflict') out(`    ${c.kind}: ${shown(c.path || '(database)')}${c.detail ? ` — ${shown(c.detail)}` : ''}`);
+  }
+  for (const c of r.conflicts) {
+    out(`  conflict: ${shown(c.path)} — ${c.fields.map(shown).join(', ')} changed differently on ${c.sources.map(shown).join(' and ')}; both versions kept (one current, the other in history), tagged stickvault-conflict`);
+  }
+  for (const n of r.notes) info(opts, `  note: ${shown(n)}`);
+  if (!r.copies.some((c) => c.kind === 'stick') && !r.absent.length) info(opts, `  no stick holding ${r.name} is mounted; prepare one with 'stv stick init MOUNTPOINT --label NAME'`);
 }
 
 async function watch(opts: GlobalOptions, o: SyncCliOptions): Promise<void> {
@@ -161,22 +182,51 @@ async function watch(opts: GlobalOptions, o: SyncCliOptions): Promise<void> {
   const dirs = o.watchDir?.length ? o.watchDir : defaultWatchDirs();
   const abort = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort());
-  info(opts, `watching ${dirs.join(', ')} and the mount table for sticks; Ctrl-C to stop`);
-  await watchSticks({
-    dirs,
-    extraPaths: config.stickPaths ?? [],
-    signal: abort.signal,
-    onMounted: async (fresh) => {
-      info(opts, `stick(s) mounted: ${fresh.map((s) => `${s.info.label} at ${s.root}`).join(', ')}`);
+  // One sync at a time, whatever asked for it; the content each local copy had after a sync, to skip our own writes.
+  let queue = Promise.resolve();
+  const syncedLocal = new Map<string, string | undefined>();
+  const localSha = (path: string) => {
+    try {
+      return readVaultFile(path).stamp.sha256;
+    } catch {
+      return undefined;
+    }
+  };
+  const locals = Object.keys(config.vaults ?? {}).map((n) => resolveVault(n, config));
+  const run = (why: string, names: string[], all: boolean) => {
+    queue = queue.then(async () => {
+      info(opts, why);
       try {
-        await sync(opts, [], { ...o, watch: false, all: true });
+        await sync(opts, names, { ...o, watch: false, all });
       } catch (e) {
         // Keep watching: one failed sync must not end the watcher.
-        const err = e as StvError;
-        process.stderr.write(`stv: ${err.message}\n`);
+        process.stderr.write(`stv: ${(e as StvError).message}\n`);
       }
-    },
-  });
+      for (const ref of locals) syncedLocal.set(ref.path, localSha(ref.path));
+    });
+    return queue;
+  };
+  info(opts, `watching ${dirs.join(', ')} and the mount table for sticks, and ${locals.length} local vault file(s) for saves; Ctrl-C to stop`);
+  await Promise.all([
+    watchSticks({
+      dirs,
+      extraPaths: config.stickPaths ?? [],
+      signal: abort.signal,
+      onMounted: (fresh) => run(`stick(s) mounted: ${fresh.map((s) => `${shown(s.info.label)} at ${shown(s.root)}`).join(', ')}`, [], true),
+    }),
+    watchLocalSaves({
+      paths: locals.map((r) => r.path),
+      signal: abort.signal,
+      onSaved: async (path) => {
+        await queue;
+        const ref = locals.find((r) => r.path === path);
+        if (!ref || localSha(path) === syncedLocal.get(path)) return; // our own sync wrote it, or nothing changed
+        const id = knownVaultId(path);
+        if (!id || !findSticks(config.stickPaths ?? []).some((s) => s.info.vaults[id])) return; // no mounted stick holds it
+        await run(`${ref.name ?? ref.path} was saved; syncing it to the mounted sticks`, [ref.name ?? ref.path], false);
+      },
+    }),
+  ]);
 }
 
 export async function stickInit(opts: GlobalOptions, mount: string, o: { label?: string; file?: string }): Promise<void> {
@@ -210,7 +260,9 @@ function describeStaleness(v: StickListing['vaults'][number]): string {
   const s = v.staleness;
   if (s.current) return 'current';
   const parts = [];
-  if (s.syncsBehind !== undefined) parts.push(`${s.syncsBehind} sync(s) behind${s.entriesBehind !== undefined ? ` (${s.entriesBehind} entries)` : ''}`);
+  if (s.syncsBehind) parts.push(`${s.syncsBehind} sync(s) behind${s.entriesBehind !== undefined ? ` (${s.entriesBehind} entries)` : ''}`);
+  if (s.localEdits) parts.push('behind the local edits made since the last sync');
+  if (s.changedElsewhere) parts.push('changed elsewhere since it was last synced here');
   if (s.daysSinceSync !== undefined) parts.push(`last synced ${s.daysSinceSync} day(s) ago`);
   return parts.join(', ') || 'never synced from this machine';
 }
@@ -221,7 +273,7 @@ export async function stickLs(opts: GlobalOptions): Promise<void> {
   if (!sticks.length) return info(opts, "no sticks known; prepare one with 'stv stick init MOUNTPOINT --label NAME'");
   for (const s of sticks) {
     out(`${s.label} (${s.id}) — ${s.mounted ? `mounted at ${s.path}` : `not mounted (last seen at ${s.path}${s.lastSeen ? `, ${s.lastSeen.slice(0, 10)}` : ''})`}`);
-    for (const v of s.vaults) out(`  ${v.name ?? v.vaultId}  ${v.file}  ${describeStaleness(v)}`);
+    for (const v of s.vaults) out(`  ${shown(v.name ?? v.vaultId)}  ${shown(v.file)}  ${describeStaleness(v)}`);
   }
 }
 
