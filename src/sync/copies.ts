@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ensurePrivateDir, readRegularFile, SafeReadError, stateDir, writeFileAtomic } from '../config/index.js';
 import { readVaultFile, sha256Hex, VaultMissingError, type FileStamp } from '../vault/index.js';
 import { StickFs } from './confined.js';
-import { readStickSidecar, writeLocalSidecar, writeStickSidecar, type Sidecar } from './sidecar.js';
+import { readLocalSidecar, readStickSidecar, writeLocalSidecar, writeStickSidecar, type Sidecar } from './sidecar.js';
 import { baseOnStick, generationsOnStick, STICK_VAULT_LIMIT, vaultFileOnStick, type MountedStick } from './sticks.js';
 import { writeLocalCopy, writeStickCopy, type WriteCopyOptions } from './write-copy.js';
 
@@ -30,7 +30,7 @@ export interface CopyRef {
   readBase(): Uint8Array | undefined;
   write(o: WriteCopyOptions & { generations?: number }): Promise<void>;
   writeBase(bytes: Uint8Array): void;
-  /** What the stick's sidecar claims (a hint, never proof). */
+  /** What the copy's sidecar says (on a stick: a hint, never proof). */
   hint(): Sidecar | undefined;
   writeSidecar(s: Omit<Sidecar, 'file'>): void;
 }
@@ -62,7 +62,7 @@ export function localCopy(path: string, vaultId: string): CopyRef {
       ensurePrivateDir(join(stateDir(), 'bases'));
       writeFileAtomic(localBasePath(vaultId), bytes);
     },
-    hint: () => undefined,
+    hint: () => readLocalSidecar(path),
     writeSidecar: (s) => writeLocalSidecar(path, { ...s, file: path }),
   };
 }

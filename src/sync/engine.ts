@@ -365,8 +365,8 @@ function afterWrite(c: CopyState, out: Outcome, sidecar: Parameters<CopyRef['wri
       c.ref.writeBase(out.bytes);
       c.base = { bytes: out.bytes, sha: out.sha };
     }
-    const hint = c.ref.kind === 'stick' ? c.ref.hint() : undefined;
-    if (c.ref.kind === 'local' || !hint || !sameDigest(hint.sha256, out.sha)) c.ref.writeSidecar(sidecar);
+    const was = c.ref.hint();
+    if (!was || !sameDigest(was.sha256, out.sha) || was.ancestors.join() !== sidecar.ancestors.join()) c.ref.writeSidecar(sidecar);
   } catch {
     // nothing to record it on
   }

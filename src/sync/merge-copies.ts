@@ -8,8 +8,10 @@
  *
  * What the adapter does: folds every other input into inputs[0] (the only
  * input it mutates) in a canonical order (by a content digest, never by
- * which copy is local); ignores the bases (the pairwise merge has no use for
- * them); reports changes relative to inputs[0], the fields that conflict,
+ * which copy is local); puts the entries and subgroups of each group in one
+ * order (by creation time, then UUID: pairwise merging appends what it adds,
+ * so the order would depend on which copy came first); ignores the bases
+ * (the pairwise merge has no use for them); reports changes relative to inputs[0], the fields that conflict,
  * and for each input whether the result differs from it.
  */
 import { createHash } from 'node:crypto';
@@ -55,6 +57,7 @@ export function mergeCopies(inputs: MergeInput[], o: { now?: Date } = {}): Merge
   const order = inputs.map((_, i) => i).slice(1).sort((a, b) => cmp(quick[a], quick[b]) || cmp(inputs[a].label, inputs[b].label));
   const conflicted = new Set<string>();
   for (const i of order) for (const c of mergeDatabases(acc, inputs[i].db).conflicts) conflicted.add(c.uuid);
+  canonicalOrder(acc);
 
   const resultQuick = quickDigest(acc);
   let resultFull: string | undefined;
@@ -69,6 +72,14 @@ export function mergeCopies(inputs: MergeInput[], o: { now?: Date } = {}): Merge
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function canonicalOrder(db: Database): void {
+  const byCreation = (a: Entry | Group, b: Entry | Group) => a.times.creation.getTime() - b.times.creation.getTime() || cmp(a.uuid, b.uuid);
+  for (const g of [...db.root.allGroups()]) {
+    g.entries.sort(byCreation);
+    g.groups.sort(byCreation);
+  }
+}
 const t = (d: Date | undefined) => (d ? d.getTime() : '');
 
 /** A digest of what pairwise merging reads and writes: tree, entry content and history, times, deletions, merged Meta parts. */
