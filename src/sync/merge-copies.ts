@@ -104,14 +104,15 @@ function quickDigest(db: Database): string {
 }
 
 interface Snapshot {
-  entries: Map<string, { fp: string; parent?: string; path: string }>;
+  /** `history`: fingerprints of the entry's history as it was (the merge rewrites it). */
+  entries: Map<string, { fp: string; parent?: string; path: string; history: string[] }>;
   groups: Map<string, { name: string; parent?: string; path: string }>;
 }
 
 function snapshot(db: Database): Snapshot {
   const s: Snapshot = { entries: new Map(), groups: new Map() };
   for (const g of db.root.allGroups()) s.groups.set(g.uuid, { name: g.name, parent: g.parent?.uuid, path: g.path() });
-  for (const e of db.entries()) s.entries.set(e.uuid, { fp: fingerprint(e), parent: e.parent?.uuid, path: e.path() });
+  for (const e of db.entries()) s.entries.set(e.uuid, { fp: fingerprint(e), parent: e.parent?.uuid, path: e.path(), history: e.history.map(fingerprint) });
   return s;
 }
 
@@ -151,17 +152,17 @@ function fieldConflicts(inputs: MergeInput[], before: Snapshot, result: Database
   for (const uuid of conflicted) {
     const now = merged.get(uuid);
     if (!now) continue;
-    const versions: { label: string; entry: Entry }[] = [];
-    const firstFp = before.entries.get(uuid)?.fp;
-    const first = firstFp === undefined ? undefined : [now, ...now.history].find((v) => fingerprint(v) === firstFp);
-    if (first) versions.push({ label: inputs[0].label, entry: first });
+    // Each version with the fingerprints of what it had seen (inputs[0]'s as it was before the merge).
+    const versions: { label: string; entry: Entry; fp: string; seen: string[] }[] = [];
+    const was = before.entries.get(uuid);
+    const first = was && [now, ...now.history].find((v) => fingerprint(v) === was.fp);
+    if (was && first) versions.push({ label: inputs[0].label, entry: first, fp: was.fp, seen: was.history });
     for (const [i, m] of others.entries()) {
       const e = m?.get(uuid);
-      if (e) versions.push({ label: inputs[i].label, entry: e });
+      if (e) versions.push({ label: inputs[i].label, entry: e, fp: fingerprint(e), seen: e.history.map(fingerprint) });
     }
-    const fps = versions.map((v) => fingerprint(v.entry));
-    const heads = versions.filter((v, i) => !versions.some((w, j) => j !== i && fps[j] !== fps[i] && w.entry.history.some((h) => fingerprint(h) === fps[i])));
-    const distinct = [...new Map(heads.map((v) => [fingerprint(v.entry), v.entry])).values()];
+    const heads = versions.filter((v) => !versions.some((w) => w.fp !== v.fp && w.seen.includes(v.fp)));
+    const distinct = [...new Map(heads.map((v) => [v.fp, v.entry])).values()];
     out.push({ uuid, path: now.path(), fields: differingFields(distinct), sources: [...new Set(heads.map((v) => v.label))] });
   }
   return out.sort((a, b) => cmp(a.path, b.path) || cmp(a.uuid, b.uuid));

@@ -6,7 +6,7 @@ import { loadConfig, resolveVault, saveConfig, type Config, type ResolvedVault }
 import { readVaultFile, saveVaultFile, VaultMissingError } from '../../vault/index.js';
 import {
   runSync, knownVaultId, findSticks, initStick, listSticks, forgetStick, ensureVaultId, recordLocalSave,
-  watchSticks, watchLocalSaves, defaultWatchDirs, type SyncReport, type MountedStick, type StickListing,
+  watchSticks, watchLocalSaves, defaultWatchDirs, loadRegistry, type SyncReport, type MountedStick, type StickListing,
 } from '../../sync/index.js';
 import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
 import { syncKeys, type SyncKeys } from '../sync-keys.js';
@@ -182,9 +182,8 @@ async function watch(opts: GlobalOptions, o: SyncCliOptions): Promise<void> {
   const dirs = o.watchDir?.length ? o.watchDir : defaultWatchDirs();
   const abort = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort());
-  // One sync at a time, whatever asked for it; the content each local copy had after a sync, to skip our own writes.
+  // One sync at a time, whatever asked for it.
   let queue = Promise.resolve();
-  const syncedLocal = new Map<string, string | undefined>();
   const localSha = (path: string) => {
     try {
       return readVaultFile(path).stamp.sha256;
@@ -202,27 +201,34 @@ async function watch(opts: GlobalOptions, o: SyncCliOptions): Promise<void> {
         // Keep watching: one failed sync must not end the watcher.
         process.stderr.write(`stv: ${(e as StvError).message}\n`);
       }
-      for (const ref of locals) syncedLocal.set(ref.path, localSha(ref.path));
     });
     return queue;
   };
-  info(opts, `watching ${dirs.join(', ')} and the mount table for sticks, and ${locals.length} local vault file(s) for saves; Ctrl-C to stop`);
+  // Said once both watchers are ready: a stick mounted or a file saved before that could go unnoticed.
+  let waiting = 2;
+  const onReady = () => {
+    if (--waiting === 0) info(opts, `watching ${dirs.join(', ')} and the mount table for sticks, and ${locals.length} local vault file(s) for saves; Ctrl-C to stop`);
+  };
   await Promise.all([
     watchSticks({
       dirs,
       extraPaths: config.stickPaths ?? [],
       signal: abort.signal,
+      onReady,
       onMounted: (fresh) => run(`stick(s) mounted: ${fresh.map((s) => `${shown(s.info.label)} at ${shown(s.root)}`).join(', ')}`, [], true),
     }),
     watchLocalSaves({
       paths: locals.map((r) => r.path),
       signal: abort.signal,
+      onReady,
       onSaved: async (path) => {
         await queue;
         const ref = locals.find((r) => r.path === path);
-        if (!ref || localSha(path) === syncedLocal.get(path)) return; // our own sync wrote it, or nothing changed
         const id = knownVaultId(path);
-        if (!id || !findSticks(config.stickPaths ?? []).some((s) => s.info.vaults[id])) return; // no mounted stick holds it
+        if (!ref || !id) return;
+        // What the last sync left everywhere: a sync's own write, or a save that changed nothing, needs no sync.
+        if (localSha(path) === loadRegistry().vaults[id]?.syncs.at(-1)?.sha256) return;
+        if (!findSticks(config.stickPaths ?? []).some((s) => s.info.vaults[id])) return; // no mounted stick holds it
         await run(`${ref.name ?? ref.path} was saved; syncing it to the mounted sticks`, [ref.name ?? ref.path], false);
       },
     }),
