@@ -221,6 +221,8 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
   opened.sort((a, b) => Number(b.holders.some((c) => c.ref.kind === 'local')) - Number(a.holders.some((c) => c.ref.kind === 'local')) || (a.sha < b.sha ? -1 : 1));
 
   const bases = await openBases(vaultId, opened, ledger, o, report);
+  const writer = opened[0].vault;
+  const inputDbs = opened.map((x) => x.vault.db);
   try {
     const inputs: MergeInput[] = opened.map((x) => ({ db: x.vault.db, base: bases.get(x)?.db, label: x.holders.map((c) => c.ref.label).join('+') }));
     const result = mergeCopies(inputs);
@@ -235,16 +237,18 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
     if (same.length) {
       // The result is one of the copies: its bytes, as they are, go everywhere (no re-encryption).
       ledger.note(same[0].sha, 'verified', opened.map((x) => x.sha));
+      if (!inputDbs.includes(result.db)) result.db.wipe();
       return { bytes: same[0].bytes, sha: same[0].sha, mode: 'merge', from: labelsOf(copies, same[0].sha).join(', ') };
     }
-    const writer = opened[0].vault;
-    if (result.db !== writer.db) writer.db = result.db;
+    o.onProgress?.('writing the merged version');
+    // The result may share values with any input, so nothing is wiped before it is written.
+    writer.db = result.db;
     const bytes = writer.toBytes();
     const sha = sha256Hex(bytes);
     // Prove once that the result opens with the key; each copy written is then checked by its hash alone.
     const key = writer.derivedKey();
     try {
-      (await Vault.open(bytes, key)).close();
+      Vault.verify(bytes, key);
     } finally {
       key.transformed.fill(0);
     }
@@ -256,6 +260,7 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
       if (!closed.has(v)) v.close();
       closed.add(v);
     }
+    for (const db of inputDbs) db.wipe(); // inputs[0]'s database, when the result replaced it in its vault
   }
 }
 

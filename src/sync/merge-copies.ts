@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ProtectedValue } from '../secret/index.js';
-import { contentDigest, type Database, type Entry, type Group } from '../vault/index.js';
+import { contentDigest, Entry, type Database, type Group } from '../vault/index.js';
 import { mergeDatabases, type Change } from './merge.js';
 import { CONFLICT_TAG, fingerprint } from './fingerprint.js';
 
@@ -51,19 +51,19 @@ export interface MergeResult {
 export function mergeCopies(inputs: MergeInput[], o: { now?: Date } = {}): MergeResult {
   void o;
   if (!inputs.length) throw new Error('mergeCopies needs at least one input');
-  const quick = inputs.map((i) => quickDigest(i.db));
+  const sigs = inputs.map((i) => signature(i.db));
   const before = snapshot(inputs[0].db);
   const acc = inputs[0].db;
-  const order = inputs.map((_, i) => i).slice(1).sort((a, b) => cmp(quick[a], quick[b]) || cmp(inputs[a].label, inputs[b].label));
+  const order = inputs.map((_, i) => i).slice(1).sort((a, b) => cmp(sigs[a], sigs[b]) || cmp(inputs[a].label, inputs[b].label));
   const conflicted = new Set<string>();
   for (const i of order) for (const c of mergeDatabases(acc, inputs[i].db).conflicts) conflicted.add(c.uuid);
   canonicalOrder(acc);
 
-  const resultQuick = quickDigest(acc);
+  const resultSig = signature(acc);
   let resultFull: string | undefined;
   const differs = inputs.map((input, i) => {
-    if (quick[i] !== resultQuick) return true;
-    // The quick digest covers everything mergeDatabases can change, so equal means inputs[0] was left as it was.
+    if (sigs[i] !== resultSig) return true;
+    // Everything pairwise merging changes shows in the signature, so an equal one means inputs[0] was left as it was.
     if (i === 0) return false;
     resultFull ??= contentDigest(acc);
     return contentDigest(input.db) !== resultFull;
@@ -82,20 +82,29 @@ function canonicalOrder(db: Database): void {
 }
 const t = (d: Date | undefined) => (d ? d.getTime() : '');
 
-/** A digest of what pairwise merging reads and writes: tree, entry content and history, times, deletions, merged Meta parts. */
-function quickDigest(db: Database): string {
+/**
+ * A digest of everything pairwise merging can change, without hashing
+ * content: the tree (order included), each entry's and group's times, tags,
+ * custom data and location, each history item's time and tags, deletions,
+ * and the merged parts of Meta. mergeDatabases never changes an entry's
+ * content without changing its times or its history, so two equal
+ * signatures of one database before and after a merge mean it was not
+ * changed; for two different databases equal signatures prove nothing (the
+ * full contentDigest decides).
+ */
+function signature(db: Database): string {
   const h = createHash('sha256');
   const put = (...parts: unknown[]) => h.update(parts.join('\u0001') + '\u0000');
   const times = (x: Entry | Group) => {
     const m = x.times;
-    return [t(m.creation), t(m.lastModification), t(m.lastAccess), t(m.expiry), m.expires, m.usageCount, t(m.locationChanged)].join(',');
+    return `${t(m.creation)},${t(m.lastModification)},${t(m.lastAccess)},${t(m.expiry)},${m.expires},${m.usageCount},${t(m.locationChanged)}`;
   };
   const customData = (m: Map<string, { value: string; lastModified?: Date }>) => [...m].map(([k, v]) => `${k}=${v.value}@${t(v.lastModified)}`).join('\u0002');
   for (const g of db.root.allGroups()) {
     put('G', g.uuid, g.parent?.uuid, g.name, g.notes, g.tags, g.iconId, g.customIconUuid, g.isExpanded, g.defaultAutoTypeSequence, g.enableAutoType, g.enableSearching, times(g), customData(g.customData), g.previousParentGroup);
     for (const e of g.entries) {
-      put('E', e.uuid, fingerprint(e), e.tags.join(','), times(e), e.previousParentGroup, customData(e.customData));
-      for (const v of e.history) put('H', fingerprint(v), v.tags.join(','), times(v));
+      put('E', e.uuid, e.tags.join(','), times(e), e.previousParentGroup, e.hasCustomData ? customData(e.customData) : '', e.history.length);
+      for (const v of e.history) put('H', t(v.times.lastModification), v.tags.join(','));
     }
   }
   for (const [id, at] of [...db.deletedObjects].sort((a, b) => cmp(a[0], b[0]))) put('D', id, t(at));
@@ -103,16 +112,36 @@ function quickDigest(db: Database): string {
   return h.digest('hex');
 }
 
+/**
+ * The entry as it is now, rebuilt on demand from the parts merging replaces
+ * rather than changes in place (fields, times, tags, attachments, history…),
+ * so keeping it costs a few references per entry instead of a clone.
+ */
+function asItWas(e: Entry): () => Entry {
+  const { uuid, times, fields, tags, history, iconId, customIconUuid, foregroundColor, backgroundColor, overrideUrl, qualityCheck, autoType } = e;
+  const attachments = e.hasAttachments ? e.attachments : undefined;
+  const customData = e.hasCustomData ? e.customData : undefined;
+  return () => {
+    const x = new Entry(uuid, times, autoType ?? null);
+    Object.assign(x, { fields, tags: [...tags], history, iconId, customIconUuid, foregroundColor, backgroundColor, overrideUrl, qualityCheck });
+    if (attachments) x.attachments = attachments;
+    if (customData) x.customData = customData;
+    return x;
+  };
+}
+
+const editStamp = (e: Entry) => `${e.times.lastModification.getTime()}/${e.history.length}`;
+
 interface Snapshot {
-  /** `history`: fingerprints of the entry's history as it was (the merge rewrites it). */
-  entries: Map<string, { fp: string; parent?: string; path: string; history: string[] }>;
+  /** `edit`: when and how often it was edited (the change list needs no content hashes); `was`: the entry as it was, for conflicts. */
+  entries: Map<string, { edit: string; parent?: string; path: string; was: () => Entry }>;
   groups: Map<string, { name: string; parent?: string; path: string }>;
 }
 
 function snapshot(db: Database): Snapshot {
   const s: Snapshot = { entries: new Map(), groups: new Map() };
   for (const g of db.root.allGroups()) s.groups.set(g.uuid, { name: g.name, parent: g.parent?.uuid, path: g.path() });
-  for (const e of db.entries()) s.entries.set(e.uuid, { fp: fingerprint(e), parent: e.parent?.uuid, path: e.path(), history: e.history.map(fingerprint) });
+  for (const e of db.entries()) s.entries.set(e.uuid, { edit: editStamp(e), parent: e.parent?.uuid, path: e.path(), was: asItWas(e) });
   return s;
 }
 
@@ -134,7 +163,7 @@ function changesSince(before: Snapshot, db: Database, conflicted: Set<string>): 
     if (!was) changes.push({ kind: 'added', uuid: e.uuid, path: e.path() });
     else {
       if (conflicted.has(e.uuid)) changes.push({ kind: 'conflict', uuid: e.uuid, path: e.path(), detail: 'concurrent edits: both versions kept, one in history' });
-      else if (was.fp !== fingerprint(e)) changes.push({ kind: 'updated', uuid: e.uuid, path: e.path() });
+      else if (was.edit !== editStamp(e)) changes.push({ kind: 'updated', uuid: e.uuid, path: e.path() });
       if (was.parent !== e.parent?.uuid) changes.push({ kind: 'moved', uuid: e.uuid, path: e.path(), detail: `from ${was.path}` });
     }
   }
@@ -154,9 +183,11 @@ function fieldConflicts(inputs: MergeInput[], before: Snapshot, result: Database
     if (!now) continue;
     // Each version with the fingerprints of what it had seen (inputs[0]'s as it was before the merge).
     const versions: { label: string; entry: Entry; fp: string; seen: string[] }[] = [];
-    const was = before.entries.get(uuid);
-    const first = was && [now, ...now.history].find((v) => fingerprint(v) === was.fp);
-    if (was && first) versions.push({ label: inputs[0].label, entry: first, fp: was.fp, seen: was.history });
+    const snap = before.entries.get(uuid);
+    if (snap) {
+      const was = snap.was();
+      versions.push({ label: inputs[0].label, entry: was, fp: fingerprint(was), seen: was.history.map(fingerprint) });
+    }
     for (const [i, m] of others.entries()) {
       const e = m?.get(uuid);
       if (e) versions.push({ label: inputs[i].label, entry: e, fp: fingerprint(e), seen: e.history.map(fingerprint) });

@@ -52,7 +52,9 @@ afterAll(() => cleanup?.());
 
 describe('stv sync and stick ls report the truth', () => {
   it('stick ls counts local edits made since the last sync', () => {
-    const ls = () => JSON.parse(ok(['--json', 'stick', 'ls']).stdout) as { label: string; vaults: { staleness: { current: boolean; localEdits?: boolean } }[] }[];
+    // Only this test's sticks: loop-mounted sticks of other test runs are in the mount table too.
+    const ls = () => (JSON.parse(ok(['--json', 'stick', 'ls']).stdout) as { path: string; label: string; vaults: { staleness: { current: boolean; localEdits?: boolean } }[] }[]).filter((s) => s.path.startsWith(dir));
+    expect(ls()).toHaveLength(2);
     expect(ls().every((s) => s.vaults[0].staleness.current)).toBe(true);
     ok(['add', 'Shop/Amazon', '-u', 'fred']);
     for (const s of ls()) expect(s.vaults[0].staleness).toMatchObject({ current: false, localEdits: true });
@@ -113,7 +115,7 @@ describe('stv sync and stick ls report the truth', () => {
   });
 
   it('sync --watch also syncs the mounted sticks after a local save', async () => {
-    const child = spawn(process.execPath, [STV, '--no-agent', '--password-file', pwFile, 'sync', '--watch', '--watch-dir', join(dir, 'media')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [STV, '--no-agent', '--password-file', pwFile, 'sync', 'personal', '--watch', '--watch-dir', join(dir, 'media')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c) => (output += c));
     child.stderr.on('data', (c) => (output += c));

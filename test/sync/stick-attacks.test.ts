@@ -274,7 +274,7 @@ describe('stv sync --watch on a tampered stick', () => {
     rmSync(l.copy);
     symlinkSync(l.secret, l.copy);
     l.ok(['add', 'WhileWatching', '-u', 'x']);
-    const child = spawn(process.execPath, [STV, '--no-agent', '--password-file', l.pwFile, 'sync', '--watch', '--watch-dir', join(l.home, 'media')], { env: l.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [STV, '--no-agent', '--password-file', l.pwFile, 'sync', 'personal', '--watch', '--watch-dir', join(l.home, 'media')], { env: l.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c) => (output += c));
     child.stderr.on('data', (c) => (output += c));

@@ -309,7 +309,7 @@ describe('stv sync', () => {
     unmount(late);
     if (!late.image) rmSync(join(late.root, '.stickvault'), { recursive: true, force: true });
     ok(['add', 'Shop/WhileAway', '-u', 'w']);
-    const child = spawn(process.execPath, [STV, '--no-agent', '--password-file', pwFile, 'sync', '--watch', '--watch-dir', join(dir, 'media')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [STV, '--no-agent', '--password-file', pwFile, 'sync', 'personal', '--watch', '--watch-dir', join(dir, 'media')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     try {

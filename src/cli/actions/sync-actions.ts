@@ -119,7 +119,7 @@ async function targetsFor(opts: GlobalOptions, names: string[], o: SyncCliOption
 }
 
 export async function sync(opts: GlobalOptions, names: string[], o: SyncCliOptions): Promise<void> {
-  if (o.watch) return watch(opts, o);
+  if (o.watch) return watch(opts, names, o);
   const config = loadConfig();
   const sticks = findSticks(config.stickPaths ?? []);
   const keyring = new Map<string, SyncKeys>();
@@ -177,7 +177,8 @@ function printReport(opts: GlobalOptions, r: SyncReport & { name: string }): voi
   if (!r.copies.some((c) => c.kind === 'stick') && !r.absent.length) info(opts, `  no stick holding ${r.name} is mounted; prepare one with 'stv stick init MOUNTPOINT --label NAME'`);
 }
 
-async function watch(opts: GlobalOptions, o: SyncCliOptions): Promise<void> {
+/** `names`: only these vaults (else every vault, as --all). */
+async function watch(opts: GlobalOptions, names: string[], o: SyncCliOptions): Promise<void> {
   const config = loadConfig();
   const dirs = o.watchDir?.length ? o.watchDir : defaultWatchDirs();
   const abort = new AbortController();
@@ -191,7 +192,7 @@ async function watch(opts: GlobalOptions, o: SyncCliOptions): Promise<void> {
       return undefined;
     }
   };
-  const locals = Object.keys(config.vaults ?? {}).map((n) => resolveVault(n, config));
+  const locals = (names.length ? names : Object.keys(config.vaults ?? {})).map((n) => resolveVault(n, config));
   const run = (why: string, names: string[], all: boolean) => {
     queue = queue.then(async () => {
       info(opts, why);
@@ -215,7 +216,7 @@ async function watch(opts: GlobalOptions, o: SyncCliOptions): Promise<void> {
       extraPaths: config.stickPaths ?? [],
       signal: abort.signal,
       onReady,
-      onMounted: (fresh) => run(`stick(s) mounted: ${fresh.map((s) => `${shown(s.info.label)} at ${shown(s.root)}`).join(', ')}`, [], true),
+      onMounted: (fresh) => run(`stick(s) mounted: ${fresh.map((s) => `${shown(s.info.label)} at ${shown(s.root)}`).join(', ')}`, names, !names.length),
     }),
     watchLocalSaves({
       paths: locals.map((r) => r.path),

@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .description('bring every reachable copy of a vault (local + mounted sticks) to the same content; no edit is lost')
     .option('--all', 'every configured vault and every vault found on a mounted stick')
     .option('--dry-run', 'say what would change, write nothing')
-    .option('--watch', 'keep running and sync each stick as it is mounted')
+    .option('--watch', 'keep running: sync each stick as it is mounted, and the mounted sticks after a local save (the vaults named, else all)')
     .option('--watch-dir <dir>', 'directory where sticks get mounted (repeatable; default /media/$USER, /run/media/$USER, /media, /mnt)', collect)
     .option('--generations <n>', 'old versions kept per stick in .stickvault/backups (default 5)')
     .addHelpText('after', `
