@@ -150,6 +150,8 @@ function finish(opts: GlobalOptions, reports: (SyncReport & { name: string })[])
 /** Text from vault content or a stick, printed: control characters shown escaped, never sent to the terminal. */
 const shown = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`);
 
+const CHANGES_LISTED = 20;
+
 const STATUS_DRY: Record<string, string> = { updated: 'would update', created: 'would create' };
 
 function printReport(opts: GlobalOptions, r: SyncReport & { name: string }): void {
@@ -166,9 +168,13 @@ function printReport(opts: GlobalOptions, r: SyncReport & { name: string }): voi
     const behind = a.syncsBehind === undefined ? 'how far behind is not known here' : a.syncsBehind === 0 ? 'current as of its last sync' : `${a.syncsBehind} sync${a.syncsBehind === 1 ? '' : 's'} behind`;
     out(`  ${shown(a.label).padEnd(width)}  ${'not mounted'.padEnd(12)}  ${behind} (last at ${shown(a.lastPath)}${a.lastSynced ? `, ${a.lastSynced.slice(0, 10)}` : ''})`);
   }
-  if (r.changes.length) {
+  const listed = r.changes.filter((c) => c.kind !== 'conflict');
+  if (listed.length) {
+    // A dry run lists everything (that is what it is for); a sync, the first ones.
+    const shownCount = r.dryRun ? listed.length : Math.min(listed.length, CHANGES_LISTED);
     out(`  changes${r.copies.some((c) => c.kind === 'local') ? ' to the local copy' : ''}${r.dryRun ? ' (would be made)' : ''}:`);
-    for (const c of r.changes) if (c.kind !== 'conflict') out(`    ${c.kind}: ${shown(c.path || '(database)')}${c.detail ? ` — ${shown(c.detail)}` : ''}`);
+    for (const c of listed.slice(0, shownCount)) out(`    ${c.kind}: ${shown(c.path || '(database)')}${c.detail ? ` — ${shown(c.detail)}` : ''}`);
+    if (shownCount < listed.length) out(`    … and ${listed.length - shownCount} more ('stv --json sync' lists them all)`);
   }
   for (const c of r.conflicts) {
     out(`  conflict: ${shown(c.path)} — ${c.fields.map(shown).join(', ')} changed differently on ${c.sources.map(shown).join(' and ')}; both versions kept (one current, the other in history), tagged stickvault-conflict`);
