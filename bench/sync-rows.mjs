@@ -94,7 +94,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { readFileSync, rmSync } = await import('node:fs');
   const { makeXml } = await import('./make-inputs.mjs');
   const root = new URL('..', import.meta.url).pathname;
-  const work = join(root, 'bench', 'work-sync');
+  const work = join(root, 'bench', 'work', 'sync-only'); // bench/work/ is not tracked
   const PW = 'bench-password';
   const runs = Number(process.argv[2] ?? 5);
   const env = { ...process.env, QT_QPA_PLATFORM: 'offscreen', NO_COLOR: '1', XDG_RUNTIME_DIR: join(work, 'run') };
