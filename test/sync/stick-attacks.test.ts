@@ -130,6 +130,24 @@ describe('a forged copy on a stick (issue 18 hole 2)', () => {
     expect(kept.some((f) => readFileSync(join(l.stick, '.stickvault', 'backups', l.vaultId, f)).equals(forged))).toBe(true);
     expect(l.run(['ls']).status).toBe(0);
   });
+  it('a genuine newer copy that another machine wrote replaces the laptop copy only once opened with the key, and then as it is', () => {
+    const l = laptop('other-machine');
+    const before = sha(l.local);
+    // Another machine (its own state dir, so its own ledger) edits the stick's copy with stv.
+    const elsewhere = isolatedEnv(join(l.home, 'elsewhere'));
+    const r1 = spawnSync(process.execPath, [STV, '--no-agent', '--password-file', l.pwFile, '--vault', l.copy, 'add', 'FromElsewhere', '-u', 'e'], { env: elsewhere, input: '', encoding: 'utf8' });
+    expect(r1.status, r1.stderr).toBe(0);
+    const theirs = sha(l.copy);
+    const keyless = l.syncJson({ key: false });
+    expect(keyless.status).toBe(5); // the key is needed, and there is no way to ask for it
+    expect(sha(l.local)).toBe(before);
+    const r = l.syncJson();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.report).toMatchObject({ mode: 'merge', from: 'white' });
+    expect(sha(l.local)).toBe(theirs); // the stick's bytes as they are: nothing re-encrypted
+    expect(sha(l.copy)).toBe(theirs);
+    expect(l.syncJson({ key: false }).report.mode).toBe('identical');
+  });
 });
 
 describe('links and special files on a stick (issue 18 hole 3)', () => {
