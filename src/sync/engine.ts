@@ -17,9 +17,9 @@
  * generation. A copy that fails is reported and every other copy goes on.
  */
 import { StvError, WrongKeyError, CorruptFileError } from '../errors/index.js';
-import { Vault, sameDigest, sha256Hex, type FileStamp } from '../vault/index.js';
+import { Vault, sameDigest, sha256Hex, type Database, type FileStamp } from '../vault/index.js';
 import { SafeReadError } from '../config/index.js';
-import { mergeCopies, type Change, type FieldConflict, type MergeInput } from './merge-copies.js';
+import { mergeCopies, type Change, type FieldConflict } from './merge-copies.js';
 import { Ledger } from './ledger.js';
 import { vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
 import type { CopyRef } from './copies.js';
@@ -145,7 +145,7 @@ export async function syncCopies(vaultId: string, refs: CopyRef[], o: SyncOption
     throw new StvError(`no readable copy of vault ${vaultId} (${why})`);
   }
 
-  const outcome = (await withoutKey(copies, sources(), ledger, report)) ?? (await merge(vaultId, copies, sources(), ledger, o, report));
+  const outcome = withoutKey(copies, sources(), ledger, report) ?? (await merge(vaultId, copies, sources(), ledger, o, report));
   report.mode = outcome.mode;
   report.sha256 = outcome.sha;
   report.from = outcome.from;
@@ -166,7 +166,7 @@ const labelsOf = (copies: CopyState[], sha: string) => copies.filter((c) => c.st
  * others. Replacing an existing file (even a damaged one) needs a trusted
  * source; otherwise undefined, and the copies are merged with the key.
  */
-async function withoutKey(copies: CopyState[], sources: CopyState[], ledger: Ledger, report: SyncReport): Promise<Outcome | undefined> {
+function withoutKey(copies: CopyState[], sources: CopyState[], ledger: Ledger, report: SyncReport): Outcome | undefined {
   const distinct = distinctContents(sources);
   const shas = distinct.map(shaOf);
   const replaces = (sha: string) => copies.some((c) => c.bytes && !c.failed && !sameDigest(shaOf(c), sha));
@@ -198,34 +198,36 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
   const distinct = distinctContents(sources);
   o.onProgress?.(`merging ${distinct.length} version${distinct.length === 1 ? '' : 's'}`);
   const holders = (sha: string) => copies.filter((c) => c.stamp && !c.failed && !c.damaged && sameDigest(shaOf(c), sha));
-  let opened: Opened[] = [];
-  for (const d of distinct) {
-    const vault = await openOrMark(d, holders(shaOf(d)), o);
-    if (vault) opened.push({ sha: shaOf(d), bytes: d.bytes!, vault, holders: holders(shaOf(d)) });
-  }
-  opened = opened.filter((x) => {
-    const other = otherVault(vaultId, x.vault, opened);
-    if (other) {
-      for (const c of x.holders) c.failed = `holds another vault (${other}), not vault ${vaultId}; nothing merged from it`;
-      x.vault.close();
-    }
-    return !other;
-  });
-  if (!opened.length) {
-    // The same key failing on every copy is a wrong password, not a sync problem.
-    if (distinct.every((c) => c.failed?.startsWith('cannot be opened'))) throw new WrongKeyError();
-    throw new StvError(`no copy of vault ${vaultId} could be opened with its key (${distinct.map((c) => `${c.ref.label}: ${c.failed ?? c.damaged}`).join('; ')})`);
-  }
-  for (const x of opened) ledger.note(x.sha, 'verified');
-  // inputs[0] is the local copy when it is among them: the change list then says what changed here.
-  opened.sort((a, b) => Number(b.holders.some((c) => c.ref.kind === 'local')) - Number(a.holders.some((c) => c.ref.kind === 'local')) || (a.sha < b.sha ? -1 : 1));
-
-  const bases = await openBases(vaultId, opened, ledger, o, report);
-  const writer = opened[0].vault;
-  const inputDbs = opened.map((x) => x.vault.db);
+  // Every vault opened here, closed (keys and values wiped) whatever happens.
+  const vaults = new Set<Vault>();
+  const inputDbs: Database[] = [];
   try {
-    const inputs: MergeInput[] = opened.map((x) => ({ db: x.vault.db, base: bases.get(x)?.db, label: x.holders.map((c) => c.ref.label).join('+') }));
-    const result = mergeCopies(inputs);
+    let opened: Opened[] = [];
+    for (const d of distinct) {
+      const vault = await openOrMark(d, holders(shaOf(d)), o);
+      if (vault) {
+        vaults.add(vault);
+        opened.push({ sha: shaOf(d), bytes: d.bytes!, vault, holders: holders(shaOf(d)) });
+      }
+    }
+    opened = opened.filter((x) => {
+      const other = otherVault(vaultId, x.vault, opened);
+      if (other) for (const c of x.holders) c.failed = `holds another vault (${other}), not vault ${vaultId}; nothing merged from it`;
+      return !other;
+    });
+    if (!opened.length) {
+      // The same key failing on every copy is a wrong password, not a sync problem.
+      if (distinct.every((c) => c.failed?.startsWith('cannot be opened'))) throw new WrongKeyError();
+      throw new StvError(`no copy of vault ${vaultId} could be opened with its key (${distinct.map((c) => `${c.ref.label}: ${c.failed ?? c.damaged}`).join('; ')})`);
+    }
+    for (const x of opened) ledger.note(x.sha, 'verified');
+    // inputs[0] is the local copy when it is among them: the change list then says what changed here.
+    opened.sort((a, b) => Number(b.holders.some((c) => c.ref.kind === 'local')) - Number(a.holders.some((c) => c.ref.kind === 'local')) || (a.sha < b.sha ? -1 : 1));
+    const bases = await openBases(vaultId, opened, ledger, o, report);
+    for (const b of bases.values()) vaults.add(b.vault);
+    inputDbs.push(...opened.map((x) => x.vault.db));
+
+    const result = mergeCopies(opened.map((x) => ({ db: x.vault.db, base: bases.get(x)?.db, label: x.holders.map((c) => c.ref.label).join('+') })));
     report.changes = result.changes;
     report.conflicts = result.conflicts;
     report.added = result.changes.filter((c) => c.kind === 'added').length;
@@ -233,15 +235,17 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
     report.deleted = result.changes.filter((c) => c.kind === 'deleted').length;
     const idMissing = !vaultIdOf(result.db);
     if (idMissing) result.db.setCustomData(VAULT_ID_KEY, vaultId);
+    if (!inputDbs.includes(result.db)) inputDbs.push(result.db);
     const same = idMissing ? [] : opened.filter((_, i) => !result.differs[i]).sort((a, b) => (a.sha < b.sha ? -1 : 1));
     if (same.length) {
       // The result is one of the copies: its bytes, as they are, go everywhere (no re-encryption).
       ledger.note(same[0].sha, 'verified', opened.map((x) => x.sha));
-      if (!inputDbs.includes(result.db)) result.db.wipe();
       return { bytes: same[0].bytes, sha: same[0].sha, mode: 'merge', from: labelsOf(copies, same[0].sha).join(', ') };
     }
     o.onProgress?.('writing the merged version');
+    // Written with inputs[0]'s settings and key (the local copy's: the agent's key keeps fitting it).
     // The result may share values with any input, so nothing is wiped before it is written.
+    const writer = opened[0].vault;
     writer.db = result.db;
     const bytes = writer.toBytes();
     const sha = sha256Hex(bytes);
@@ -255,12 +259,8 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
     ledger.note(sha, 'written', opened.map((x) => x.sha));
     return { bytes, sha, mode: 'merge' };
   } finally {
-    const closed = new Set<Vault>();
-    for (const v of [...opened.map((x) => x.vault), ...[...bases.values()].map((b) => b.vault)]) {
-      if (!closed.has(v)) v.close();
-      closed.add(v);
-    }
-    for (const db of inputDbs) db.wipe(); // inputs[0]'s database, when the result replaced it in its vault
+    for (const v of vaults) v.close();
+    for (const db of inputDbs) db.wipe(); // inputs[0]'s database, when the result took its place in its vault
   }
 }
 

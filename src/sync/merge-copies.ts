@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ProtectedValue } from '../secret/index.js';
-import { contentDigest, Entry, type Database, type Group } from '../vault/index.js';
+import { contentDigest, Entry, sameDigest, type Database, type Group } from '../vault/index.js';
 import { mergeDatabases, type Change } from './merge.js';
 import { CONFLICT_TAG, fingerprint } from './fingerprint.js';
 
@@ -62,11 +62,11 @@ export function mergeCopies(inputs: MergeInput[], o: { now?: Date } = {}): Merge
   const resultSig = signature(acc);
   let resultFull: string | undefined;
   const differs = inputs.map((input, i) => {
-    if (sigs[i] !== resultSig) return true;
+    if (!sameDigest(sigs[i], resultSig)) return true;
     // Everything pairwise merging changes shows in the signature, so an equal one means inputs[0] was left as it was.
     if (i === 0) return false;
     resultFull ??= contentDigest(acc);
-    return contentDigest(input.db) !== resultFull;
+    return !sameDigest(contentDigest(input.db), resultFull);
   });
   return { db: acc, changes: changesSince(before, acc, conflicted), conflicts: fieldConflicts(inputs, before, acc, conflicted), differs };
 }

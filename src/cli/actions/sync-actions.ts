@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { StvError, SyncError, UsageError } from '../../errors/index.js';
 import { loadConfig, resolveVault, saveConfig, type Config, type ResolvedVault } from '../../config/index.js';
-import { readVaultFile, saveVaultFile, VaultMissingError } from '../../vault/index.js';
+import { readVaultFile, sameDigest, saveVaultFile, VaultMissingError } from '../../vault/index.js';
 import {
   runSync, knownVaultId, findSticks, initStick, listSticks, forgetStick, ensureVaultId, recordLocalSave,
   watchSticks, watchLocalSaves, defaultWatchDirs, loadRegistry, type SyncReport, type MountedStick, type StickListing,
@@ -234,7 +234,7 @@ async function watch(opts: GlobalOptions, names: string[], o: SyncCliOptions): P
         const id = knownVaultId(path);
         if (!ref || !id) return;
         // What the last sync left everywhere: a sync's own write, or a save that changed nothing, needs no sync.
-        if (localSha(path) === loadRegistry().vaults[id]?.syncs.at(-1)?.sha256) return;
+        if (sameDigest(localSha(path), loadRegistry().vaults[id]?.syncs.at(-1)?.sha256)) return;
         if (!findSticks(config.stickPaths ?? []).some((s) => s.info.vaults[id])) return; // no mounted stick holds it
         await run(`${ref.name ?? ref.path} was saved; syncing it to the mounted sticks`, [ref.name ?? ref.path], false);
       },
