@@ -147,7 +147,7 @@ export async function syncCopies(vaultId: string, refs: CopyRef[], o: SyncOption
 
   const outcome = withoutKey(copies, sources(), ledger, report) ?? (await merge(vaultId, copies, sources(), ledger, o, report));
   report.mode = outcome.mode;
-  report.sha256 = outcome.sha;
+  report.sha256 = outcome.sha || undefined;
   report.from = outcome.from;
   for (const [i, c] of copies.entries()) {
     o.onProgress?.(`${c.ref.label} (${i + 1}/${copies.length})`);
@@ -242,6 +242,8 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
       ledger.note(same[0].sha, 'verified', opened.map((x) => x.sha));
       return { bytes: same[0].bytes, sha: same[0].sha, mode: 'merge', from: labelsOf(copies, same[0].sha).join(', ') };
     }
+    // A new content that a dry run would write: every copy would be updated, nothing needs encrypting.
+    if (o.dryRun) return { bytes: new Uint8Array(0), sha: '', mode: 'merge' };
     o.onProgress?.('writing the merged version');
     // Written with inputs[0]'s settings and key (the local copy's: the agent's key keeps fitting it).
     // The result may share values with any input, so nothing is wiped before it is written.
