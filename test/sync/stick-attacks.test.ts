@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { STV, tempDir, isolatedEnv, type RunResult } from '../helpers/tools.js';
 import { Vault } from '../../src/vault/index.js';
+import { makeStick, removeStick } from './sticks.js';
 
 const PW = 'attack test pw';
 let top: string;
@@ -220,17 +221,27 @@ describe('links and special files on a stick (issue 18 hole 3)', () => {
     const l = laptop('dev-zero');
     rmSync(l.copy);
     symlinkSync('/dev/zero', l.copy);
-    // A second stick whose stick.json is a link to /dev/zero is not a stick at all.
-    const other = join(l.home, 'media', 'BLACK');
-    mkdirSync(join(other, '.stickvault'), { recursive: true });
-    symlinkSync('/dev/zero', join(other, '.stickvault', 'stick.json'));
-    const config = join(l.home, 'config', 'stickvault', 'config.json');
-    writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), stickPaths: [l.stick, other] }));
-    l.ok(['add', 'AfterZero', '-u', 'x']);
-    const r = peakRss(l, ['--json', 'sync']);
-    expect(r.status, r.stderr).toBe(7);
-    expect(r.mib).toBeLessThan(400);
-    expect(readlinkSync(l.copy)).toBe('/dev/zero');
+    // A second stick whose stick.json is a link to /dev/zero is not a stick at all. Loop-mounted when
+    // we are root, so that it is found where --watch and every sync look first: the mount table.
+    const other = makeStick(l.home, 'BLACK');
+    try {
+      mkdirSync(join(other.root, '.stickvault'), { recursive: true });
+      symlinkSync('/dev/zero', join(other.root, '.stickvault', 'stick.json'));
+      if (!other.mounted) {
+        const config = join(l.home, 'config', 'stickvault', 'config.json');
+        writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), stickPaths: [l.stick, other.root] }));
+      }
+      l.ok(['add', 'AfterZero', '-u', 'x']);
+      const r = peakRss(l, ['--json', 'sync']);
+      expect(r.status, r.stderr).toBe(7);
+      expect(r.mib).toBeLessThan(400);
+      expect(readlinkSync(l.copy)).toBe('/dev/zero');
+      const ls = peakRss(l, ['stick', 'ls']);
+      expect(ls.status, ls.stderr).toBe(0);
+      expect(ls.mib).toBeLessThan(400);
+    } finally {
+      removeStick(other);
+    }
 
     // A lock file that links to /dev/zero is not a writer's lock: it is removed (the link, not its target) and the copy written.
     rmSync(l.copy);
