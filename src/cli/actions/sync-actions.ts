@@ -32,8 +32,11 @@ async function vaultIdFor(ref: ResolvedVault, keys: SyncKeys, sticks: MountedSti
   if (known) return known;
   if (!existsSync(ref.path)) {
     const name = ref.name ?? basename(ref.path);
-    const onStick = sticks.flatMap((s) => Object.entries(s.info.vaults)).find(([, v]) => v.name === name || basename(v.file) === basename(ref.path));
-    if (onStick) return onStick[0];
+    const found = sticks.flatMap((s) => Object.entries(s.info.vaults).map(([id, v]) => ({ id, v, label: s.info.label }))).filter(({ v }) => v.name === name || basename(v.file) === basename(ref.path));
+    const ids = [...new Set(found.map((f) => f.id))];
+    // Two different vaults by that name: taking either could put someone else's vault at this path.
+    if (ids.length > 1) throw new UsageError(`the mounted sticks hold ${ids.length} different vaults named like ${name} (on ${found.map((f) => f.label).join(', ')}); mount only the sticks of yours, or create ${ref.path} first`);
+    if (ids.length) return ids[0];
     throw new VaultMissingError(ref.path);
   }
   const { bytes, stamp } = readVaultFile(ref.path);
