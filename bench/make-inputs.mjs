@@ -35,13 +35,14 @@ function strings(i, pw, suffix) {
   return s('Notes', `Account number ${i}${suffix}\nSecurity question: pet name`) + s('Password', pw, true) + s('Title', `Site ${i}`) + s('URL', `https://login.site${i}.example.com/account`) + s('UserName', `user${i}@example.com`);
 }
 
-export function makeXml(path, n, changed = 0) {
+/** `offset`: which entries of each hundred are the edited ones (another offset gives a replica that differs elsewhere). */
+export function makeXml(path, n, changed = 0, offset = 0) {
   const groups = 50;
   const parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<KeePassFile><Meta><Generator>bench</Generator><DatabaseName>bench</DatabaseName><HistoryMaxItems>10</HistoryMaxItems><HistoryMaxSize>6291456</HistoryMaxSize><RecycleBinEnabled>True</RecycleBinEnabled></Meta><Root>'];
   parts.push(`<Group><UUID>${uuid(0, 2)}</UUID><Name>Root</Name>${times(new Date(Date.UTC(2024, 0, 1)))}`);
   for (let g = 0; g < groups; g++) {
     parts.push(`<Group><UUID>${uuid(g + 1, 3)}</UUID><Name>Group ${g}</Name>${times(new Date(Date.UTC(2024, 0, 1)))}`);
-    for (let i = g; i < n; i += groups) parts.push(entry(i, i < changed * 100 && i % 100 === 0));
+    for (let i = g; i < n; i += groups) parts.push(entry(i, i < changed * 100 && i % 100 === offset));
     parts.push('</Group>');
   }
   parts.push('</Group><DeletedObjects/></Root></KeePassFile>\n');

@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSyn
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { makeXml } from './make-inputs.mjs';
-import { syncRows } from './sync-rows.mjs';
+import { syncRows, syncMergeRows } from './sync-rows.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const work = join(root, 'bench', 'work');
@@ -156,6 +156,9 @@ if (!quick) {
   row('9b. merge two 100k replicas',
     ...timePair('merge 100k', `printf '${PW}\\n' | ${STV} --no-agent -q --vault ${bS} merge -s ${big.dbB}`, `printf '${PW}\\n' | keepassxc-cli merge -q -s ${bK} ${big.dbB}`, `cp ${big.dbA} ${bS}`, `cp ${big.dbA} ${bK}`, 1), 0.5);
 }
+
+// Rows 11: sync merging differing copies, against keepassxc-cli doing the same with `merge` and `cp`.
+rows.push(...syncMergeRows({ work, STV, PW, dbA, timePair, sh, log, makeXml, importDb }));
 
 log('row 10: peak RSS');
 const rss = {

@@ -41,6 +41,8 @@ if (wantTest) {
     ['mkfs.ext4', 'e2fsprogs', () => have('mkfs.ext4')],
     ['mkfs.vfat', 'dosfstools', () => have('mkfs.vfat')],
     ['exim', 'exim4-daemon-light', () => existsSync('/usr/sbin/exim')],
+    // GNU time: peak memory of a sync facing /dev/zero or a 300 MB sidecar on a stick.
+    ['time', 'time', () => existsSync('/usr/bin/time')],
     // npm run bench times both tools with hyperfine.
     ...(wantBench ? [['hyperfine', 'hyperfine', () => have('hyperfine')]] : []),
   ];

@@ -8,7 +8,9 @@ import { resolve } from 'node:path';
 import { NotFoundError, UsageError } from '../errors/index.js';
 import { findSticks } from './discovery.js';
 import { loadRegistry, saveRegistry, staleness, type Registry, type Staleness } from './registry.js';
-import { newStick, readStick, staysOnStick, validLabel, writeStick, type StickInfo } from './sticks.js';
+import { newStick, readStick, staysOnStick, validLabel, writeStick, type MountedStick, type StickInfo } from './sticks.js';
+import { stickCopy } from './copies.js';
+import { readVaultFile } from '../vault/index.js';
 
 export interface InitStickOptions {
   root: string;
@@ -63,6 +65,11 @@ export interface StickListing {
 export function listSticks(extraPaths: string[] = [], r: Registry = loadRegistry()): StickListing[] {
   const mounted = new Map(findSticks(extraPaths).map((m) => [m.info.id, m]));
   const ids = new Set([...Object.keys(r.sticks), ...mounted.keys()]);
+  const localShas = new Map<string, string | undefined>();
+  const localSha = (vaultId: string) => {
+    if (!localShas.has(vaultId)) localShas.set(vaultId, fileSha(r.vaults[vaultId]?.localPath));
+    return localShas.get(vaultId);
+  };
   return [...ids].map((id) => {
     const m = mounted.get(id);
     const known = r.sticks[id];
@@ -75,16 +82,36 @@ export function listSticks(extraPaths: string[] = [], r: Registry = loadRegistry
       lastSeen: m ? new Date().toISOString() : known?.lastSeen,
       vaults: [...vaultIds].map((vaultId) => {
         const held = known?.vaults[vaultId] ?? { file: m!.info.vaults[vaultId].file };
+        const stick = m?.info.vaults[vaultId] ? stickSha(m, vaultId) : undefined;
         return {
           vaultId,
           name: m?.info.vaults[vaultId]?.name ?? r.vaults[vaultId]?.name,
           file: held.file,
           lastSynced: held.lastSynced,
-          staleness: staleness(r, vaultId, held),
+          staleness: staleness(r, vaultId, held, Date.now(), { local: localSha(vaultId), stick }),
         };
       }),
     };
   });
+}
+
+/** SHA-256 of a local copy now (a configured path: the user's own file), if it is there. */
+function fileSha(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readVaultFile(path).stamp.sha256;
+  } catch {
+    return undefined;
+  }
+}
+
+/** SHA-256 of a mounted stick's copy now, read as sync reads it (confined, bounded). */
+function stickSha(m: MountedStick, vaultId: string): string | undefined {
+  try {
+    return stickCopy(m, vaultId).read()?.stamp.sha256;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Forget a stick on this machine (by label or id); the stick itself is not touched. */

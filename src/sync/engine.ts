@@ -1,32 +1,27 @@
 /**
  * Syncing the copies of one vault so that they converge and no edit is lost:
- * 1. every readable copy byte-identical → nothing to do, no key needed;
- * 2. one copy is a strict descendant of all others (by the hashes in the
- *    sidecars, never by timestamps) → copy it over them, no key needed;
- * 3. otherwise open every distinct content with the vault's key, merge them
- *    (merge.ts) and write the one result to every copy.
- * Each copy is written crash-safely and read back before the next (write-copy.ts);
- * a copy that fails is reported and every other copy goes on.
+ * 1. every readable copy byte-identical → nothing to do, no key needed
+ *    (a missing copy is created from it);
+ * 2. one content is known to this machine (its ledger: written here, or
+ *    opened here with the key) and known to descend from every other copy's
+ *    content → its bytes are copied over them, no key needed. A stick's
+ *    sidecar is only a hint: a copy this machine cannot vouch for is never
+ *    copied over another without being opened with the key first;
+ * 3. otherwise every distinct content and every distinct base (the last
+ *    converged state each copy took part in) is opened with the key and
+ *    merged in one n-way step (mergeCopies), so the result does not depend
+ *    on which copy is local or in what order the sticks were found. When the
+ *    result is one of the copies, that copy's bytes are written verbatim.
+ * Each copy is written crash-safely and read back before the next, then its
+ * base (the exact bytes every copy got); a replaced copy is kept as a
+ * generation. A copy that fails is reported and every other copy goes on.
  */
 import { StvError, WrongKeyError, CorruptFileError } from '../errors/index.js';
-import { Vault, readVaultFile, VaultMissingError, sameDigest, sha256Hex, mergeCopies, type DerivedKey, type FileStamp, type FieldConflict } from '../vault/index.js';
-import { knownLineage, lineageOf, readSidecar, writeSidecar, type Sidecar } from './sidecar.js';
+import { Vault, sameDigest, sha256Hex, mergeCopies, type Change, type FieldConflict, type Database, type FileStamp } from '../vault/index.js';
+import { SafeReadError } from '../config/index.js';
+import { Ledger } from './ledger.js';
 import { vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
-import { writeCopy } from './write-copy.js';
-
-/** Where one copy of the vault lives. */
-export interface CopyRef {
-  kind: 'local' | 'stick';
-  /** Stick label, or 'local'. */
-  label: string;
-  path: string;
-  sidecarPath: string;
-  /** Path written into the sidecar (relative to the stick root for sticks). */
-  sidecarFile: string;
-  /** Old generations go here (sticks); the local copy keeps PATH.bak instead. */
-  generationsDir?: string;
-  stickId?: string;
-}
+import type { CopyRef } from './copies.js';
 
 export type CopyStatus = 'unchanged' | 'updated' | 'created' | 'failed';
 
@@ -40,24 +35,41 @@ export interface CopyResult {
   detail?: string;
 }
 
+/** A known stick that holds this vault but is not mounted now. */
+export interface AbsentStick {
+  label: string;
+  id: string;
+  lastPath: string;
+  lastSynced?: string;
+  /** Syncs of this vault since the stick last took part, when known. */
+  syncsBehind?: number;
+}
+
 export interface SyncReport {
   vaultId: string;
   /** How the copies were brought together. */
   mode: 'identical' | 'fast-forward' | 'merge';
   dryRun: boolean;
   copies: CopyResult[];
+  /** What the merge changed, relative to the local copy (or, without one, to the first content by hash). */
+  changes: Change[];
   added: number;
   updated: number;
   deleted: number;
   conflicts: FieldConflict[];
   /** SHA-256 of the content every copy now holds. */
   sha256?: string;
+  /** Which copy's bytes every copy got, when it was one of them (fast-forward, or a merge whose result was one copy). */
+  from?: string;
+  absent: AbsentStick[];
+  /** Things worth knowing that need no action (a base that could not be read, a sidecar's claim). */
+  notes: string[];
   /** Something needs the user's attention (a copy failed, a conflict, a damaged copy). */
   needsLook: boolean;
 }
 
 export interface SyncOptions {
-  /** Decrypts a copy with the vault's key (asked for only when a merge is needed). */
+  /** Decrypts a content with the vault's key (asked for only when it is needed). */
   open(bytes: Uint8Array, copy: CopyRef): Promise<Vault>;
   dryRun?: boolean;
   /** Old generations kept per stick. */
@@ -70,25 +82,27 @@ interface CopyState {
   ref: CopyRef;
   bytes?: Uint8Array;
   stamp?: FileStamp;
-  lineage: string[];
   missing?: boolean;
-  /** A file that cannot be read as KDBX: replaced, its old bytes kept as a generation. */
+  /** A file that cannot be read as this vault's KDBX: replaced, its old bytes kept as a generation. */
   damaged?: string;
   failed?: string;
+  base?: { bytes: Uint8Array; sha: string } | null;
 }
 
-function readCopy(ref: CopyRef, vaultId: string): CopyState {
-  let data;
+const shaOf = (c: CopyState) => c.stamp!.sha256;
+
+function readCopy(ref: CopyRef): CopyState {
+  let file;
   try {
-    data = readVaultFile(ref.path);
+    file = ref.read();
   } catch (e) {
-    if (e instanceof VaultMissingError) return { ref, lineage: [], missing: true };
-    return { ref, lineage: [], failed: (e as Error).message };
+    if (e instanceof StvError || e instanceof SafeReadError) return { ref, failed: `${e.message}; left as it is` };
+    return { ref, failed: `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); left as it is` };
   }
-  const sidecar = readSidecar(ref.sidecarPath);
-  const state: CopyState = { ref, bytes: data.bytes, stamp: data.stamp, lineage: knownLineage(data.stamp.sha256, ownSidecar(sidecar, vaultId)) };
+  if (!file) return { ref, missing: true };
+  const state: CopyState = { ref, bytes: file.bytes, stamp: file.stamp };
   try {
-    Vault.header(data.bytes);
+    Vault.header(file.bytes);
   } catch (e) {
     if (!(e instanceof CorruptFileError)) throw e;
     state.damaged = e.message;
@@ -96,118 +110,219 @@ function readCopy(ref: CopyRef, vaultId: string): CopyState {
   return state;
 }
 
-/** A sidecar left by another vault on the same path says nothing about this one. */
-function ownSidecar(s: Sidecar | undefined, vaultId: string): Sidecar | undefined {
-  return s && s.vaultId === vaultId ? s : undefined;
-}
-
-/** The content whose lineage includes every other distinct content, if there is one. */
-function descendantOfAll(sources: CopyState[]): CopyState | undefined {
-  const shas = [...new Set(sources.map((c) => c.stamp!.sha256))];
-  return sources.find((c) => shas.every((s) => c.lineage.includes(s)));
-}
-
-function distinctBySha(copies: CopyState[]): CopyState[] {
-  const seen = new Map<string, CopyState>();
-  for (const c of copies) {
-    const prior = seen.get(c.stamp!.sha256);
-    // The copy with the longest known lineage speaks for its content.
-    if (!prior || c.lineage.length > prior.lineage.length) seen.set(c.stamp!.sha256, c);
+function baseOf(c: CopyState): { bytes: Uint8Array; sha: string } | undefined {
+  if (c.base === undefined) {
+    const bytes = c.ref.readBase();
+    c.base = bytes ? { bytes, sha: sha256Hex(bytes) } : null;
   }
-  return [...seen.values()];
+  return c.base ?? undefined;
+}
+
+/** One copy of each content, in a fixed order (by hash), so nothing depends on the order the copies were found in. */
+function distinctContents(copies: CopyState[]): CopyState[] {
+  const seen = new Map<string, CopyState>();
+  for (const c of copies) if (!seen.has(shaOf(c))) seen.set(shaOf(c), c);
+  return [...seen.values()].sort((a, b) => (shaOf(a) < shaOf(b) ? -1 : 1));
 }
 
 interface Outcome {
   bytes: Uint8Array;
   sha: string;
-  lineage: string[];
-  key?: DerivedKey;
   mode: SyncReport['mode'];
+  from?: string;
 }
 
 export async function syncCopies(vaultId: string, refs: CopyRef[], o: SyncOptions): Promise<SyncReport> {
-  const copies = refs.map((r) => readCopy(r, vaultId));
-  const report: SyncReport = { vaultId, mode: 'identical', dryRun: Boolean(o.dryRun), copies: [], added: 0, updated: 0, deleted: 0, conflicts: [], needsLook: false };
+  const ledger = Ledger.load(vaultId);
+  const copies = refs.map(readCopy);
+  const report: SyncReport = {
+    vaultId, mode: 'identical', dryRun: Boolean(o.dryRun), copies: [], changes: [], added: 0, updated: 0, deleted: 0, conflicts: [], absent: [], notes: [], needsLook: false,
+  };
   const sources = () => copies.filter((c) => c.bytes && !c.damaged && !c.failed);
   if (!sources().length) {
     const why = copies.map((c) => `${c.ref.label}: ${c.failed ?? c.damaged ?? 'missing'}`).join('; ');
     throw new StvError(`no readable copy of vault ${vaultId} (${why})`);
   }
 
-  const outcome = await combine(vaultId, copies, sources, o, report);
+  const outcome = withoutKey(copies, sources(), ledger, report) ?? (await merge(vaultId, copies, sources(), ledger, o, report));
   report.mode = outcome.mode;
-  report.sha256 = outcome.sha;
+  report.sha256 = outcome.sha || undefined;
+  report.from = outcome.from;
   for (const [i, c] of copies.entries()) {
     o.onProgress?.(`${c.ref.label} (${i + 1}/${copies.length})`);
-    report.copies.push(await settleCopy(c, vaultId, outcome, o));
+    report.copies.push(await settleCopy(c, vaultId, outcome, ledger, o));
   }
+  if (!o.dryRun) ledger.save();
   report.needsLook = report.conflicts.length > 0 || report.copies.some((c) => c.status === 'failed' || c.detail !== undefined);
-  wipeKey(outcome.key);
   return report;
 }
 
-async function combine(vaultId: string, copies: CopyState[], sources: () => CopyState[], o: SyncOptions, report: SyncReport): Promise<Outcome> {
-  const distinct = distinctBySha(sources());
-  const head = distinct.length === 1 ? distinct[0] : descendantOfAll(distinct);
-  if (head) {
-    const needsWrite = copies.some((c) => !c.failed && !sameDigest(c.stamp?.sha256, head.stamp!.sha256));
-    return { bytes: head.bytes!, sha: head.stamp!.sha256, lineage: head.lineage.slice(1), mode: distinct.length === 1 && !needsWrite ? 'identical' : 'fast-forward' };
+const labelsOf = (copies: CopyState[], sha: string) => copies.filter((c) => c.stamp && sameDigest(shaOf(c), sha)).map((c) => c.ref.label);
+
+/**
+ * The outcome when no key is needed: all copies identical (a missing copy is
+ * simply created), or one content this machine trusts descends from all the
+ * others. Replacing an existing file (even a damaged one) needs a trusted
+ * source; otherwise undefined, and the copies are merged with the key.
+ */
+function withoutKey(copies: CopyState[], sources: CopyState[], ledger: Ledger, report: SyncReport): Outcome | undefined {
+  const distinct = distinctContents(sources);
+  const shas = distinct.map(shaOf);
+  const replaces = (sha: string) => copies.some((c) => c.bytes && !c.failed && !sameDigest(shaOf(c), sha));
+  if (distinct.length === 1) {
+    const [only] = distinct;
+    if (replaces(shas[0]) && !ledger.trusts(shas[0])) return undefined;
+    const writes = copies.some((c) => !c.failed && !sameDigest(c.stamp?.sha256, shas[0]));
+    return { bytes: only.bytes!, sha: shas[0], mode: writes ? 'fast-forward' : 'identical', from: writes ? labelsOf(copies, shas[0]).join(', ') : undefined };
   }
-  const merged = await mergeAll(vaultId, distinct, o, report);
-  // What opening a content showed (another vault, damage) holds for every copy with those bytes.
-  for (const c of copies) {
-    const rep = distinct.find((d) => c.stamp && sameDigest(d.stamp!.sha256, c.stamp.sha256));
-    if (rep && rep !== c) {
-      c.failed ??= rep.failed;
-      c.damaged ??= rep.damaged;
+  const head = distinct.find((d) => ledger.descendsFromAll(shaOf(d), shas));
+  if (head) return { bytes: head.bytes!, sha: shaOf(head), mode: 'fast-forward', from: labelsOf(copies, shaOf(head)).join(', ') };
+  for (const d of distinct) {
+    const claim = d.ref.hint();
+    if (claim && sameDigest(claim.sha256, shaOf(d)) && !ledger.trusts(shaOf(d)) && shas.every((s) => s === shaOf(d) || claim.ancestors.includes(s))) {
+      report.notes.push(`${d.ref.label}'s sidecar says it is newer than every other copy; a sidecar is only a hint, so it was opened with the key and merged`);
     }
   }
-  return merged;
+  return undefined;
 }
 
-async function mergeAll(vaultId: string, distinct: CopyState[], o: SyncOptions, report: SyncReport): Promise<Outcome> {
-  let opened: { copy: CopyState; vault: Vault }[] = [];
-  o.onProgress?.(`merging ${distinct.length} versions`);
-  for (const copy of distinct) {
+interface Opened {
+  sha: string;
+  bytes: Uint8Array;
+  vault: Vault;
+  holders: CopyState[];
+}
+
+async function merge(vaultId: string, copies: CopyState[], sources: CopyState[], ledger: Ledger, o: SyncOptions, report: SyncReport): Promise<Outcome> {
+  const distinct = distinctContents(sources);
+  o.onProgress?.(`merging ${distinct.length} version${distinct.length === 1 ? '' : 's'}`);
+  const holders = (sha: string) => copies.filter((c) => c.stamp && !c.failed && !c.damaged && sameDigest(shaOf(c), sha));
+  // Every vault opened here, closed (keys and values wiped) whatever happens.
+  const vaults = new Set<Vault>();
+  const inputDbs: Database[] = [];
+  try {
+    let opened: Opened[] = [];
+    for (const d of distinct) {
+      const vault = await openOrMark(d, holders(shaOf(d)), o);
+      if (vault) {
+        vaults.add(vault);
+        opened.push({ sha: shaOf(d), bytes: d.bytes!, vault, holders: holders(shaOf(d)) });
+      }
+    }
+    opened = opened.filter((x) => {
+      const other = otherVault(vaultId, x.vault, opened);
+      if (other) for (const c of x.holders) c.failed = `holds another vault (${other}), not vault ${vaultId}; nothing merged from it`;
+      return !other;
+    });
+    if (!opened.length) {
+      // The same key failing on every copy is a wrong password, not a sync problem.
+      if (distinct.every((c) => c.failed?.startsWith('cannot be opened'))) throw new WrongKeyError();
+      throw new StvError(`no copy of vault ${vaultId} could be opened with its key (${distinct.map((c) => `${c.ref.label}: ${c.failed ?? c.damaged}`).join('; ')})`);
+    }
+    for (const x of opened) ledger.note(x.sha, 'verified');
+    // inputs[0] is the local copy when it is among them: the change list then says what changed here.
+    opened.sort((a, b) => Number(b.holders.some((c) => c.ref.kind === 'local')) - Number(a.holders.some((c) => c.ref.kind === 'local')) || (a.sha < b.sha ? -1 : 1));
+    const bases = await openBases(vaultId, opened, ledger, o, report);
+    for (const b of bases.values()) vaults.add(b.vault);
+    inputDbs.push(...opened.map((x) => x.vault.db));
+
+    const result = mergeCopies(opened.map((x) => ({ db: x.vault.db, base: bases.get(x)?.db, label: x.holders.map((c) => c.ref.label).join('+') })));
+    report.changes = result.changes;
+    report.conflicts = result.conflicts;
+    report.added = result.changes.filter((c) => c.kind === 'added').length;
+    report.updated = result.changes.filter((c) => c.kind === 'updated' || c.kind === 'conflict').length;
+    report.deleted = result.changes.filter((c) => c.kind === 'deleted').length;
+    const idMissing = !vaultIdOf(result.db);
+    if (idMissing) result.db.setCustomData(VAULT_ID_KEY, vaultId);
+    if (!inputDbs.includes(result.db)) inputDbs.push(result.db);
+    const same = idMissing ? [] : opened.filter((_, i) => !result.differs[i]).sort((a, b) => (a.sha < b.sha ? -1 : 1));
+    if (same.length) {
+      // The result is one of the copies: its bytes, as they are, go everywhere (no re-encryption).
+      ledger.note(same[0].sha, 'verified', opened.map((x) => x.sha));
+      return { bytes: same[0].bytes, sha: same[0].sha, mode: 'merge', from: labelsOf(copies, same[0].sha).join(', ') };
+    }
+    // A new content that a dry run would write: every copy would be updated, nothing needs encrypting.
+    if (o.dryRun) return { bytes: new Uint8Array(0), sha: '', mode: 'merge' };
+    o.onProgress?.('writing the merged version');
+    // Written with inputs[0]'s settings and key (the local copy's: the agent's key keeps fitting it).
+    // The result may share values with any input, so nothing is wiped before it is written.
+    const writer = opened[0].vault;
+    writer.db = result.db;
+    const bytes = writer.toBytes();
+    const sha = sha256Hex(bytes);
+    // Prove once that the result opens with the key; each copy written is then checked by its hash alone.
+    const key = writer.derivedKey();
     try {
-      opened.push({ copy, vault: await o.open(copy.bytes!, copy.ref) });
-    } catch (e) {
-      if (e instanceof WrongKeyError) copy.failed = `cannot be opened with this vault's key (${e.message}): another vault, or re-keyed elsewhere`;
-      else if (e instanceof CorruptFileError) copy.damaged = e.message;
-      else throw e;
+      Vault.verify(bytes, key);
+    } finally {
+      key.transformed.fill(0);
     }
+    ledger.note(sha, 'written', opened.map((x) => x.sha));
+    return { bytes, sha, mode: 'merge' };
+  } finally {
+    for (const v of vaults) v.close();
+    for (const db of inputDbs) db.wipe(); // inputs[0]'s database, when the result took its place in its vault
   }
-  opened = opened.filter(({ copy, vault }) => {
-    const other = otherVault(vaultId, vault, opened);
-    if (other) {
-      copy.failed = `holds another vault (${other}), not vault ${vaultId}; nothing merged from it`;
-      vault.close();
+}
+
+/** Opens one content with the key; a content that will not open marks every copy holding it (another key: failed; damaged: replaced). */
+async function openOrMark(d: CopyState, holders: CopyState[], o: SyncOptions): Promise<Vault | undefined> {
+  try {
+    return await o.open(d.bytes!, d.ref);
+  } catch (e) {
+    let mark: Partial<CopyState>;
+    if (e instanceof WrongKeyError) mark = { failed: `cannot be opened with this vault's key (${e.message}): another vault, or re-keyed elsewhere` };
+    else if (e instanceof CorruptFileError) mark = { damaged: e.message };
+    else throw e;
+    for (const c of new Set([d, ...holders])) Object.assign(c, mark);
+    return undefined;
+  }
+}
+
+/**
+ * Each content's base: of the bases its copies carry, the one equal to the
+ * content itself (nothing changed there since), else one the ledger knows
+ * to descend from the others, else the first by hash. Each distinct base is
+ * opened once; one that is another content already open is shared, except
+ * with inputs[0], the one input the merge may change.
+ */
+async function openBases(vaultId: string, opened: Opened[], ledger: Ledger, o: SyncOptions, report: SyncReport): Promise<Map<Opened, { db: Vault['db']; vault: Vault }>> {
+  const chosen = new Map<Opened, { bytes: Uint8Array; sha: string; holder: CopyState }>();
+  for (const x of opened) {
+    const candidates = x.holders.map((c) => ({ b: baseOf(c), holder: c })).filter((c) => c.b).map((c) => ({ ...c.b!, holder: c.holder }));
+    if (!candidates.length) continue;
+    const pick =
+      candidates.find((b) => b.sha === x.sha) ??
+      candidates.find((b) => ledger.descendsFromAll(b.sha, candidates.map((c) => c.sha))) ??
+      [...candidates].sort((a, b) => (a.sha < b.sha ? -1 : 1))[0];
+    chosen.set(x, pick);
+  }
+  const bySha = new Map<string, Vault | null>();
+  const out = new Map<Opened, { db: Vault['db']; vault: Vault }>();
+  for (const [x, b] of chosen) {
+    if (!bySha.has(b.sha)) {
+      const shared = opened.find((y, i) => i > 0 && y.sha === b.sha);
+      let vault: Vault | null = shared?.vault ?? null;
+      if (!vault) {
+        try {
+          vault = await o.open(b.bytes, b.holder.ref);
+          if (vaultIdOf(vault.db) !== undefined && vaultIdOf(vault.db) !== vaultId) {
+            vault.close();
+            vault = null;
+          }
+        } catch (e) {
+          if (!(e instanceof WrongKeyError || e instanceof CorruptFileError)) throw e;
+          vault = null;
+        }
+        if (vault) ledger.note(b.sha, 'verified');
+        else report.notes.push(`the base on ${b.holder.ref.label} could not be opened as this vault; merged without it (it is replaced by this sync's result)`);
+      }
+      bySha.set(b.sha, vault);
     }
-    return !other;
-  });
-  if (!opened.length) {
-    // The same key failing on every copy is a wrong password, not a sync problem.
-    if (distinct.every((c) => c.failed?.startsWith('cannot be opened'))) throw new WrongKeyError();
-    throw new StvError(`no copy of vault ${vaultId} could be opened with its key (${distinct.map((c) => `${c.ref.label}: ${c.failed ?? c.damaged}`).join('; ')})`);
+    const vault = bySha.get(b.sha);
+    if (vault) out.set(x, { db: vault.db, vault });
   }
-  const [base, ...others] = opened;
-  // One n-way step: the result does not depend on which copy is first.
-  const r = mergeCopies(opened.map(({ copy, vault }) => ({ db: vault.db, label: copy.ref.label })));
-  for (const c of r.changes) {
-    if (c.kind === 'added') report.added++;
-    else if (c.kind === 'deleted') report.deleted++;
-    else if (c.kind === 'updated' || c.kind === 'conflict') report.updated++;
-  }
-  report.conflicts.push(...r.conflicts);
-  for (const { vault } of others) vault.close();
-  if (!vaultIdOf(base.vault.db)) base.vault.db.setCustomData(VAULT_ID_KEY, vaultId);
-  const bytes = base.vault.toBytes();
-  const sha = sha256Hex(bytes);
-  const key = base.vault.derivedKey();
-  base.vault.close();
-  // Prove once that the result opens with the key; each copy written is then checked by its hash alone.
-  (await Vault.open(bytes, key)).close();
-  return { bytes, sha, lineage: lineageOf(opened.map((x) => x.copy.lineage), sha), key, mode: 'merge' };
+  return out;
 }
 
 /**
@@ -223,43 +338,43 @@ function otherVault(vaultId: string, v: Vault, all: { vault: Vault }[]): string 
   return v.db.root.uuid === root ? undefined : `root group ${v.db.root.uuid}, not ${root}`;
 }
 
-async function settleCopy(c: CopyState, vaultId: string, out: Outcome, o: SyncOptions): Promise<CopyResult> {
+async function settleCopy(c: CopyState, vaultId: string, out: Outcome, ledger: Ledger, o: SyncOptions): Promise<CopyResult> {
   const result: CopyResult = { label: c.ref.label, path: c.ref.path, kind: c.ref.kind, stickId: c.ref.stickId, status: 'unchanged' };
   if (c.failed) return { ...result, status: 'failed', detail: c.failed };
-  const sidecar: Sidecar = { format: 1, vaultId, file: c.ref.sidecarFile, sha256: out.sha, ancestors: out.lineage, writtenAt: new Date().toISOString() };
+  const sidecar = { format: 1 as const, vaultId, sha256: out.sha, ancestors: ledger.ancestors(out.sha), writtenAt: new Date().toISOString() };
   if (sameDigest(c.stamp?.sha256, out.sha)) {
-    if (!o.dryRun) refreshSidecar(c.ref, sidecar);
+    if (!o.dryRun) afterWrite(c, out, sidecar);
     return result;
   }
   const status: CopyStatus = c.missing ? 'created' : 'updated';
-  const detail = c.damaged ? `was damaged (${c.damaged}); replaced${c.ref.generationsDir ? ', the damaged file kept in backups' : ''}` : undefined;
+  const kept = c.ref.kind === 'stick' ? 'the damaged file kept in .stickvault/backups' : `the damaged file kept as ${c.ref.path}.bak`;
+  const detail = c.damaged ? `was damaged (${c.damaged}); replaced, ${kept}` : undefined;
   if (o.dryRun) return { ...result, status, detail };
   try {
-    await writeCopy({
-      path: c.ref.path,
-      bytes: out.bytes,
-      sha256: out.sha,
-      expected: c.stamp,
-      oldBytes: c.bytes,
-      generationsDir: c.ref.generationsDir,
-      generations: o.generations,
-      createDirs: c.missing,
-    });
-    writeSidecar(c.ref.sidecarPath, sidecar, c.ref.kind === 'local');
-    return { ...result, status, detail };
+    await c.ref.write({ bytes: out.bytes, sha256: out.sha, expected: c.stamp, oldBytes: c.bytes, generations: o.generations });
   } catch (e) {
     return { ...result, status: 'failed', detail: describeWriteError(e) };
   }
+  afterWrite(c, out, sidecar);
+  return { ...result, status, detail };
 }
 
-/** A copy already holding the result only needs its sidecar to say so; a read-only stick may refuse, which is harmless. */
-function refreshSidecar(ref: CopyRef, s: Sidecar): void {
-  const before = readSidecar(ref.sidecarPath);
-  if (before && before.vaultId === s.vaultId && sameDigest(before.sha256, s.sha256) && before.ancestors.join() === s.ancestors.join()) return;
+/**
+ * Once the copy holds the result: its base becomes the result (after the
+ * copy, never before: a base newer than its copy would make the copy's old
+ * content look like edits), then the sidecar. A read-only stick may refuse
+ * either; the copy itself is current, and the old base is still an ancestor.
+ */
+function afterWrite(c: CopyState, out: Outcome, sidecar: Parameters<CopyRef['writeSidecar']>[0]): void {
   try {
-    writeSidecar(ref.sidecarPath, s, ref.kind === 'local');
+    if (baseOf(c)?.sha !== out.sha) {
+      c.ref.writeBase(out.bytes);
+      c.base = { bytes: out.bytes, sha: out.sha };
+    }
+    const was = c.ref.hint();
+    if (!was || !sameDigest(was.sha256, out.sha) || was.ancestors.join() !== sidecar.ancestors.join()) c.ref.writeSidecar(sidecar);
   } catch {
-    // nothing to record it on; the copy itself is current
+    // nothing to record it on
   }
 }
 
@@ -272,8 +387,4 @@ function describeWriteError(e: unknown): string {
   const msg = (e as Error).message ?? String(e);
   if (/changed on disk/.test(msg)) return 'changed while syncing; run stv sync again (nothing was overwritten)';
   return msg;
-}
-
-function wipeKey(k: DerivedKey | undefined): void {
-  k?.transformed.fill(0);
 }

@@ -11,30 +11,46 @@ stv sync [VAULT...] [--all] brings every reachable copy of a vault — the
 local file and every mounted stick that holds it — to the same content:
 
   1. all copies identical: nothing to do, no key needed;
-  2. one copy descends from all the others (each copy has a sidecar,
-     .stickvault/VAULTID.state.json, with the hashes of its ancestors —
-     clocks are never trusted): it is copied over them, no key needed;
-  3. otherwise the key is asked for (agent, --password-file, prompt) and the
-     copies are merged: entries by UUID, an edit the other copies' histories
+  2. one copy this machine wrote, or opened with the key, descends from all
+     the others (its private ledger says so — clocks are never trusted, and
+     a stick's sidecar, .stickvault/VAULTID.state.json, is only a hint): it
+     is copied over them, no key needed;
+  3. otherwise the key is asked for (agent, --password-file, prompt) and all
+     copies are merged in one step, each against its base (the last state
+     every copy got, kept as .stickvault/VAULTID.base.kdbx on each stick), so
+     the result is the same whichever copy is local and in whatever order the
+     sticks are found: entries by UUID, an edit the other copies' histories
      already hold supersedes them, concurrent edits merge field by field (the
-     same field edited differently keeps both values: the later current, the
-     other in history, the entry tagged; 'stv conflicts' shows them, 'stv
-     resolve' settles them), and a deletion removes only what it had seen.
+     same field edited differently keeps both values: one current, the other
+     in history, the entry tagged; 'stv conflicts' shows them, 'stv resolve'
+     settles them), and a deletion removes only what it had seen. A copy
+     that does not open with the key (forged or damaged) is replaced and kept
+     as a generation.
 
 Each copy is written to a temp file, fsynced, renamed and read back before
-the next one; the last 5 versions stay in .stickvault/backups/ (--generations).
-A stick that is full, read-only, pulled out or holds another vault is
-reported as failed; the other copies still converge and its old file stays
-readable. Exit 0 when every copy converged, 7 when one failed or a conflict
-needs a look. Two syncs of one vault at once are refused.
+the next one, then gets its new base; the last 5 versions stay in
+.stickvault/backups/ (--generations). A stick that is full, read-only, pulled
+out or holds another vault is reported as failed; the other copies still
+converge and its old file stays readable. Nothing on a stick is followed out
+of it: a link, FIFO or device where a file belongs is reported and left
+alone. Exit 0 when every copy converged, 7 when one failed, a damaged copy
+was replaced or a conflict needs a look. Two syncs of one vault at once are
+refused.
+
+The report names every copy, the known sticks holding the vault that are not
+mounted ("white-backup  not mounted  2 syncs behind"), the changes a merge
+made to the local copy, and for a conflict the fields and copies involved.
+--dry-run says what would be done ("would update") and lists every change.
 
 stv stick ls shows every known stick, whether it is mounted, and how far
-behind it is; stv stick forget LABEL drops one from this machine's list.
+behind it is (local edits since the last sync included); stv stick forget
+LABEL drops one from this machine's list.
 
-Unattended: sync every stick as it is plugged in
-  stv sync --watch watches /media/$USER, /run/media/$USER, /media and /mnt
-  (or --watch-dir DIR) and the mount table. Copying the newest version needs
-  no key; a merge needs one (the agent after 'stv unlock', or
+Unattended: sync every stick as it is plugged in, and after each save
+  stv sync --watch [VAULT...] watches /media/$USER, /run/media/$USER, /media
+  and /mnt (or --watch-dir DIR) and the mount table, and syncs the mounted
+  sticks 1.5 s after a local vault file is saved. Copying the newest version
+  needs no key; a merge needs one (the agent after 'stv unlock', or
   --password-file with a 0600 file). A systemd user unit:
 
   # ~/.config/systemd/user/stickvault-sync.service

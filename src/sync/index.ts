@@ -1,11 +1,12 @@
 /** Multi-copy sync: sticks, their discovery, and merging vault copies without losing edits. */
-export { syncCopies, type CopyRef, type CopyResult, type SyncReport } from './engine.js';
+export { syncCopies, type CopyResult, type SyncReport, type AbsentStick } from './engine.js';
+export { type CopyRef } from './copies.js';
 export { runSync, copiesOf, knownVaultId, type LocalCopy } from './run.js';
 export { initStick, listSticks, forgetStick, type StickListing } from './admin.js';
 export { findSticks, readMounts, parseMountinfo, type Mount } from './discovery.js';
 export { readStick, stickFile, type MountedStick, type StickInfo } from './sticks.js';
-export { recordLocalSave, readSidecar, localSidecarPath, stickSidecarPath } from './sidecar.js';
+export { recordLocalSave, readLocalSidecar, localSidecarPath } from './sidecar.js';
 export { ensureVaultId, vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
-export { watchSticks, defaultWatchDirs } from './watch.js';
+export { watchSticks, watchLocalSaves, defaultWatchDirs } from './watch.js';
 export { loadRegistry } from './registry.js';
 export { SYNC_HELP } from './help.js';

@@ -70,16 +70,33 @@ export interface Staleness {
   syncsBehind?: number;
   entriesBehind?: number;
   daysSinceSync?: number;
+  /** The local copy was edited since the last sync, so the stick lacks those edits too. */
+  localEdits?: boolean;
+  /** The stick's file is not what the last sync here left on it (edited elsewhere, or by another program). */
+  changedElsewhere?: boolean;
 }
 
-export function staleness(r: Registry, vaultId: string, stickVault: { lastSynced?: string; sha256?: string }, now = Date.now()): Staleness {
+export interface CopyShas {
+  /** SHA-256 of the local copy now, when there is one. */
+  local?: string;
+  /** SHA-256 of the stick's file now, when it is mounted and readable. */
+  stick?: string;
+}
+
+export function staleness(r: Registry, vaultId: string, stickVault: { lastSynced?: string; sha256?: string }, now = Date.now(), shas: CopyShas = {}): Staleness {
   const syncs = r.vaults[vaultId]?.syncs ?? [];
   const daysSinceSync = stickVault.lastSynced ? Math.floor((now - Date.parse(stickVault.lastSynced)) / 86_400_000) : undefined;
   const latest = syncs.at(-1);
-  if (!latest || !stickVault.sha256 || sameDigest(latest.sha256, stickVault.sha256)) return { current: Boolean(latest && sameDigest(latest.sha256, stickVault.sha256)), daysSinceSync };
-  const at = syncs.findLastIndex((s) => sameDigest(s.sha256, stickVault.sha256));
-  if (at === -1) return { current: false, daysSinceSync };
+  const localEdits = shas.local !== undefined && latest !== undefined && !sameDigest(shas.local, latest.sha256) ? true : undefined;
+  const changedElsewhere = shas.stick !== undefined && stickVault.sha256 !== undefined && !sameDigest(shas.stick, stickVault.sha256) && !sameDigest(shas.stick, shas.local) ? true : undefined;
+  const extra = { daysSinceSync, ...(localEdits ? { localEdits } : {}), ...(changedElsewhere ? { changedElsewhere } : {}) };
+  const target = shas.local ?? latest?.sha256;
+  const held = shas.stick ?? stickVault.sha256;
+  if (target !== undefined && sameDigest(held, target)) return { current: true, daysSinceSync };
+  if (!latest || !stickVault.sha256 || sameDigest(latest.sha256, stickVault.sha256)) return { current: false, ...(latest && sameDigest(latest.sha256, stickVault.sha256) ? { syncsBehind: 0, entriesBehind: 0 } : {}), ...extra };
+  const at = syncs.findLastIndex((x) => sameDigest(x.sha256, stickVault.sha256));
+  if (at === -1) return { current: false, ...extra };
   const later = syncs.slice(at + 1);
-  const entriesBehind = later.every((s) => s.changed !== undefined) ? later.reduce((n, s) => n + s.changed!, 0) : undefined;
-  return { current: false, syncsBehind: later.length, entriesBehind, daysSinceSync };
+  const entriesBehind = later.every((x) => x.changed !== undefined) ? later.reduce((n, x) => n + x.changed!, 0) : undefined;
+  return { current: false, syncsBehind: later.length, entriesBehind, ...extra };
 }

@@ -2,16 +2,18 @@
  * One sync of one vault across every copy reachable now: the local working
  * copy (when there is one) and each mounted stick that holds the vault. A
  * per-vault lock refuses a second sync at the same time; the registry
- * remembers what each stick held afterwards, for `stv stick ls`.
+ * remembers what each stick held afterwards, for `stv stick ls` and for
+ * naming the sticks that hold the vault but are not mounted.
  */
 import { join } from 'node:path';
 import { SyncError } from '../errors/index.js';
 import { acquireWriteLock, type Vault } from '../vault/index.js';
 import { ensurePrivateDir, stateDir } from '../config/index.js';
-import { syncCopies, type CopyRef, type SyncReport } from './engine.js';
-import { loadRegistry, noteSync, saveRegistry, vaultRecord } from './registry.js';
-import { localSidecarPath, readSidecar, stickSidecarPath } from './sidecar.js';
-import { stickDir, vaultPathOnStick, type MountedStick } from './sticks.js';
+import { localCopy, stickCopy, type CopyRef } from './copies.js';
+import { syncCopies, type AbsentStick, type SyncReport } from './engine.js';
+import { loadRegistry, noteSync, saveRegistry, staleness, vaultRecord, type Registry } from './registry.js';
+import { readLocalSidecar } from './sidecar.js';
+import type { MountedStick } from './sticks.js';
 
 export interface LocalCopy {
   path: string;
@@ -20,26 +22,14 @@ export interface LocalCopy {
 
 export function copiesOf(vaultId: string, local: LocalCopy | undefined, sticks: MountedStick[]): CopyRef[] {
   const refs: CopyRef[] = [];
-  if (local) refs.push({ kind: 'local', label: 'local', path: local.path, sidecarPath: localSidecarPath(local.path), sidecarFile: local.path });
-  for (const { root, info } of sticks) {
-    const ref = info.vaults[vaultId];
-    if (!ref) continue;
-    refs.push({
-      kind: 'stick',
-      label: info.label,
-      stickId: info.id,
-      path: vaultPathOnStick(root, ref),
-      sidecarPath: stickSidecarPath(root, vaultId),
-      sidecarFile: ref.file,
-      generationsDir: join(stickDir(root), 'backups', vaultId),
-    });
-  }
+  if (local) refs.push(localCopy(local.path, vaultId));
+  for (const stick of sticks) if (stick.info.vaults[vaultId]) refs.push(stickCopy(stick, vaultId));
   return refs;
 }
 
 /** The vault id of a local file as far as it is known without its key (its sidecar, or the registry). */
 export function knownVaultId(path: string): string | undefined {
-  const fromSidecar = readSidecar(localSidecarPath(path))?.vaultId;
+  const fromSidecar = readLocalSidecar(path)?.vaultId;
   if (fromSidecar) return fromSidecar;
   const r = loadRegistry();
   return Object.entries(r.vaults).find(([, v]) => v.localPath === path)?.[0];
@@ -66,15 +56,16 @@ export async function runSync(o: RunSyncOptions): Promise<SyncReport> {
   try {
     const refs = copiesOf(o.vaultId, o.local, o.sticks);
     const report = await syncCopies(o.vaultId, refs, { open: o.open, dryRun: o.dryRun, generations: o.generations, onProgress: o.onProgress });
-    if (!o.dryRun) remember(o, report);
+    const r = loadRegistry();
+    if (!o.dryRun) remember(r, o, report);
+    report.absent = absentSticks(r, o.vaultId, o.sticks);
     return report;
   } finally {
     release();
   }
 }
 
-function remember(o: RunSyncOptions, report: SyncReport): void {
-  const r = loadRegistry();
+function remember(r: Registry, o: RunSyncOptions, report: SyncReport): void {
   const now = new Date().toISOString();
   const v = vaultRecord(r, o.vaultId);
   if (o.local) {
@@ -93,4 +84,16 @@ function remember(o: RunSyncOptions, report: SyncReport): void {
     if (copy && copy.status !== 'failed') Object.assign(held, { lastSynced: now, sha256: report.sha256 });
   }
   saveRegistry(r);
+}
+
+/** Sticks this machine knows to hold the vault that are not mounted now, with how far behind each is. */
+function absentSticks(r: Registry, vaultId: string, mounted: MountedStick[]): AbsentStick[] {
+  const here = new Set(mounted.map((s) => s.info.id));
+  return Object.entries(r.sticks)
+    .filter(([id, s]) => !here.has(id) && s.vaults[vaultId])
+    .map(([id, s]) => {
+      const held = s.vaults[vaultId];
+      return { label: s.label, id, lastPath: s.lastPath, lastSynced: held.lastSynced, syncsBehind: staleness(r, vaultId, held).syncsBehind };
+    })
+    .sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
 }

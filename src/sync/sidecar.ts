@@ -1,24 +1,19 @@
 /**
  * The sidecar beside each copy of a vault: the SHA-256 of the file as
- * stickvault last wrote it, and the hashes of that content's recent
- * ancestors. A copy whose file still has the recorded hash and whose
- * ancestors include every other copy's hash is a strict descendant of them
- * and may be copied over them without the key. Timestamps are never used.
- * A copy changed by another program (KeePassXC) no longer matches its
- * sidecar, so its ancestry is unknown and it takes part in a real merge.
- *
- * Stick copies: MOUNT/.stickvault/VAULTID.state.json. The local working
- * copy: STATEDIR/copies/<hash of its path>.state.json.
+ * stickvault last wrote it there, and hashes of that content's ancestors.
+ * On a stick (.stickvault/VAULTID.state.json) it is only a hint: anyone who
+ * had the stick could have written it, so it is read bounded and never
+ * decides anything — what this machine trusts is in its ledger (ledger.ts).
+ * The local copy's sidecar (STATEDIR/copies/<hash of its path>.state.json)
+ * says which vault a file is without its key.
  */
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { readStick } from './sticks.js';
 import { ensurePrivateDir, stateDir } from '../config/index.js';
-import { readJson, writeJson } from './json-file.js';
-import { sameDigest } from '../vault/index.js';
-
-/** How many ancestor hashes a sidecar remembers (newest first). */
-export const ANCESTOR_LIMIT = 200;
+import { StickFs } from './confined.js';
+import { Ledger } from './ledger.js';
+import { jsonText, parseJson, readJson, writeJson } from './json-file.js';
+import { readStick, sidecarOnStick, STICK_JSON_LIMIT } from './sticks.js';
 
 export interface Sidecar {
   format: 1;
@@ -30,79 +25,72 @@ export interface Sidecar {
   writtenAt: string;
 }
 
-export function stickSidecarPath(stickRoot: string, vaultId: string): string {
-  return join(stickRoot, '.stickvault', `${vaultId}.state.json`);
-}
-
 export function localSidecarPath(vaultPath: string): string {
   const key = createHash('sha256').update(vaultPath).digest('hex').slice(0, 24);
   return join(stateDir(), 'copies', `${key}.state.json`);
 }
 
-export function readSidecar(path: string): Sidecar | undefined {
-  const s = readJson<Sidecar>(path);
-  if (!s || s.format !== 1 || typeof s.sha256 !== 'string' || !Array.isArray(s.ancestors)) return undefined;
+function valid(s: Sidecar | undefined): Sidecar | undefined {
+  if (!s || s.format !== 1 || typeof s.sha256 !== 'string' || typeof s.vaultId !== 'string' || !Array.isArray(s.ancestors)) return undefined;
   return s;
 }
 
-export function writeSidecar(path: string, s: Sidecar, privateDir = false): void {
-  if (privateDir) ensurePrivateDir(join(path, '..'));
-  writeJson(path, s);
+export function readLocalSidecar(vaultPath: string): Sidecar | undefined {
+  return valid(readJson<Sidecar>(localSidecarPath(vaultPath)));
 }
 
-/** What a copy's content is known to descend from: itself and its ancestors, when the sidecar still describes the file. */
-export function knownLineage(fileSha: string, sidecar: Sidecar | undefined): string[] {
-  if (!sidecar || !sameDigest(sidecar.sha256, fileSha)) return [fileSha];
-  return [fileSha, ...sidecar.ancestors];
-}
-
-/** Ancestors of a new version made from `parents` (each a lineage, newest first), without duplicates, bounded. */
-export function lineageOf(parents: string[][], self: string): string[] {
-  const out: string[] = [];
-  const seen = new Set([self]);
-  // Interleave so each parent's most recent ancestors survive the bound.
-  for (let i = 0; out.length < ANCESTOR_LIMIT; i++) {
-    let any = false;
-    for (const p of parents) {
-      if (i >= p.length) continue;
-      any = true;
-      if (!seen.has(p[i])) {
-        seen.add(p[i]);
-        out.push(p[i]);
-      }
-    }
-    if (!any) break;
+/** A stick's sidecar for a vault, if it is a small regular file that parses; anything else is no hint at all. */
+export function readStickSidecar(fs: StickFs, vaultId: string): Sidecar | undefined {
+  try {
+    const s = valid(parseJson<Sidecar>(fs.read(sidecarOnStick(vaultId), STICK_JSON_LIMIT, 'sidecar')));
+    return s?.vaultId === vaultId ? s : undefined;
+  } catch {
+    return undefined;
   }
-  return out.slice(0, ANCESTOR_LIMIT);
+}
+
+export function sidecarFor(vaultId: string, file: string, sha: string, ledger: Ledger): Sidecar {
+  return { format: 1, vaultId, file, sha256: sha, ancestors: ledger.ancestors(sha), writtenAt: new Date().toISOString() };
+}
+
+export function writeLocalSidecar(vaultPath: string, s: Sidecar): void {
+  ensurePrivateDir(join(stateDir(), 'copies'));
+  writeJson(localSidecarPath(vaultPath), s);
+}
+
+export function writeStickSidecar(fs: StickFs, s: Sidecar): void {
+  fs.write(sidecarOnStick(s.vaultId), jsonText(s), { createDirs: true });
 }
 
 /**
  * After stickvault itself rewrote a vault file (e.g. `stv add` saving over
- * the content it read): record the new file as a descendant of the old, so
- * the next sync can fast-forward the other copies without the key. A file
- * that is a stick's copy of this vault gets the stick's own sidecar.
+ * the content it read with the key): both contents are genuine, the new one
+ * made from the old. The ledger remembers that, so the next sync can copy
+ * the new version over copies of the old one without the key. A file that
+ * is a stick's copy of this vault also gets the stick's sidecar.
  */
 export function recordLocalSave(vaultPath: string, vaultId: string, readSha: string, writtenSha: string): void {
+  const ledger = Ledger.load(vaultId);
+  ledger.note(readSha, 'verified');
+  if (writtenSha !== readSha) ledger.note(writtenSha, 'written', [readSha]);
+  ledger.save();
   const onStick = stickHolding(vaultPath, vaultId);
-  const path = onStick ? stickSidecarPath(onStick.root, vaultId) : localSidecarPath(vaultPath);
-  const before = readSidecar(path);
-  writeSidecar(path, {
-    format: 1,
-    vaultId,
-    file: onStick ? onStick.file : vaultPath,
-    sha256: writtenSha,
-    ancestors: lineageOf([knownLineage(readSha, before?.vaultId === vaultId ? before : undefined)], writtenSha),
-    writtenAt: new Date().toISOString(),
-  }, !onStick);
+  if (onStick) writeStickSidecar(onStick.fs, sidecarFor(vaultId, onStick.file, writtenSha, ledger));
+  else writeLocalSidecar(vaultPath, sidecarFor(vaultId, vaultPath, writtenSha, ledger));
 }
 
 /** The stick whose stick.json names `vaultPath` as its copy of `vaultId`, looking a few directories up. */
-function stickHolding(vaultPath: string, vaultId: string): { root: string; file: string } | undefined {
+function stickHolding(vaultPath: string, vaultId: string): { fs: StickFs; file: string } | undefined {
   let dir = dirname(resolve(vaultPath));
   for (let i = 0; i < 4; i++) {
-    const info = readStick(dir);
-    const ref = info?.vaults[vaultId];
-    if (ref && resolve(dir, ref.file) === resolve(vaultPath)) return { root: dir, file: ref.file };
+    const ref = readStick(dir)?.vaults[vaultId];
+    if (ref && resolve(dir, ref.file) === resolve(vaultPath)) {
+      try {
+        return { fs: new StickFs(dir), file: ref.file };
+      } catch {
+        return undefined;
+      }
+    }
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;

@@ -6,11 +6,11 @@
  * (size + mtime + SHA-256), so the caller can merge instead.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, copyFileSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, copyFileSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { StvError, UsageError, VaultChangedError } from '../errors/index.js';
-import { fsyncDir } from '../config/index.js';
+import { fsyncDir, readRegularFile } from '../config/index.js';
 
 export interface FileStamp {
   size: number;
@@ -185,6 +185,12 @@ export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return () => {}; // read-only dir: saving will fail with a clear error
+      if (!isRegularFile(lock)) {
+        // No writer makes its lock a link, a FIFO or a directory: something planted (a stick may carry one). Remove the entry, never its target.
+        try { unlinkSync(lock); } catch { /* a directory, or raced: the next try says */ }
+        if (isRegularFile(lock) || !existsOrLink(lock)) continue;
+        throw new StvError(`${lock} is not a lock file stv made (not a regular file); remove it`);
+      }
       const pid = Number(safeRead(lock));
       // A lock without a pid yet is being created this instant (open, then write): taking it over as
       // stale let two writers save at once and lose an edit (test/cli/concurrent-writers.test.ts).
@@ -202,16 +208,34 @@ export function acquireWriteLock(path: string, timeoutMs = 10_000): () => void {
   }
 }
 
+function isRegularFile(p: string): boolean {
+  try {
+    return lstatSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function existsOrLink(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function lockAgeMs(p: string): number {
   try {
-    return Date.now() - statSync(p).mtimeMs;
+    return Date.now() - lstatSync(p).mtimeMs;
   } catch {
     return Infinity; // gone: nothing to wait for
   }
 }
 
+/** A lock file holds a pid: a few bytes, never through a link (a stick may plant one pointing at /dev/zero). */
 function safeRead(p: string): string {
-  try { return readFileSync(p, 'utf8'); } catch { return ''; }
+  try { return readRegularFile(p, { maxBytes: 64, what: 'lock file' }).toString('utf8'); } catch { return ''; }
 }
 
 function pidAlive(pid: number): boolean {

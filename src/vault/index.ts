@@ -9,6 +9,7 @@ export {
   type MergeInput, type MergeResult, type Change, type ChangeKind, type FieldConflict, type ConflictSide, type ConflictRecord,
 } from './merge/index.js';
 export { listVersions, versionAt, restoreVersion, resolveConflict, listConflicts, type VersionSummary, type ConflictView, type ConflictField, type ConflictValue } from './history.js';
+export { contentDigest } from './format/digest.js';
 export { serializeXml, type XmlElement } from './xml/index.js';
 export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';

@@ -105,6 +105,18 @@ export class Vault {
   }
 
   /**
+   * Checks that `file` opens with `key` — header checksum and HMAC, every
+   * block's HMAC, decryption, decompression, inner header — without building
+   * the database (a fraction of open()'s time). Throws what open() would.
+   */
+  static verify(file: Uint8Array, key: DerivedKey): void {
+    const header = readOuterHeader(file);
+    if (key.kdfFingerprint !== kdfFingerprint(header.kdf)) throw new StaleKeyError();
+    const { inner, xml } = decryptKdbx(file, header, key.transformed);
+    wipe(xml, inner.streamKey, ...inner.binaries.map((b) => b.data));
+  }
+
+  /**
    * Gets ready for this file's KDF before the credentials are read (starts
    * the AES-KDF worker). Never throws: a bad header is reported by open().
    */

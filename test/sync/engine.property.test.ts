@@ -62,6 +62,7 @@ async function scenario(ops: Op[], run: number): Promise<void> {
   for (const [i, root] of roots.entries()) {
     const info = newStick(`s${i}`);
     info.vaults[id] = { file: 'v.kdbx' };
+    mkdirSync(root, { recursive: true });
     writeStick(root, info);
   }
   const pathOf = (copy: number) => (copy === 0 ? local : join(roots[copy - 1], 'v.kdbx'));
@@ -134,8 +135,9 @@ describe('sync engine', () => {
     const otherBytes = mine.vault.toBytes();
     const roots = ['a', 'b'].map((n) => join(base, n));
     for (const root of roots) {
-      const info = newStick(root);
+      const info = newStick(`s${root.length}`);
       info.vaults[id] = { file: 'v.kdbx' };
+      mkdirSync(root, { recursive: true });
       writeStick(root, info);
       saveVaultFile(join(root, 'v.kdbx'), otherBytes);
     }

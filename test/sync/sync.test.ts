@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync, utimesSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { stv, STV, tempDir, isolatedEnv, keepassxc, type RunResult } from '../helpers/tools.js';
 import { makeStick, mountAgain, remount, removeStick, unmount, type TestStick } from './sticks.js';
@@ -226,12 +226,19 @@ describe('stv sync', () => {
   it('a new machine with no local file gets its copy from the sticks, key-less', async () => {
     const home = join(dir, 'new-machine');
     const newEnv = isolatedEnv(home);
-    const newLocal = join(home, 'vaults', 'personal.kdbx');
+    // The new machine finds its vault by name or file name on the mounted sticks. Other test runs on
+    // this machine have sticks mounted too, holding their own 'personal.kdbx': this run's vault gets a
+    // name of its own on one more stick, so that only this run's sticks are ever picked.
+    const own = `personal-${randomBytes(4).toString('hex')}`;
+    const ownStick = join(dir, 'media', 'new-machine-stick');
+    mkdirSync(ownStick, { recursive: true });
+    ok(['stick', 'init', ownStick, '--label', 'carried', '--file', `${own}.kdbx`]);
+    const newLocal = join(home, 'vaults', `${own}.kdbx`);
     mkdirSync(join(home, 'config', 'stickvault'), { recursive: true });
     writeFileSync(join(home, 'config', 'stickvault', 'config.json'), JSON.stringify({
-      defaultVault: 'personal',
-      vaults: { personal: { path: newLocal } },
-      stickPaths: Object.values(sticks).filter((s) => !s.mounted).map((s) => s.root),
+      defaultVault: own,
+      vaults: { [own]: { path: newLocal } },
+      stickPaths: [...Object.values(sticks).filter((s) => !s.mounted).map((s) => s.root), ownStick],
     }));
     const r = stv(['--no-agent', '--json', 'sync'], { env: newEnv, input: '' });
     expect(r.status, r.stderr).toBe(0);
@@ -309,7 +316,7 @@ describe('stv sync', () => {
     unmount(late);
     if (!late.image) rmSync(join(late.root, '.stickvault'), { recursive: true, force: true });
     ok(['add', 'Shop/WhileAway', '-u', 'w']);
-    const child = spawn(process.execPath, [STV, '--no-agent', '--password-file', pwFile, 'sync', '--watch', '--watch-dir', join(dir, 'media')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [STV, '--no-agent', '--password-file', pwFile, 'sync', 'personal', '--watch', '--watch-dir', join(dir, 'media')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     try {

@@ -3,10 +3,10 @@ import { basename, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { StvError, SyncError, UsageError } from '../../errors/index.js';
 import { loadConfig, resolveVault, saveConfig, type Config, type ResolvedVault } from '../../config/index.js';
-import { readVaultFile, saveVaultFile, VaultMissingError } from '../../vault/index.js';
+import { readVaultFile, sameDigest, saveVaultFile, VaultMissingError } from '../../vault/index.js';
 import {
   runSync, knownVaultId, findSticks, initStick, listSticks, forgetStick, ensureVaultId, recordLocalSave,
-  watchSticks, defaultWatchDirs, type SyncReport, type MountedStick, type StickListing,
+  watchSticks, watchLocalSaves, defaultWatchDirs, loadRegistry, type SyncReport, type MountedStick, type StickListing,
 } from '../../sync/index.js';
 import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
 import { syncKeys, type SyncKeys } from '../sync-keys.js';
@@ -32,8 +32,11 @@ async function vaultIdFor(ref: ResolvedVault, keys: SyncKeys, sticks: MountedSti
   if (known) return known;
   if (!existsSync(ref.path)) {
     const name = ref.name ?? basename(ref.path);
-    const onStick = sticks.flatMap((s) => Object.entries(s.info.vaults)).find(([, v]) => v.name === name || basename(v.file) === basename(ref.path));
-    if (onStick) return onStick[0];
+    const found = sticks.flatMap((s) => Object.entries(s.info.vaults).map(([id, v]) => ({ id, v, label: s.info.label }))).filter(({ v }) => v.name === name || basename(v.file) === basename(ref.path));
+    const ids = [...new Set(found.map((f) => f.id))];
+    // Two different vaults by that name: taking either could put someone else's vault at this path.
+    if (ids.length > 1) throw new UsageError(`the mounted sticks hold ${ids.length} different vaults named like ${name} (on ${found.map((f) => f.label).join(', ')}); mount only the sticks of yours, or create ${ref.path} first`);
+    if (ids.length) return ids[0];
     throw new VaultMissingError(ref.path);
   }
   const { bytes, stamp } = readVaultFile(ref.path);
@@ -119,7 +122,7 @@ async function targetsFor(opts: GlobalOptions, names: string[], o: SyncCliOption
 }
 
 export async function sync(opts: GlobalOptions, names: string[], o: SyncCliOptions): Promise<void> {
-  if (o.watch) return watch(opts, o);
+  if (o.watch) return watch(opts, names, o);
   const config = loadConfig();
   const sticks = findSticks(config.stickPaths ?? []);
   const keyring = new Map<string, SyncKeys>();
@@ -147,36 +150,100 @@ function finish(opts: GlobalOptions, reports: (SyncReport & { name: string })[])
   }
 }
 
+/** Text from vault content or a stick, printed: control characters shown escaped, never sent to the terminal. */
+const shown = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`);
+
+const CHANGES_LISTED = 20;
+
+const STATUS_DRY: Record<string, string> = { updated: 'would update', created: 'would create' };
+
 function printReport(opts: GlobalOptions, r: SyncReport & { name: string }): void {
-  const what = r.mode === 'merge' ? `merged: ${r.added} added, ${r.updated} updated, ${r.deleted} deleted, ${r.conflicts.length} conflict(s)` : r.mode === 'fast-forward' ? 'copied the newest version (no key needed)' : 'all copies identical';
-  out(`${r.name}: ${what}${r.dryRun ? ' (dry run: nothing written)' : ''}`);
-  const width = Math.max(...r.copies.map((c) => c.label.length));
-  for (const c of r.copies) out(`  ${c.label.padEnd(width)}  ${c.status.padEnd(9)}  ${c.path}${c.detail ? ` — ${c.detail}` : ''}`);
-  for (const c of r.conflicts) out(`  conflict: ${c.path} — ${c.fields.join(', ')} (${c.sides.map((s) => `${s.labels.join('+')} ${s.deleted ? 'deleted it' : 'edited it'} ${s.modified}`).join('; ')}); both kept, see 'stv conflicts'`);
-  if (!r.copies.some((c) => c.kind === 'stick')) info(opts, `  no stick holding ${r.name} is mounted; prepare one with 'stv stick init MOUNTPOINT --label NAME'`);
+  const counts = `${r.added} added, ${r.updated} updated, ${r.deleted} deleted, ${r.conflicts.length} conflict(s)`;
+  const from = r.from ? ` (${r.from}'s version)` : '';
+  const what = r.mode === 'merge' ? `merged: ${counts}${from}` : r.mode === 'fast-forward' ? `copied the newest version${from}, no key needed` : 'all copies identical';
+  out(`${shown(r.name)}: ${r.dryRun && r.mode !== 'identical' ? 'would be ' : ''}${what}${r.dryRun ? ' (dry run: nothing written)' : ''}`);
+  const width = Math.max(...r.copies.map((c) => c.label.length), ...r.absent.map((a) => a.label.length));
+  for (const c of r.copies) {
+    const status = r.dryRun ? (STATUS_DRY[c.status] ?? c.status) : c.status;
+    out(`  ${shown(c.label).padEnd(width)}  ${status.padEnd(12)}  ${shown(c.path)}${c.detail ? ` — ${shown(c.detail)}` : ''}`);
+  }
+  for (const a of r.absent) {
+    const behind = a.syncsBehind === undefined ? 'how far behind is not known here' : a.syncsBehind === 0 ? 'current as of its last sync' : `${a.syncsBehind} sync${a.syncsBehind === 1 ? '' : 's'} behind`;
+    out(`  ${shown(a.label).padEnd(width)}  ${'not mounted'.padEnd(12)}  ${behind} (last at ${shown(a.lastPath)}${a.lastSynced ? `, ${a.lastSynced.slice(0, 10)}` : ''})`);
+  }
+  const listed = r.changes.filter((c) => c.kind !== 'conflict');
+  if (listed.length) {
+    // A dry run lists everything (that is what it is for); a sync, the first ones.
+    const shownCount = r.dryRun ? listed.length : Math.min(listed.length, CHANGES_LISTED);
+    out(`  changes${r.copies.some((c) => c.kind === 'local') ? ' to the local copy' : ''}${r.dryRun ? ' (would be made)' : ''}:`);
+    for (const c of listed.slice(0, shownCount)) out(`    ${c.kind}: ${shown(c.path || '(database)')}${c.detail ? ` — ${shown(c.detail)}` : ''}`);
+    if (shownCount < listed.length) out(`    … and ${listed.length - shownCount} more ('stv --json sync' lists them all)`);
+  }
+  for (const c of r.conflicts) {
+    const sides = c.sides.map((s) => `${s.labels.map(shown).join('+')} ${s.deleted ? 'deleted it' : 'edited it'} ${s.modified}`).join('; ');
+    out(`  conflict: ${shown(c.path)} — ${c.fields.map(shown).join(', ')} (${sides}); both kept (one current, the other in history), tagged stickvault-conflict; see 'stv conflicts'`);
+  }
+  for (const n of r.notes) info(opts, `  note: ${shown(n)}`);
+  if (!r.copies.some((c) => c.kind === 'stick') && !r.absent.length) info(opts, `  no stick holding ${r.name} is mounted; prepare one with 'stv stick init MOUNTPOINT --label NAME'`);
 }
 
-async function watch(opts: GlobalOptions, o: SyncCliOptions): Promise<void> {
+/** `names`: only these vaults (else every vault, as --all). */
+async function watch(opts: GlobalOptions, names: string[], o: SyncCliOptions): Promise<void> {
   const config = loadConfig();
   const dirs = o.watchDir?.length ? o.watchDir : defaultWatchDirs();
   const abort = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort());
-  info(opts, `watching ${dirs.join(', ')} and the mount table for sticks; Ctrl-C to stop`);
-  await watchSticks({
-    dirs,
-    extraPaths: config.stickPaths ?? [],
-    signal: abort.signal,
-    onMounted: async (fresh) => {
-      info(opts, `stick(s) mounted: ${fresh.map((s) => `${s.info.label} at ${s.root}`).join(', ')}`);
+  // One sync at a time, whatever asked for it.
+  let queue = Promise.resolve();
+  const localSha = (path: string) => {
+    try {
+      return readVaultFile(path).stamp.sha256;
+    } catch {
+      return undefined;
+    }
+  };
+  const locals = (names.length ? names : Object.keys(config.vaults ?? {})).map((n) => resolveVault(n, config));
+  const run = (why: string, names: string[], all: boolean) => {
+    queue = queue.then(async () => {
+      info(opts, why);
       try {
-        await sync(opts, [], { ...o, watch: false, all: true });
+        await sync(opts, names, { ...o, watch: false, all });
       } catch (e) {
         // Keep watching: one failed sync must not end the watcher.
-        const err = e as StvError;
-        process.stderr.write(`stv: ${err.message}\n`);
+        process.stderr.write(`stv: ${(e as StvError).message}\n`);
       }
-    },
-  });
+    });
+    return queue;
+  };
+  // Said once both watchers are ready: a stick mounted or a file saved before that could go unnoticed.
+  let waiting = 2;
+  const onReady = () => {
+    if (--waiting === 0) info(opts, `watching ${dirs.join(', ')} and the mount table for sticks, and ${locals.length} local vault file(s) for saves; Ctrl-C to stop`);
+  };
+  await Promise.all([
+    watchSticks({
+      dirs,
+      extraPaths: config.stickPaths ?? [],
+      signal: abort.signal,
+      onReady,
+      onMounted: (fresh) => run(`stick(s) mounted: ${fresh.map((s) => `${shown(s.info.label)} at ${shown(s.root)}`).join(', ')}`, names, !names.length),
+    }),
+    watchLocalSaves({
+      paths: locals.map((r) => r.path),
+      signal: abort.signal,
+      onReady,
+      onSaved: async (path) => {
+        await queue;
+        const ref = locals.find((r) => r.path === path);
+        const id = knownVaultId(path);
+        if (!ref || !id) return;
+        // What the last sync left everywhere: a sync's own write, or a save that changed nothing, needs no sync.
+        if (sameDigest(localSha(path), loadRegistry().vaults[id]?.syncs.at(-1)?.sha256)) return;
+        if (!findSticks(config.stickPaths ?? []).some((s) => s.info.vaults[id])) return; // no mounted stick holds it
+        await run(`${ref.name ?? ref.path} was saved; syncing it to the mounted sticks`, [ref.name ?? ref.path], false);
+      },
+    }),
+  ]);
 }
 
 export async function stickInit(opts: GlobalOptions, mount: string, o: { label?: string; file?: string }): Promise<void> {
@@ -210,7 +277,9 @@ function describeStaleness(v: StickListing['vaults'][number]): string {
   const s = v.staleness;
   if (s.current) return 'current';
   const parts = [];
-  if (s.syncsBehind !== undefined) parts.push(`${s.syncsBehind} sync(s) behind${s.entriesBehind !== undefined ? ` (${s.entriesBehind} entries)` : ''}`);
+  if (s.syncsBehind) parts.push(`${s.syncsBehind} sync(s) behind${s.entriesBehind !== undefined ? ` (${s.entriesBehind} entries)` : ''}`);
+  if (s.localEdits) parts.push('behind the local edits made since the last sync');
+  if (s.changedElsewhere) parts.push('changed elsewhere since it was last synced here');
   if (s.daysSinceSync !== undefined) parts.push(`last synced ${s.daysSinceSync} day(s) ago`);
   return parts.join(', ') || 'never synced from this machine';
 }
@@ -221,7 +290,7 @@ export async function stickLs(opts: GlobalOptions): Promise<void> {
   if (!sticks.length) return info(opts, "no sticks known; prepare one with 'stv stick init MOUNTPOINT --label NAME'");
   for (const s of sticks) {
     out(`${s.label} (${s.id}) — ${s.mounted ? `mounted at ${s.path}` : `not mounted (last seen at ${s.path}${s.lastSeen ? `, ${s.lastSeen.slice(0, 10)}` : ''})`}`);
-    for (const v of s.vaults) out(`  ${v.name ?? v.vaultId}  ${v.file}  ${describeStaleness(v)}`);
+    for (const v of s.vaults) out(`  ${shown(v.name ?? v.vaultId)}  ${shown(v.file)}  ${describeStaleness(v)}`);
   }
 }
 

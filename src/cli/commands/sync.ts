@@ -11,13 +11,14 @@ export function register(program: Command): void {
     .description('bring every reachable copy of a vault (local + mounted sticks) to the same content; no edit is lost')
     .option('--all', 'every configured vault and every vault found on a mounted stick')
     .option('--dry-run', 'say what would change, write nothing')
-    .option('--watch', 'keep running and sync each stick as it is mounted')
+    .option('--watch', 'keep running: sync each stick as it is mounted, and the mounted sticks after a local save (the vaults named, else all)')
     .option('--watch-dir <dir>', 'directory where sticks get mounted (repeatable; default /media/$USER, /run/media/$USER, /media, /mnt)', collect)
     .option('--generations <n>', 'old versions kept per stick in .stickvault/backups (default 5)')
     .addHelpText('after', `
-Copies that are identical, or where one is a strict descendant of the others
-(known from the .stickvault/VAULTID.state.json sidecars, never from clocks),
-need no key. Otherwise the key is asked for and the copies are merged.
+Copies that are identical, or where one that this machine wrote or opened
+with the key descends from the others (its private ledger says so; a stick's
+sidecar is only a hint, clocks are never used), need no key. Otherwise the
+key is asked for and all copies are merged in one step against their bases.
 Exit 0 when every copy converged; 7 when a copy failed or a conflict needs a look.
 
 Examples:

@@ -1,0 +1,106 @@
+/**
+ * Where the copies of one vault live and how each is read and written: the
+ * local working copy (a path the user configured; its base in the private
+ * state dir) and the copy on each mounted stick (everything through
+ * StickFs, confined to the stick and bounded). The engine sees only CopyRef.
+ */
+import { join } from 'node:path';
+import { ensurePrivateDir, readRegularFile, SafeReadError, stateDir, writeFileAtomic } from '../config/index.js';
+import { readVaultFile, sha256Hex, VaultMissingError, type FileStamp } from '../vault/index.js';
+import { StickFs } from './confined.js';
+import { readLocalSidecar, readStickSidecar, writeLocalSidecar, writeStickSidecar, type Sidecar } from './sidecar.js';
+import { baseOnStick, generationsOnStick, STICK_VAULT_LIMIT, vaultFileOnStick, type MountedStick } from './sticks.js';
+import { writeLocalCopy, writeStickCopy, type WriteCopyOptions } from './write-copy.js';
+
+export interface CopyFile {
+  bytes: Uint8Array;
+  stamp: FileStamp;
+}
+
+export interface CopyRef {
+  kind: 'local' | 'stick';
+  /** Stick label, or 'local'. */
+  label: string;
+  /** Absolute path, for messages. */
+  path: string;
+  stickId?: string;
+  /** The copy's file; undefined when it does not exist. Throws (a one-line reason) when it cannot or must not be read. */
+  read(): CopyFile | undefined;
+  /** The last converged state this copy took part in, if one is there and readable. */
+  readBase(): Uint8Array | undefined;
+  write(o: WriteCopyOptions & { generations?: number }): Promise<void>;
+  writeBase(bytes: Uint8Array): void;
+  /** What the copy's sidecar says (on a stick: a hint, never proof). */
+  hint(): Sidecar | undefined;
+  writeSidecar(s: Omit<Sidecar, 'file'>): void;
+}
+
+export const localBasePath = (vaultId: string): string => join(stateDir(), 'bases', `${vaultId.replace(/[^\w.-]/g, '_')}.base.kdbx`);
+
+export function localCopy(path: string, vaultId: string): CopyRef {
+  return {
+    kind: 'local',
+    label: 'local',
+    path,
+    read() {
+      try {
+        return readVaultFile(path);
+      } catch (e) {
+        if (e instanceof VaultMissingError) return undefined;
+        throw e;
+      }
+    },
+    readBase() {
+      try {
+        return readRegularFile(localBasePath(vaultId), { maxBytes: STICK_VAULT_LIMIT, what: 'base' });
+      } catch {
+        return undefined;
+      }
+    },
+    write: (o) => writeLocalCopy(path, o),
+    writeBase(bytes) {
+      ensurePrivateDir(join(stateDir(), 'bases'));
+      writeFileAtomic(localBasePath(vaultId), bytes);
+    },
+    hint: () => readLocalSidecar(path),
+    writeSidecar: (s) => writeLocalSidecar(path, { ...s, file: path }),
+  };
+}
+
+export function stickCopy(stick: MountedStick, vaultId: string): CopyRef {
+  const file = stick.info.vaults[vaultId].file;
+  const ref = { kind: 'stick' as const, label: stick.info.label, stickId: stick.info.id, path: join(stick.root, file) };
+  let fs: StickFs;
+  let rel: string;
+  try {
+    fs = new StickFs(stick.root);
+    rel = vaultFileOnStick(stick.root, stick.info.vaults[vaultId]);
+  } catch (e) {
+    const why = (e as Error).message;
+    const fail = () => {
+      throw new SafeReadError(ref.path, 'io', why);
+    };
+    return { ...ref, read: fail, readBase: () => undefined, write: async () => fail(), writeBase: fail, hint: () => undefined, writeSidecar: fail };
+  }
+  return {
+    ...ref,
+    path: fs.path(rel),
+    read() {
+      const st = fs.lstat(rel);
+      if (!st) return undefined;
+      const bytes = fs.read(rel, STICK_VAULT_LIMIT, 'vault copy');
+      return { bytes, stamp: { size: bytes.length, mtimeMs: st.mtimeMs, sha256: sha256Hex(bytes) } };
+    },
+    readBase() {
+      try {
+        return fs.read(baseOnStick(vaultId), STICK_VAULT_LIMIT, 'base');
+      } catch {
+        return undefined;
+      }
+    },
+    write: (o) => writeStickCopy(fs, rel, { ...o, generationsDir: generationsOnStick(vaultId) }),
+    writeBase: (bytes) => fs.write(baseOnStick(vaultId), bytes, { createDirs: true }),
+    hint: () => readStickSidecar(fs, vaultId),
+    writeSidecar: (s) => writeStickSidecar(fs, { ...s, file }),
+  };
+}
