@@ -79,3 +79,66 @@ export function buildTree(
     to.addEntry(obj);
   }
 }
+
+/**
+ * Children of each group in one order whatever input came first: where the
+ * inputs list a group's children differently (one added, another removed
+ * or moved), their lists are taken in a canonical order (by content, not by
+ * input position) and woven together, each newcomer placed after its
+ * predecessor in the list that has it. Where every input agrees, nothing moves.
+ */
+export type ChildOrders = Map<string, { entries: string[][]; groups: string[][] }>;
+
+/** Each input's order of each group's children, taken before the first input's tree is rebuilt. */
+export function childOrders(idx: Indexed[]): ChildOrders {
+  const out: ChildOrders = new Map();
+  for (const x of idx) {
+    for (const g of x.db.root.allGroups()) {
+      const key = g === x.db.root ? ROOT : g.uuid;
+      let o = out.get(key);
+      if (!o) out.set(key, (o = { entries: [], groups: [] }));
+      o.entries.push(g.entries.map((e) => e.uuid));
+      o.groups.push(g.groups.map((c) => c.uuid));
+    }
+  }
+  return out;
+}
+
+export function canonicalChildOrder(target: Database, orders: ChildOrders): void {
+  for (const g of target.root.allGroups()) {
+    const o = orders.get(g === target.root ? ROOT : g.uuid);
+    if (!o) continue;
+    g.entries = woven(g.entries, o.entries);
+    g.groups = woven(g.groups, o.groups);
+  }
+}
+
+function woven<T extends { uuid: string }>(result: T[], lists: string[][]): T[] {
+  const ids = result.map((x) => x.uuid);
+  const here = new Set(ids);
+  const seqs = lists.map((l) => l.filter((u) => here.has(u)));
+  if (seqs.every((s) => s.length === ids.length && s.every((u, i) => u === ids[i]))) return result;
+  const canonical = [...new Map(seqs.map((s) => [s.join(','), s])).values()].sort((a, b) => (a.join(',') < b.join(',') ? -1 : 1));
+  // A linked list ('' is its head): a 10k-entry group takes each insertion in constant time.
+  const next = new Map<string, string | undefined>([['', undefined]]);
+  for (const seq of canonical) {
+    let prev = '';
+    for (const u of seq) {
+      if (!next.has(u)) {
+        next.set(u, next.get(prev));
+        next.set(prev, u);
+      }
+      prev = u;
+    }
+  }
+  for (const u of [...ids].sort()) if (!next.has(u)) {
+    let last = '';
+    while (next.get(last) !== undefined) last = next.get(last)!;
+    next.set(u, undefined);
+    next.set(last, u);
+  }
+  const order: string[] = [];
+  for (let u = next.get(''); u !== undefined; u = next.get(u)) order.push(u);
+  const byId = new Map(result.map((x) => [x.uuid, x]));
+  return order.map((u) => byId.get(u)!);
+}

@@ -13,7 +13,7 @@ import { readSeen, tombstone, writeSeen } from './seen.js';
 import { knowledge, VersionIds, type EntryCopy } from './versions.js';
 import { decideEntry, everywhereTheSame, index, keyOf, tombPlace, unionKeys, type EntryOutcome, type GroupOutcome } from './decide.js';
 import { compareEntries, compareGroups } from './compare.js';
-import { buildEntries, buildTree } from './build.js';
+import { buildEntries, buildTree, canonicalChildOrder, childOrders } from './build.js';
 import type { Change, FieldConflict, MergeInput, MergeResult } from './index.js';
 
 export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeResult {
@@ -114,8 +114,10 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
   compareGroups(groupOutcomes, places, liveGroups, resurrected, rootProps, inputs, idx, differs, changes);
 
   // 4. Rebuild the first input's tree; paths are known from here on.
+  const orders = childOrders(idx);
   const entryObjects = buildEntries(entryOutcomes, idx[0]);
   buildTree(target, idx[0], groupOutcomes, places, liveGroups, rootProps, entryOutcomes, entryObjects);
+  canonicalChildOrder(target, orders);
   const pathOf = (uuid: string) => entryObjects.get(uuid)?.path() ?? '';
   for (const c of pending.changes) changes.push({ ...c, path: pathOf(c.uuid) });
   for (const c of pending.conflicts) conflicts.push({ ...c, path: pathOf(c.uuid) });
