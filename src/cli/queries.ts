@@ -5,7 +5,7 @@
  */
 import { UsageError, NotFoundError } from '../errors/index.js';
 import {
-  type Database, type Entry, resolveEntry, resolveGroup, entryDetail, entrySummary, entryField, listGroup, findEntries,
+  type Database, type Entry, resolveEntry, resolveGroup, entryDetail, entryDetailSecrets, entrySummary, entryField, fieldName, fieldSecret, listGroup, findEntries,
 } from '../vault/index.js';
 
 export type QueryOp = 'show' | 'ls' | 'find' | 'field' | 'paths';
@@ -50,12 +50,20 @@ function otpUri(e: Entry): string | undefined {
   return `otpauth://totp/stickvault?secret=${encodeURIComponent(seed.replace(/\s/g, ''))}&period=${Number(period) || 30}&digits=${Number(digits) || 6}`;
 }
 
-export async function runQuery(db: Database, op: QueryOp, a: QueryArgs): Promise<unknown> {
+/**
+ * `secrets`: protected values in the answer stay ProtectedValue copies (the
+ * agent sends them as bytes and zeroes them) instead of becoming strings.
+ */
+export async function runQuery(db: Database, op: QueryOp, a: QueryArgs, o: { secrets?: boolean } = {}): Promise<unknown> {
+  const str = (v: unknown, what: string): string => {
+    if (typeof v !== 'string') throw new UsageError(`the ${op} query needs ${what}`);
+    return v;
+  };
   switch (op) {
     case 'show': {
-      const e = resolveEntry(db, a.entry!);
-      if (a.field) return { value: entryField(e, a.field) };
-      return entryDetail(e, Boolean(a.showProtected));
+      const e = resolveEntry(db, str(a.entry, 'an entry'));
+      if (a.field) return { value: o.secrets ? fieldSecret(e, fieldName(e, a.field)) : entryField(e, a.field) };
+      return o.secrets ? entryDetailSecrets(e, Boolean(a.showProtected)) : entryDetail(e, Boolean(a.showProtected));
     }
     case 'ls': {
       const g = resolveGroup(db, a.group);
@@ -67,8 +75,12 @@ export async function runQuery(db: Database, op: QueryOp, a: QueryArgs): Promise
     }
     case 'find':
       return findEntries(db, a.query ?? '').map(entrySummary);
-    case 'field':
-      return fieldOf(resolveEntry(db, a.entry!), a.field ?? 'password');
+    case 'field': {
+      const e = resolveEntry(db, str(a.entry, 'an entry'));
+      const field = a.field ?? 'password';
+      if (o.secrets && field.toLowerCase() !== 'totp') return { value: fieldSecret(e, fieldName(e, field)), label: `${field.toUpperCase()} of ${e.path()}` };
+      return fieldOf(e, field);
+    }
     case 'paths':
       return [...db.entries()].map((e) => e.path());
     default:

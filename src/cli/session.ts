@@ -189,7 +189,7 @@ export async function openSession(opts: GlobalOptions, how: OpenHow = {}): Promi
   const { bytes, stamp } = readVaultFile(ref.path);
   const { vault, fromTty, credentials, retained } = await unlockFile(opts, ref, bytes, how);
   // An interactive unlock keeps the vault unlocked for the idle timeout, as the seed workflow expects.
-  if (fromTty && opts.agent) await agent.remember(ref.path, vault.derivedKey(), config.autoLockSeconds ?? 30).catch(() => undefined);
+  if (fromTty && opts.agent) await agent.remember(ref.path, vault.derivedKey(), config.autoLockSeconds ?? 30).catch(agent.unlessRuntimeDirError);
   const session: Session = {
     opts,
     ref,
@@ -271,7 +271,7 @@ function noteLocalSave(s: Session, replacedSha: string): void {
 /** For commands that may run with no vault (gen): the unlocked vault, if the agent or a flag gives one. Never prompts. */
 export async function openIfUnlocked(opts: GlobalOptions): Promise<Session | undefined> {
   const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined || !opts.password;
-  if (!explicit && !(opts.agent && (await agent.isRunning()))) return undefined;
+  if (!explicit && !(opts.agent && (await agent.isRunning().catch(() => false)))) return undefined;
   try {
     const config = loadConfig();
     const ref = resolveVault(opts.vault, config);
