@@ -8,9 +8,8 @@
  * else the first line of stdin (as keepassxc-cli, so `printf 'pw\n' | stv ls`
  * works). --no-password means keyfile only.
  */
-import { readFileSync } from 'node:fs';
 import { LockedError, UsageError, VaultChangedError, StvError, WrongKeyError } from '../errors/index.js';
-import { resolveVault, loadConfig, type ResolvedVault, type Config } from '../config/index.js';
+import { resolveVault, loadConfig, readRegularFile, SafeReadError, type ResolvedVault, type Config } from '../config/index.js';
 import { disableCoreDumps, utf8, wipe } from '../secret/index.js';
 import {
   Vault, StaleKeyError, readVaultFile, saveVaultFile, acquireWriteLock, removeStaleTemps, SlowKdfError,
@@ -40,12 +39,16 @@ function keyfilePath(opts: GlobalOptions, ref: ResolvedVault): string | undefine
   return opts.keyfile ?? ref.keyfile;
 }
 
+/** KeePassXC accepts any file as a keyfile (hashed when not a key format); none of ours is near this. */
+export const MAX_KEYFILE_BYTES = 64 * 1024 * 1024;
+
+/** A keyfile: a regular file (not /dev/zero, a FIFO or a directory), bounded; exit 2 otherwise. */
 export function readKeyfile(path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    return readRegularFile(path, { maxBytes: MAX_KEYFILE_BYTES, follow: true, what: 'keyfile' });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read keyfile ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? (e as Error).message}`);
+    if (e instanceof SafeReadError) throw new UsageError(e.message);
+    throw e;
   }
 }
 

@@ -30,6 +30,16 @@ export interface Credentials {
 }
 
 /** What the agent holds for an unlocked vault: the KDF output and the parameters it is valid for. */
+export type Integrity = 'hmac' | 'header-hash' | 'none';
+
+/** The integrity of a file, in words (stv info and doctor). */
+export const INTEGRITY_TEXT: Record<Integrity | 'unknown', string> = {
+  hmac: 'header HMAC and HMAC-SHA-256 blocks (KDBX 4)',
+  'header-hash': 'KDBX 3.1: Meta/HeaderHash covers the header; no MAC over the content (saving upgrades it to KDBX 4)',
+  none: 'none: a KDBX 3.1 file without Meta/HeaderHash, so a changed header goes unnoticed (saving upgrades it to KDBX 4)',
+  unknown: 'KDBX 3.1: protected only if Meta/HeaderHash is present, which needs the key to see (unlock, or give --password-file)',
+};
+
 export interface DerivedKey {
   transformed: Uint8Array;
   kdfFingerprint: string;
@@ -142,6 +152,17 @@ export class Vault {
   /** The key material the agent may hold for this vault. A copy: the caller wipes it. */
   derivedKey(): DerivedKey {
     return { transformed: Uint8Array.from(this.#key.bytes), kdfFingerprint: this.#fingerprint };
+  }
+
+  /**
+   * What detects tampering with the file as read: KDBX 4's header HMAC and
+   * HMAC blocks; in KDBX 3.1 only Meta/HeaderHash covers the header (and
+   * with it the protected-stream key), and a file without it has no check:
+   * a flipped header byte shows garbage passwords.
+   */
+  get integrity(): Integrity {
+    if (this.readVersion === undefined || this.readVersion.major >= 4) return 'hmac';
+    return this.db.meta.nodes.some((n) => n.name === 'HeaderHash' && n.text) ? 'header-hash' : 'none';
   }
 
   /** True when the file was KDBX 3.x and will be upgraded to 4.x on save. */

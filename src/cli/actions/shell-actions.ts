@@ -9,6 +9,10 @@ import { openSession, type Session } from '../session.js';
 import { type GlobalOptions } from '../runtime.js';
 import { findEntries, entryDetail, type Entry } from '../../vault/index.js';
 import { fieldOf } from '../queries.js';
+import { escapeControls } from '../terminal-safe.js';
+
+/** The shell runs on a terminal: every vault value it shows is escaped (terminal-safe.ts). */
+const t = (v: string) => escapeControls(v);
 
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
 
@@ -23,7 +27,7 @@ export async function shell(opts: GlobalOptions, o: { timeout?: string }): Promi
     if (!session) {
       // Never reuse an agent key after an idle lock: the point is to ask again.
       session = await openSession({ ...opts, agent: false });
-      process.stderr.write(`unlocked ${session.ref.name ?? session.ref.path}; type to search, Ctrl-C to quit\n`);
+      process.stderr.write(`unlocked ${t(session.ref.name ?? session.ref.path)}; type to search, Ctrl-C to quit\n`);
     }
     const idleMs = 1000 * (idleSeconds ?? session.config.autoLockSeconds ?? 30);
     const ask = async <T>(fn: (ctx: { signal: AbortSignal; output: NodeJS.WritableStream }) => Promise<T>): Promise<T> => {
@@ -61,7 +65,7 @@ async function mainMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
         {
           message: 'Search entries',
           source: (term) => {
-            const hits = findEntries(db, term ?? '').slice(0, 30).map((e) => ({ name: `${e.path()}  ${e.get('UserName')}`, value: e as Entry | 'add' | 'quit' }));
+            const hits = findEntries(db, term ?? '').slice(0, 30).map((e) => ({ name: `${t(e.path())}  ${t(e.get('UserName'))}`, value: e as Entry | 'add' | 'quit' }));
             return [...hits, { name: '+ add an entry', value: 'add' as const }, { name: '× quit', value: 'quit' as const }];
           },
         },
@@ -77,7 +81,7 @@ async function mainMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
 async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<void> {
   for (;;) {
     const d = entryDetail(e, false);
-    process.stderr.write(`\n${d.path}\n  user: ${d.username}\n  url:  ${d.url}\n  history: ${d.history} version(s)\n`);
+    process.stderr.write(`\n${t(d.path)}\n  user: ${t(d.username)}\n  url:  ${t(d.url)}\n  history: ${d.history} version(s)\n`);
     const action = await ask((ctx) =>
       p.select(
         {
@@ -96,17 +100,17 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
       ),
     );
     if (action === 'back') return;
-    if (action === 'show') process.stderr.write(`  password: ${e.get('Password')}\n`);
+    if (action === 'show') process.stderr.write(`  password: ${t(e.get('Password'))}\n`);
     if (action.startsWith('copy:')) {
       const { value, label } = await fieldOf(e, action.slice(5));
       const { copySecret } = await import('../../clipboard/index.js');
       const r = await copySecret(value, { timeoutSeconds: s.config.clipboardSeconds ?? 30 });
-      process.stderr.write(`copied ${label}; clears in ${r.clearsInSeconds} s\n`);
+      process.stderr.write(`copied ${t(label)}; clears in ${r.clearsInSeconds} s\n`);
     }
-    if (action === 'show:username') process.stderr.write(`  username: ${e.get('UserName')}\n`);
+    if (action === 'show:username') process.stderr.write(`  username: ${t(e.get('UserName'))}\n`);
     if (action === 'edit') {
-      const username = await ask((ctx) => p.input({ message: 'Username', default: e.get('UserName') }, ctx));
-      const url = await ask((ctx) => p.input({ message: 'URL', default: e.get('URL') }, ctx));
+      const username = await editField(p, ask, 'Username', e.get('UserName'));
+      const url = await editField(p, ask, 'URL', e.get('URL'));
       s.vault.db.updateEntry(e, (x) => {
         x.set('UserName', username);
         x.set('URL', url);
@@ -123,6 +127,17 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
   }
 }
 
+/**
+ * A prompt prefilled with the current value. A value with controls in it is
+ * not put on the prompt line (the terminal would act on it): it is named
+ * escaped, and an empty answer keeps it unchanged.
+ */
+async function editField(p: Prompts, ask: Ask, label: string, current: string): Promise<string> {
+  if (t(current) === current) return ask((ctx) => p.input({ message: label, default: current }, ctx));
+  const answer = await ask((ctx) => p.input({ message: `${label} (now ${t(current)}; Enter keeps it)` }, ctx));
+  return answer === '' ? current : answer;
+}
+
 async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {
   const { Entry } = await import('../../vault/index.js');
   const title = await ask((ctx) => p.input({ message: 'Title', required: true }, ctx));
@@ -136,5 +151,5 @@ async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {
   e.set('Password', await ask((ctx) => p.password({ message: 'Password', mask: false }, ctx)), true);
   s.vault.db.root.addEntry(e);
   await s.save();
-  process.stderr.write(`added ${e.path()}\n`);
+  process.stderr.write(`added ${t(e.path())}\n`);
 }

@@ -8,7 +8,7 @@ import {
   runSync, knownVaultId, findSticks, initStick, listSticks, forgetStick, ensureVaultId, recordLocalSave,
   watchSticks, defaultWatchDirs, type SyncReport, type MountedStick, type StickListing,
 } from '../../sync/index.js';
-import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
+import { type GlobalOptions, errorLine, info, out, printJson, warn } from '../runtime.js';
 import { syncKeys, type SyncKeys } from '../sync-keys.js';
 import { startProgress } from '../session.js';
 
@@ -173,7 +173,7 @@ async function watch(opts: GlobalOptions, o: SyncCliOptions): Promise<void> {
       } catch (e) {
         // Keep watching: one failed sync must not end the watcher.
         const err = e as StvError;
-        process.stderr.write(`stv: ${err.message}\n`);
+        errorLine(err.message);
       }
     },
   });

@@ -4,9 +4,9 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, StvError } from '../../errors/index.js';
 import { ensurePrivateDir, loadConfig, resolveVault, writeFileAtomic } from '../../config/index.js';
-import { Vault, saveVaultFile, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, type KdfParams, type VaultSettings } from '../../vault/index.js';
+import { Vault, saveVaultFile, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, INTEGRITY_TEXT, type Integrity, type KdfParams, type VaultSettings } from '../../vault/index.js';
 import { type GlobalOptions, info as say, out, printJson } from '../runtime.js';
-import { readCredentials, wipeCredentials, openSession, readKeyfile } from '../session.js';
+import { readCredentials, wipeCredentials, openSession, openIfUnlocked, readKeyfile } from '../session.js';
 
 interface KdfOpts {
   kdf: 'argon2id' | 'argon2d' | 'aes';
@@ -116,10 +116,23 @@ export async function info(opts: GlobalOptions): Promise<void> {
     kdf: kdf.type === 'aes'
       ? { type: 'aes', rounds: Number(kdf.rounds) }
       : { type: kdf.type, memoryMiB: Number(kdf.memoryBytes) / 1048576, iterations: Number(kdf.iterations), parallelism: kdf.parallelism, version: kdf.version },
+    integrity: header.version.major >= 4 ? 'hmac' : await integrityOf3x(opts),
   };
   if (opts.json) return printJson(data);
   out(`Path:        ${data.path}${data.name ? ` (${data.name})` : ''}`);
   out(`Format:      ${data.format}, ${data.size} bytes, ${data.compressed ? 'gzip' : 'uncompressed'}`);
   out(`Cipher:      ${data.cipher === 'aes256' ? 'AES-256-CBC' : 'ChaCha20'}`);
   out(`KDF:         ${kdf.type === 'aes' ? `AES-KDF, ${kdf.rounds} rounds` : `${kdf.type}, ${Number(kdf.memoryBytes) / 1048576} MiB, ${kdf.iterations} iterations, ${kdf.parallelism} lanes`}`);
+  out(`Integrity:   ${INTEGRITY_TEXT[data.integrity]}`);
+}
+
+/** A KDBX 3.x file's integrity needs its content (Meta/HeaderHash): known when a key is at hand without asking. */
+export async function integrityOf3x(opts: GlobalOptions): Promise<Integrity | 'unknown'> {
+  const s = await openIfUnlocked(opts);
+  if (!s) return 'unknown';
+  try {
+    return s.vault.integrity;
+  } finally {
+    s.close();
+  }
 }
