@@ -53,6 +53,15 @@ export function outLines(lines: string[]): void {
   if (lines.length) process.stdout.write(lines.map((l) => forTerminal(process.stdout, l)).join('\n') + '\n');
 }
 
+/**
+ * Whether a spinner may run on stderr: a terminal that reports its width.
+ * ora redraws by counting wrapped lines, and with 0 columns (`script … </dev/null`,
+ * some CI terminals) that count never ends: it looped at 100 % CPU.
+ */
+export function canSpin(opts: Pick<GlobalOptions, 'quiet'>): boolean {
+  return !opts.quiet && Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0;
+}
+
 /** A status line on stderr, silenced by -q. */
 export function info(opts: Pick<GlobalOptions, 'quiet'>, text: string): void {
   if (!opts.quiet) process.stderr.write(`${forTerminal(process.stderr, text, { keepLines: true })}\n`);

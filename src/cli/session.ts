@@ -16,7 +16,7 @@ import {
   type Credentials, type DerivedKey, type FileStamp,
 } from '../vault/index.js';
 import type { GlobalOptions } from './runtime.js';
-import { info, warn } from './runtime.js';
+import { canSpin, info, warn } from './runtime.js';
 import { canPrompt, promptSecret, readFirstLineOfFd, readFirstLineOfFile, readStdinLine, stdinIsTty } from './secrets-input.js';
 import * as agent from './agent-link.js';
 import { recordLocalSave } from '../sync/sidecar.js';
@@ -170,7 +170,7 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
 
 /** A spinner on a terminal while the KDF runs ("unlocking… 0.8 s"); silent otherwise. */
 export async function startProgress(opts: GlobalOptions, label: string): Promise<{ stop(): void; label(text: string): void }> {
-  if (opts.quiet || !process.stderr.isTTY) return { stop() {}, label() {} };
+  if (!canSpin(opts)) return { stop() {}, label() {} };
   const { default: ora } = await import('ora');
   const started = Date.now();
   const spinner = ora({ text: `${label}…`, stream: process.stderr, color: opts.color ? 'cyan' : undefined, isEnabled: true }).start();
