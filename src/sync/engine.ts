@@ -14,6 +14,7 @@ import { mergeDatabases, type Conflict } from './merge.js';
 import { knownLineage, lineageOf, readSidecar, writeSidecar, type Sidecar } from './sidecar.js';
 import { vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
 import { writeCopy } from './write-copy.js';
+import { afterStickSync, describeRotation } from './rotate.js';
 
 /** Where one copy of the vault lives. */
 export interface CopyRef {
@@ -39,6 +40,8 @@ export interface CopyResult {
   status: CopyStatus;
   /** Why it failed, or a note (e.g. a damaged file was replaced). */
   detail?: string;
+  /** Housekeeping done on the copy that needs no attention (old-key generations removed, rotate.ts). */
+  note?: string;
 }
 
 export interface SyncReport {
@@ -229,6 +232,7 @@ async function settleCopy(c: CopyState, vaultId: string, out: Outcome, o: SyncOp
   const sidecar: Sidecar = { format: 1, vaultId, file: c.ref.sidecarFile, sha256: out.sha, ancestors: out.lineage, writtenAt: new Date().toISOString() };
   if (sameDigest(c.stamp?.sha256, out.sha)) {
     if (!o.dryRun) refreshSidecar(c.ref, sidecar);
+    if (!o.dryRun && c.ref.generationsDir) return { ...result, note: describeRotation(await afterStickSync(vaultId, c.ref.generationsDir, out.bytes)) };
     return result;
   }
   const status: CopyStatus = c.missing ? 'created' : 'updated';
@@ -246,7 +250,9 @@ async function settleCopy(c: CopyState, vaultId: string, out: Outcome, o: SyncOp
       createDirs: c.missing,
     });
     writeSidecar(c.ref.sidecarPath, sidecar, c.ref.kind === 'local');
-    return { ...result, status, detail };
+    // Generations under a key retired by passwd go once the stick is current (rotate.ts).
+    const note = c.ref.generationsDir ? describeRotation(await afterStickSync(vaultId, c.ref.generationsDir, out.bytes)) : undefined;
+    return { ...result, status, detail, note };
   } catch (e) {
     return { ...result, status: 'failed', detail: describeWriteError(e) };
   }

@@ -12,7 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { CorruptFileError, UsageError } from '../errors/index.js';
 import { SecretBytes, wipe } from '../secret/index.js';
 import {
-  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, createInnerStream, kdfFingerprint, checkKdfLimits,
+  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, createInnerStream, kdfFingerprint, checkKdfLimits, withFreshSalt,
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
@@ -170,13 +170,26 @@ export class Vault {
     return this.readVersion !== undefined && this.readVersion.major < 4;
   }
 
-  /** New credentials and/or KDF settings: runs the KDF once with a fresh salt. */
+  /**
+   * New credentials and/or KDF settings, or the same credentials again
+   * (`passwd --rekey`): runs the KDF once with a fresh salt, so the new key
+   * and its fingerprint differ from the old ones whatever the credentials.
+   */
   async changeKey(creds: Credentials, settings: VaultSettings = this.settings): Promise<void> {
-    const derived = await deriveKey(creds, settings.kdf);
+    const fresh = { ...settings, kdf: withFreshSalt(settings.kdf) };
+    const derived = await deriveKey(creds, fresh.kdf);
     this.#key.wipe();
     this.#key = new SecretBytes(derived.transformed);
     this.#fingerprint = derived.kdfFingerprint;
-    this.settings = settings;
+    this.settings = fresh;
+  }
+
+  /** Take another vault's key and KDF settings (re-encrypting an old copy with the key a key change made). */
+  adoptKeyOf(other: Vault): void {
+    this.#key.wipe();
+    this.#key = new SecretBytes(Uint8Array.from(other.#key.bytes));
+    this.#fingerprint = other.#fingerprint;
+    this.settings = { ...other.settings };
   }
 
   /** Serialize as KDBX 4.0, or 4.1 when the content uses 4.1 features or the file was 4.1. */

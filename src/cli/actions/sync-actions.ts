@@ -151,7 +151,7 @@ function printReport(opts: GlobalOptions, r: SyncReport & { name: string }): voi
   const what = r.mode === 'merge' ? `merged: ${r.added} added, ${r.updated} updated, ${r.deleted} deleted, ${r.conflicts.length} conflict(s)` : r.mode === 'fast-forward' ? 'copied the newest version (no key needed)' : 'all copies identical';
   out(`${r.name}: ${what}${r.dryRun ? ' (dry run: nothing written)' : ''}`);
   const width = Math.max(...r.copies.map((c) => c.label.length));
-  for (const c of r.copies) out(`  ${c.label.padEnd(width)}  ${c.status.padEnd(9)}  ${c.path}${c.detail ? ` — ${c.detail}` : ''}`);
+  for (const c of r.copies) out(`  ${c.label.padEnd(width)}  ${c.status.padEnd(9)}  ${c.path}${[c.detail, c.note].filter(Boolean).map((d) => ` — ${d}`).join('')}`);
   for (const c of r.conflicts) out(`  conflict: ${c.path} — "${c.local.title}" (${c.local.modified}) and "${c.remote.title}" (${c.remote.modified}); both kept, tagged stickvault-conflict`);
   if (!r.copies.some((c) => c.kind === 'stick')) info(opts, `  no stick holding ${r.name} is mounted; prepare one with 'stv stick init MOUNTPOINT --label NAME'`);
 }

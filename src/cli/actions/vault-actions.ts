@@ -70,28 +70,40 @@ export async function keyfileNew(opts: GlobalOptions, path: string): Promise<voi
 
 export async function passwd(
   opts: GlobalOptions,
-  o: KdfOpts & { newKeyfile?: string; removeKeyfile?: boolean; removePassword?: boolean },
+  o: KdfOpts & { newKeyfile?: string; removeKeyfile?: boolean; removePassword?: boolean; rekey?: boolean },
   cmd: Command,
 ): Promise<void> {
-  const s = await openSession(opts);
+  if (o.rekey && (o.newKeyfile || o.removeKeyfile || o.removePassword)) throw new UsageError('--rekey keeps the password and keyfile; give it alone, or change them without it');
+  // --rekey needs the credentials themselves (not the agent's key) to derive a key with a new salt.
+  const s = await openSession(opts, { keepCredentials: Boolean(o.rekey) });
+  const oldKey = s.vault.derivedKey();
   try {
     const explicitKdf = ['kdf', 'kdfMs', 'kdfMemory', 'kdfIterations', 'kdfParallelism', 'cipher'].some((k) => cmd.getOptionValueSource(k) === 'cli');
     const settings = explicitKdf ? await settingsFrom(o) : s.vault.settings;
-    const keyfile = o.removeKeyfile ? undefined : o.newKeyfile ? readKeyfile(o.newKeyfile) : (opts.keyfile ?? s.ref.keyfile) ? readKeyfile((opts.keyfile ?? s.ref.keyfile)!) : undefined;
-    let password: Uint8Array | undefined;
-    if (!o.removePassword) {
-      const c = await readCredentials({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { confirm: true, prompt: 'New master password:' });
-      password = c.password;
+    let withKeyfile = Boolean(s.credentials?.keyfile);
+    if (o.rekey) {
+      await s.vault.changeKey(s.credentials!, settings);
+    } else {
+      const keyfile = o.removeKeyfile ? undefined : o.newKeyfile ? readKeyfile(o.newKeyfile) : (opts.keyfile ?? s.ref.keyfile) ? readKeyfile((opts.keyfile ?? s.ref.keyfile)!) : undefined;
+      let password: Uint8Array | undefined;
+      if (!o.removePassword) {
+        const c = await readCredentials({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { confirm: true, prompt: 'New master password:' });
+        password = c.password;
+      }
+      if (!password && !keyfile) throw new UsageError('a vault needs a password or a keyfile; nothing was changed');
+      withKeyfile = Boolean(keyfile);
+      await s.vault.changeKey({ password, keyfile }, settings);
+      password?.fill(0);
     }
-    if (!password && !keyfile) throw new UsageError('a vault needs a password or a keyfile; nothing was changed');
-    await s.vault.changeKey({ password, keyfile }, settings);
-    password?.fill(0);
     await s.save();
     // The agent's key is for the old credentials.
     const { agent } = await import('../session.js');
     await agent.forget(s.ref.path).catch(() => undefined);
-    say(opts, `changed the master key of ${s.ref.path}${keyfile ? ' (with keyfile)' : ''}`);
+    say(opts, o.rekey ? `new key for ${s.ref.path} (same password and keyfile, new KDF salt)` : `changed the master key of ${s.ref.path}${withKeyfile ? ' (with keyfile)' : ''}`);
+    const { rotateAfterKeyChange } = await import('../rotation.js');
+    await rotateAfterKeyChange(opts, s, oldKey);
   } finally {
+    oldKey.transformed.fill(0);
     s.close();
   }
 }
