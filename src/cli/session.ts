@@ -47,8 +47,10 @@ export function readKeyfile(path: string): Uint8Array {
   try {
     return readRegularFile(path, { maxBytes: MAX_KEYFILE_BYTES, follow: true, what: 'keyfile' });
   } catch (e) {
-    if (e instanceof SafeReadError) throw new UsageError(e.message);
-    throw e;
+    if (!(e instanceof SafeReadError)) throw e;
+    const kind = /\((a [a-zA-Z ]+)\)/.exec(e.message)?.[1];
+    const reason = e.problem === 'missing' ? 'no such file' : kind === 'a directory' || /is a directory/.test(e.message) ? 'it is a directory' : e.problem === 'not-regular' ? `not a regular file (${kind ?? 'special'}); refusing to read it` : e.message;
+    throw new UsageError(`cannot read keyfile ${path}: ${reason}`);
   }
 }
 

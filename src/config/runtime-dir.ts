@@ -13,8 +13,12 @@ import { dirname, join } from 'node:path';
 import { StvError } from '../errors/index.js';
 import { runtimeDir } from './paths.js';
 
-/** The runtime directory or a socket in it is not ours: refuse to talk through it. Exit 1. */
-export class RuntimeDirError extends StvError {}
+/** The runtime directory or a socket in it is not ours: refuse to talk through it. Exit 1. `fix`: a command that repairs it. */
+export class RuntimeDirError extends StvError {
+  constructor(message: string, readonly fix?: string) {
+    super(message);
+  }
+}
 
 const myUid = (): number => (typeof process.getuid === 'function' ? process.getuid() : -1);
 
@@ -34,7 +38,10 @@ function checkDir(dir: string, st: Stats): void {
   if (!st.isDirectory()) throw new RuntimeDirError(`the runtime directory ${dir} is not a directory; ${fix(dir)}`);
   const uid = myUid();
   if (uid >= 0 && st.uid !== uid) throw new RuntimeDirError(`the runtime directory ${dir} belongs to uid ${st.uid}, not to you (uid ${uid}); another user may be trying to receive your keys: ${fix(dir)}`);
-  if ((st.mode & 0o077) !== 0) throw new RuntimeDirError(`the runtime directory ${dir} has mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, so others may have put files in it; ${fix(dir)}`);
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  // Writable by others: they may have put a socket of theirs in it, so it is not repaired but removed.
+  if ((st.mode & 0o022) !== 0) throw new RuntimeDirError(`the runtime directory ${dir} has mode ${mode}, so others may have put files in it; ${fix(dir)}`, `rm -r ${dir}`);
+  if ((st.mode & 0o077) !== 0) throw new RuntimeDirError(`the runtime directory ${dir} has mode ${mode}, so others can look into it; run 'chmod 700 ${dir}'`, `chmod 700 ${dir}`);
 }
 
 /**

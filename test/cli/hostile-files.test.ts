@@ -62,8 +62,8 @@ describe('hostile files', () => {
     expect(made).toEqual(readdirSync(HOSTILE).filter((f) => f !== 'make.mjs').sort());
     // gzip output is zlib's: after a Node upgrade that changes it, run `node test/fixtures/hostile/make.mjs` and commit.
     for (const f of made) expect(readFileSync(join(out, f)).equals(readFileSync(join(HOSTILE, f))), `${f} differs from what make.mjs makes`).toBe(true);
-    // terminal-escapes.kdbx opens: test/cli/terminal-output.test.ts shows it in a terminal.
-    const covered = [...CASES.map((c) => c[0]), 'valid.kdbx', 'kdb-twofish.kdb', 'kdb-rounds-2p32.kdb', 'terminal-escapes.kdbx'].sort();
+    // These open: test/cli/terminal-output.test.ts shows terminal-escapes.kdbx in a terminal, test/cli/limits.test.ts asks info and doctor about the 3.1 files.
+    const covered = [...CASES.map((c) => c[0]), 'valid.kdbx', 'kdb-twofish.kdb', 'kdb-rounds-2p32.kdb', 'terminal-escapes.kdbx', 'kdbx31-header-hash.kdbx', 'kdbx31-no-header-hash.kdbx'].sort();
     expect(covered).toEqual(made);
   });
 

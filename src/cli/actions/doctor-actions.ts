@@ -1,7 +1,7 @@
 /** stv doctor: checks that each print a fix when they fail. */
 import { existsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { configFile, loadConfig, resolveVault, runtimeDir, expandPath, privateRuntimeDir } from '../../config/index.js';
+import { configFile, loadConfig, resolveVault, runtimeDir, expandPath, privateRuntimeDir, type RuntimeDirError } from '../../config/index.js';
 import { Vault, readVaultFile, tuneKdf, INTEGRITY_TEXT } from '../../vault/index.js';
 import { type GlobalOptions, out, printJson } from '../runtime.js';
 
@@ -34,7 +34,7 @@ export async function doctor(opts: GlobalOptions): Promise<void> {
     const present = privateRuntimeDir({ create: false });
     checks.push({ check: 'agent directory', ok: true, detail: present ? `${dir}, yours, mode 0700` : `${dir} (created on first unlock)` });
   } catch (e) {
-    checks.push({ check: 'agent directory', ok: false, detail: (e as Error).message, fix: `rm -r ${dir} (after checking what is in it), or set XDG_RUNTIME_DIR to a private directory` });
+    checks.push({ check: 'agent directory', ok: false, detail: (e as Error).message, fix: (e as RuntimeDirError).fix ?? `rm -r ${dir} (after checking what is in it), or set XDG_RUNTIME_DIR to a private directory` });
   }
   // Config.
   let config = {};
