@@ -4,31 +4,20 @@
  * nothing, the socket is private, and no key shows up in /proc.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'esbuild';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ROOT, tempDir } from '../helpers/tools.js';
+import { tempDir } from '../helpers/tools.js';
+import { buildTestAgent, until } from './harness.js';
 
 let dir: string;
 let cleanup: () => void;
 let entry: string;
 let api: typeof import('../../src/agent/index.js');
 
-const until = async (cond: () => boolean | Promise<boolean>, ms = 15_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-};
-
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('stv-agent-'));
-  // Built inside the project (its ignored tmp/), so the bundle finds koffi in node_modules for SO_PEERCRED.
-  entry = join(ROOT, 'tmp', `agent-${randomBytes(4).toString('hex')}.mjs`);
-  await build({ entryPoints: [join(__dirname, 'agent-entry.ts')], bundle: true, platform: 'node', format: 'esm', outfile: entry, logLevel: 'silent' });
+  entry = await buildTestAgent();
   process.env.XDG_RUNTIME_DIR = join(dir, 'run');
   api = await import('../../src/agent/index.js');
 });

@@ -5,31 +5,21 @@
  * a connection that never sends anything cannot keep it alive.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ROOT, tempDir } from '../helpers/tools.js';
+import { tempDir } from '../helpers/tools.js';
+import { buildTestAgent, until } from './harness.js';
 
 let dir: string;
 let cleanup: () => void;
 let entry: string;
 let api: typeof import('../../src/agent/index.js');
 
-const until = async (cond: () => boolean | Promise<boolean>, ms = 15_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-};
-
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('stv-hostile-client-'));
-  entry = join(ROOT, 'tmp', `agent-${randomBytes(4).toString('hex')}.mjs`);
-  await build({ entryPoints: [join(__dirname, 'agent-entry.ts')], bundle: true, platform: 'node', format: 'esm', outfile: entry, logLevel: 'silent' });
+  entry = await buildTestAgent();
   process.env.XDG_RUNTIME_DIR = join(dir, 'run');
   process.env.XDG_CONFIG_HOME = join(dir, 'config');
   api = await import('../../src/agent/index.js');
