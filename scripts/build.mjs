@@ -19,7 +19,7 @@ const result = await build({
   chunkNames: 'chunks/[name]-[hash]',
   // The native addon stays in node_modules. clipboardy is bundled: loaded from
   // node_modules it reads ~300 files (execa and friends), most of a clip's time.
-  external: ['argon2'],
+  external: ['argon2', 'koffi'],
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __stvCreateRequire } from 'node:module';\nconst require = __stvCreateRequire(import.meta.url);",
   },
@@ -59,9 +59,13 @@ else {
     require('node:child_process').spawn('prlimit', ['--pid=' + process.pid, '--core=0:0'], { stdio: 'ignore' }).on('error', () => {}).unref();
   } catch {}
   const os = require('node:os');
+  const fs = require('node:fs');
   const rt = process.env.XDG_RUNTIME_DIR;
-  const sock = rt && rt.startsWith('/') ? rt + '/stickvault/agent.sock' : os.tmpdir() + '/stickvault-' + (process.getuid ? process.getuid() : 0) + '/agent.sock';
-  const agentMayHold = !a.some((x) => x === '--no-agent' || x.startsWith('--password-f')) && require('node:fs').existsSync(sock);
+  const uid = process.getuid ? process.getuid() : 0;
+  const dir = rt && rt.startsWith('/') ? rt + '/stickvault' : os.tmpdir() + '/stickvault-' + uid;
+  // The same check as src/config/runtime-dir.ts, by lstat: a directory or socket another user planted is no agent of ours.
+  const ours = (p, isKind) => { try { const st = fs.lstatSync(p); return isKind(st) && st.uid === uid && (st.mode & 0o077) === 0; } catch { return false; } };
+  const agentMayHold = !a.some((x) => x === '--no-agent' || x.startsWith('--password-f')) && ours(dir, (st) => st.isDirectory()) && ours(dir + '/agent.sock', (st) => st.isSocket());
   if (a.some((x) => ${JSON.stringify(KEY_COMMANDS)}.includes(x)) && !agentMayHold && os.availableParallelism() >= 2) {
     const { Worker } = require('node:worker_threads');
     const blank = () => {

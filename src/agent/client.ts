@@ -1,10 +1,15 @@
-/** The CLI's end of the agent socket: one request per connection, short timeouts. */
+/**
+ * The CLI's end of the agent socket: one request per connection, short
+ * timeouts. Before it connects it checks the runtime directory and the
+ * socket (ours, private), and once connected that the agent runs as our own
+ * uid (SO_PEERCRED): a socket another user planted never receives a key.
+ */
 import { createConnection } from 'node:net';
-import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
 import { StvError } from '../errors/index.js';
-import { encodeFrame, FrameReader, PROTOCOL_VERSION, type Request, type Response, type VaultStatus } from './protocol.js';
-import { socketPath } from './server.js';
+import { encodeFrame, FrameReader, PROTOCOL_VERSION, revealSecrets, type Frame, type Request, type Response, type VaultStatus, type QueryArgs } from './protocol.js';
+import { peerCred, peerIsMe } from './peer-cred.js';
 
 type Body<R> = R extends unknown ? Omit<R, 'v'> : never;
 
@@ -15,55 +20,84 @@ export class AgentError extends StvError {
   }
 }
 
-export function request(req: Body<Request>, timeoutMs = 5000): Promise<unknown> {
+/** One request; the answer with its secrets still as bytes (the caller zeroes them). */
+function exchange(req: Body<Request>, secrets: Uint8Array[], timeoutMs: number): Promise<Frame> {
+  const path = ownSocket('agent.sock');
+  if (!path) return Promise.reject(new AgentError('agent unreachable: no socket'));
   return new Promise((resolve, reject) => {
-    const sock = createConnection(socketPath());
+    const sock = createConnection(path);
     const reader = new FrameReader();
-    const timer = setTimeout(() => {
+    let frame: Buffer | undefined;
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      frame?.fill(0);
+      reader.wipe();
+      f();
+    };
+    const timer = setTimeout(() => settle(() => {
       sock.destroy();
       reject(new AgentError('the agent did not answer in time'));
-    }, timeoutMs);
-    sock.once('connect', () => sock.write(encodeFrame({ v: PROTOCOL_VERSION, ...req })));
-    sock.on('data', (chunk) => {
-      let frames: unknown[];
+    }), timeoutMs);
+    sock.once('connect', () => {
+      if (!peerIsMe(sock)) {
+        const cred = peerCred(sock);
+        sock.destroy();
+        settle(() => reject(new RuntimeDirError(`the agent socket ${path} is served by uid ${cred?.uid ?? 'unknown'}, not by you (uid ${process.getuid?.()}); refusing to talk to it`)));
+        return;
+      }
+      frame = encodeFrame({ v: PROTOCOL_VERSION, ...req }, secrets);
+      sock.write(frame);
+    });
+    sock.on('data', (chunk: Buffer) => {
+      let frames: Frame[];
       try {
         frames = reader.push(chunk);
       } catch (e) {
-        clearTimeout(timer);
         sock.destroy();
-        reject(new AgentError((e as Error).message));
+        settle(() => reject(new AgentError((e as Error).message)));
         return;
       }
       if (!frames.length) return;
-      clearTimeout(timer);
       sock.end();
-      const res = frames[0] as Response;
-      if (res.ok) resolve(res.result);
-      else reject(new AgentError(res.error, res.kind, Boolean(res.locked)));
+      for (const extra of frames.slice(1)) for (const s of extra.secrets) s.fill(0);
+      settle(() => resolve(frames[0]));
     });
     // An agent that exits mid-request closes without a frame: fail now, not at the timeout.
-    sock.once('close', () => {
-      clearTimeout(timer);
-      reject(new AgentError('the agent closed the connection'));
-    });
-    sock.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new AgentError(`agent unreachable: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
-    });
+    sock.once('close', () => settle(() => reject(new AgentError('the agent closed the connection'))));
+    sock.once('error', (e) => settle(() => reject(new AgentError(`agent unreachable: ${(e as NodeJS.ErrnoException).code ?? e.message}`))));
   });
 }
 
+function unwrap(f: Frame): Extract<Response, { ok: true }> {
+  const res = f.msg as Response;
+  if (!res || typeof res !== 'object') throw new AgentError('the agent sent no answer');
+  if (res.ok) return res;
+  for (const s of f.secrets) s.fill(0);
+  throw new AgentError(String(res.error), res.kind, Boolean(res.locked));
+}
+
+/** A request whose answer holds no key; secrets in it (protected values) come back as strings. */
+export async function request(req: Body<Request>, timeoutMs = 5000, secrets: Uint8Array[] = []): Promise<unknown> {
+  const f = await exchange(req, secrets, timeoutMs);
+  return revealSecrets(unwrap(f).result, f.secrets);
+}
+
 export async function isAgentRunning(): Promise<boolean> {
-  if (!existsSync(socketPath())) return false;
+  if (!ownSocket('agent.sock')) return false;
   try {
     return (await request({ op: 'ping' }, 2000)) === 'pong';
-  } catch {
+  } catch (e) {
+    if (e instanceof RuntimeDirError) throw e;
     return false;
   }
 }
 
 /** Start the agent (`process.execPath ...args`, detached) unless one answers; wait until it does. */
 export async function ensureAgentRunning(args: string[], timeoutMs = 10_000): Promise<void> {
+  privateRuntimeDir({ create: true }); // refuses a directory another user planted, before anything starts
   if (await isAgentRunning()) return;
   const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
   child.unref();
@@ -78,13 +112,24 @@ export async function ensureAgentRunning(args: string[], timeoutMs = 10_000): Pr
 export function agentClient() {
   return {
     async unlock(o: { vault: string; key: Uint8Array; kdfFingerprint: string; timeoutSeconds: number; hardCapSeconds?: number }): Promise<void> {
-      const key = Buffer.from(o.key).toString('base64');
-      await request({ op: 'unlock', vault: o.vault, key, kdfFingerprint: o.kdfFingerprint, timeoutSeconds: o.timeoutSeconds, hardCapSeconds: o.hardCapSeconds });
-    },
-    async getKey(vault: string): Promise<{ key: Uint8Array; kdfFingerprint: string } | undefined> {
+      const key = Uint8Array.from(o.key);
       try {
-        const r = (await request({ op: 'getKey', vault })) as { key: string; kdfFingerprint: string };
-        return { key: new Uint8Array(Buffer.from(r.key, 'base64')), kdfFingerprint: r.kdfFingerprint };
+        await request({ op: 'unlock', vault: o.vault, kdfFingerprint: o.kdfFingerprint, timeoutSeconds: o.timeoutSeconds, ...(o.hardCapSeconds ? { hardCapSeconds: o.hardCapSeconds } : {}) }, 5000, [key]);
+      } finally {
+        key.fill(0);
+      }
+    },
+    /** The held key (the caller wipes it), or undefined when the vault is locked in the agent. */
+    async getKey(vault: string): Promise<{ key: Uint8Array; kdfFingerprint: string } | undefined> {
+      let f: Frame;
+      try {
+        f = await exchange({ op: 'getKey', vault }, [], 5000);
+        const r = unwrap(f).result as { kdfFingerprint?: unknown };
+        if (typeof r?.kdfFingerprint !== 'string' || f.secrets.length !== 1) {
+          for (const s of f.secrets) s.fill(0);
+          throw new AgentError('the agent sent a malformed key');
+        }
+        return { key: f.secrets[0], kdfFingerprint: r.kdfFingerprint };
       } catch (e) {
         if (e instanceof AgentError && e.locked) return undefined;
         throw e;
@@ -97,7 +142,7 @@ export function agentClient() {
       return (await request({ op: 'status' })) as VaultStatus[];
     },
     /** undefined when the vault is locked in the agent. */
-    async query(vault: string, query: string, args: unknown): Promise<unknown> {
+    async query(vault: string, query: string, args: QueryArgs): Promise<unknown> {
       try {
         return await request({ op: 'query', vault, query, args }, 30_000);
       } catch (e) {

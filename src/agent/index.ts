@@ -1,5 +1,6 @@
 /** The unlock agent: protocol, server and client. */
-export { PROTOCOL_VERSION, MAX_FRAME, encodeFrame, FrameReader, type Request, type Response, type VaultStatus } from './protocol.js';
-export { runAgentServer, socketPath, type QueryHandler, type AgentOptions } from './server.js';
+export { PROTOCOL_VERSION, MAX_FRAME, MAX_REQUEST_FRAME, KEY_BYTES, encodeFrame, decodeBody, FrameReader, validateRequest, type Request, type Response, type VaultStatus, type QueryArgs, type Results } from './protocol.js';
+export { runAgentServer, socketPath, MAX_CONNECTIONS, DEFAULT_HARD_CAP_SECONDS, type QueryHandler, type AgentOptions } from './server.js';
 export { agentClient, isAgentRunning, ensureAgentRunning, request, AgentError } from './client.js';
-export { newDeadline, touch, expired, secondsLeft, type Deadline } from './timer.js';
+export { newDeadline, touch, expired, secondsLeft, systemClock, type Deadline, type Clock } from './timer.js';
+export { peerCred, peerCredSupported, peerIsMe, type PeerCred } from './peer-cred.js';

@@ -43,7 +43,7 @@ export async function runAgent(): Promise<void> {
         c = { size: stamp.size, mtimeMs: stamp.mtimeMs, fingerprint: key.kdfFingerprint, vault };
         cache.set(path, c);
       }
-      return runQuery(c.vault.db, op as QueryOp, args as QueryArgs);
+      return runQuery(c.vault.db, op as QueryOp, args as QueryArgs, { secrets: true });
     },
   });
 }

@@ -1,11 +1,25 @@
 /**
  * The CLI's side of the agent: fetch a held key, hand one over after an
  * interactive unlock, ask cached queries. Every call fails soft — no agent
- * means "locked", never an error.
+ * means "locked", never an error — except a runtime directory or socket that
+ * is not ours (RuntimeDirError): that is an attack or a mistake to report.
  */
 import { StvError, type ErrorKind } from '../errors/index.js';
 import * as agentApi from '../agent/index.js';
+import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
 import type { DerivedKey } from '../vault/index.js';
+import type { QueryArgs } from './queries.js';
+
+/** For a soft failure's catch: lets a RuntimeDirError through, swallows the rest. */
+export function unlessRuntimeDirError(e: unknown): undefined {
+  if (e instanceof RuntimeDirError) throw e;
+  return undefined;
+}
+
+/** Refuse early (before a password is asked) when the runtime directory or the agent socket is not ours. */
+export function checkRuntimeDir(): void {
+  if (privateRuntimeDir({ create: false })) ownSocket('agent.sock');
+}
 
 const cliEntry = () => process.argv[1];
 
@@ -18,8 +32,8 @@ export async function getKey(vaultPath: string): Promise<DerivedKey | undefined>
   try {
     const r = await agentApi.agentClient().getKey(vaultPath);
     return r ? { transformed: r.key, kdfFingerprint: r.kdfFingerprint } : undefined;
-  } catch {
-    return undefined;
+  } catch (e) {
+    return unlessRuntimeDirError(e);
   }
 }
 
@@ -49,12 +63,13 @@ export async function status(): Promise<{ vault: string; secondsToLock: number }
 export type QueryAnswer = { ok: true; value: unknown } | { ok: false };
 
 /** A cached read through the agent. Typed errors (entry not found …) come back as themselves. */
-export async function query(vaultPath: string, op: string, args: unknown): Promise<QueryAnswer> {
+export async function query(vaultPath: string, op: string, args: QueryArgs): Promise<QueryAnswer> {
   if (!(await agentApi.isAgentRunning())) return { ok: false };
   let r: unknown;
   try {
-    r = await agentApi.agentClient().query(vaultPath, op, args);
+    r = await agentApi.agentClient().query(vaultPath, op, args as agentApi.QueryArgs);
   } catch (e) {
+    unlessRuntimeDirError(e);
     // An agent that exits between our ping and this query (it just locked its
     // last vault) is no agent: only errors the agent itself answered are typed.
     if (e instanceof agentApi.AgentError) return { ok: false };

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT, EXIT_CANCELLED, EXIT_CODES_HELP } from './exit-codes.js';
+import { forTerminal } from './terminal-safe.js';
 import { register as registerVaultCommands } from './commands/vault.js';
 import { register as registerEntryCommands } from './commands/entries.js';
 import { register as registerReadCommands } from './commands/read.js';
@@ -106,12 +107,12 @@ function reportError(e: unknown): number {
   }
   if (process.env.STV_DEBUG === '1' && err?.stack) process.stderr.write(`${err.stack}\n`);
   if (err?.kind && err.kind in EXIT) {
-    process.stderr.write(`stv: ${err.message}\n`);
+    process.stderr.write(`stv: ${forTerminal(process.stderr, String(err.message))}\n`);
     return EXIT[err.kind];
   }
   const code = (e as NodeJS.ErrnoException)?.code;
   if (code === 'EPIPE') return 0;
-  process.stderr.write(`stv: ${err?.message ?? String(e)}${process.env.STV_DEBUG === '1' ? '' : ' (set STV_DEBUG=1 for details)'}\n`);
+  process.stderr.write(`stv: ${forTerminal(process.stderr, String(err?.message ?? e))}${process.env.STV_DEBUG === '1' ? '' : ' (set STV_DEBUG=1 for details)'}\n`);
   return 1;
 }
 

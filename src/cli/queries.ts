@@ -5,7 +5,7 @@
  */
 import { UsageError, NotFoundError } from '../errors/index.js';
 import {
-  type Database, type Entry, resolveEntry, resolveGroup, entryDetail, entrySummary, entryField, listGroup, findEntries, versionAt, listVersions, listConflicts,
+  type Database, type Entry, resolveEntry, resolveGroup, entryDetail, entryDetailSecrets, entrySummary, entryField, fieldName, fieldSecret, listGroup, findEntries, versionAt, listVersions, listConflicts,
 } from '../vault/index.js';
 
 export type QueryOp = 'show' | 'ls' | 'find' | 'field' | 'paths' | 'history' | 'conflicts';
@@ -52,16 +52,25 @@ function otpUri(e: Entry): string | undefined {
   return `otpauth://totp/stickvault?secret=${encodeURIComponent(seed.replace(/\s/g, ''))}&period=${Number(period) || 30}&digits=${Number(digits) || 6}`;
 }
 
-export async function runQuery(db: Database, op: QueryOp, a: QueryArgs): Promise<unknown> {
+/**
+ * `secrets`: protected values in the answer stay ProtectedValue copies (the
+ * agent sends them as bytes and zeroes them) instead of becoming strings.
+ */
+export async function runQuery(db: Database, op: QueryOp, a: QueryArgs, o: { secrets?: boolean } = {}): Promise<unknown> {
+  const str = (v: unknown, what: string): string => {
+    if (typeof v !== 'string') throw new UsageError(`the ${op} query needs ${what}`);
+    return v;
+  };
   switch (op) {
     case 'show': {
-      const e = resolveEntry(db, a.entry!);
+      const e = resolveEntry(db, str(a.entry, 'an entry'));
       const v = a.version ? versionAt(e, a.version) : e;
-      if (a.field) return { value: entryField(v, a.field) };
-      return { ...entryDetail(v, Boolean(a.showProtected)), ...(a.version ? { version: a.version, path: e.path() } : {}) };
+      if (a.field) return { value: o.secrets ? fieldSecret(v, fieldName(v, a.field)) : entryField(v, a.field) };
+      const at = a.version ? { version: a.version, path: e.path() } : {};
+      return { ...(o.secrets ? (entryDetailSecrets(v, Boolean(a.showProtected)) as object) : entryDetail(v, Boolean(a.showProtected))), ...at };
     }
     case 'history': {
-      const e = resolveEntry(db, a.entry!);
+      const e = resolveEntry(db, str(a.entry, 'an entry'));
       return { uuid: e.uuid, path: e.path(), versions: listVersions(e) };
     }
     case 'conflicts':
@@ -76,8 +85,12 @@ export async function runQuery(db: Database, op: QueryOp, a: QueryArgs): Promise
     }
     case 'find':
       return findEntries(db, a.query ?? '').map(entrySummary);
-    case 'field':
-      return fieldOf(resolveEntry(db, a.entry!), a.field ?? 'password');
+    case 'field': {
+      const e = resolveEntry(db, str(a.entry, 'an entry'));
+      const field = a.field ?? 'password';
+      if (o.secrets && field.toLowerCase() !== 'totp') return { value: fieldSecret(e, fieldName(e, field)), label: `${field.toUpperCase()} of ${e.path()}` };
+      return fieldOf(e, field);
+    }
     case 'paths':
       return [...db.entries()].map((e) => e.path());
     default:

@@ -8,6 +8,7 @@
  * library code with `await import(...)` so `stv --version` loads none of it.
  */
 import type { Command } from 'commander';
+import { forTerminal } from './terminal-safe.js';
 
 export interface GlobalOptions {
   vault?: string;
@@ -41,19 +42,39 @@ export function globals(cmd: Command): GlobalOptions {
   };
 }
 
-/** A line of program output on stdout. */
+/** Program output on stdout; on a terminal, controls in it (from vault content) are shown escaped. */
 export function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  const safe = forTerminal(process.stdout, text, { keepLines: true });
+  process.stdout.write(safe.endsWith('\n') ? safe : safe + '\n');
+}
+
+/** One value per line on stdout (ls, find): on a terminal a newline inside a value is escaped too. */
+export function outLines(lines: string[]): void {
+  if (lines.length) process.stdout.write(lines.map((l) => forTerminal(process.stdout, l)).join('\n') + '\n');
+}
+
+/**
+ * Whether a spinner may run on stderr: a terminal that reports its width.
+ * ora redraws by counting wrapped lines, and with 0 columns (`script … </dev/null`,
+ * some CI terminals) that count never ends: it looped at 100 % CPU.
+ */
+export function canSpin(opts: Pick<GlobalOptions, 'quiet'>): boolean {
+  return !opts.quiet && Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0;
 }
 
 /** A status line on stderr, silenced by -q. */
 export function info(opts: Pick<GlobalOptions, 'quiet'>, text: string): void {
-  if (!opts.quiet) process.stderr.write(`${text}\n`);
+  if (!opts.quiet) process.stderr.write(`${forTerminal(process.stderr, text, { keepLines: true })}\n`);
 }
 
 /** A warning on stderr; shown even with -q. */
 export function warn(text: string): void {
-  process.stderr.write(`stv: warning: ${text}\n`);
+  process.stderr.write(`stv: warning: ${forTerminal(process.stderr, text, { keepLines: true })}\n`);
+}
+
+/** An error line on stderr: one line on a terminal whatever the message quotes. */
+export function errorLine(text: string): void {
+  process.stderr.write(`stv: ${forTerminal(process.stderr, text)}\n`);
 }
 
 export function printJson(value: unknown): void {

@@ -4,7 +4,8 @@
  * environment. Lines are read a byte at a time so that several secrets can
  * come from one stdin (`init` reads the password, `add -p` the next line).
  */
-import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, readSync, closeSync } from 'node:fs';
+import { readRegularFile, SafeReadError } from '../config/index.js';
 import { isatty } from 'node:tty';
 import { UsageError } from '../errors/index.js';
 
@@ -46,11 +47,18 @@ export function readStdinLine(): string | undefined {
   return readLineFromFd(0);
 }
 
+/** A password file holds one line; anything this large is not one. */
+export const MAX_PASSWORD_FILE_BYTES = 1024 * 1024;
+
 export function readFirstLineOfFile(path: string): string {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // A regular file only: /dev/zero or /dev/urandom would never end, a FIFO could hang.
+    const bytes = readRegularFile(path, { maxBytes: MAX_PASSWORD_FILE_BYTES, follow: true, what: 'password file' });
+    text = bytes.toString('utf8');
+    bytes.fill(0);
   } catch (e) {
+    if (e instanceof SafeReadError) throw new UsageError(e.message);
     throw new UsageError(`cannot read password file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const nl = text.indexOf('\n');

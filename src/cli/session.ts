@@ -8,16 +8,15 @@
  * else the first line of stdin (as keepassxc-cli, so `printf 'pw\n' | stv ls`
  * works). --no-password means keyfile only.
  */
-import { readFileSync } from 'node:fs';
 import { LockedError, UsageError, VaultChangedError, StvError, WrongKeyError } from '../errors/index.js';
-import { resolveVault, loadConfig, type ResolvedVault, type Config } from '../config/index.js';
+import { resolveVault, loadConfig, readRegularFile, SafeReadError, type ResolvedVault, type Config } from '../config/index.js';
 import { disableCoreDumps, utf8, wipe } from '../secret/index.js';
 import {
   Vault, StaleKeyError, readVaultFile, saveVaultFile, acquireWriteLock, removeStaleTemps, SlowKdfError, mergeCopies,
   type Credentials, type DerivedKey, type FileStamp,
 } from '../vault/index.js';
 import type { GlobalOptions } from './runtime.js';
-import { info, warn } from './runtime.js';
+import { canSpin, info, warn } from './runtime.js';
 import { canPrompt, promptSecret, readFirstLineOfFd, readFirstLineOfFile, readStdinLine, stdinIsTty } from './secrets-input.js';
 import * as agent from './agent-link.js';
 import { recordLocalSave } from '../sync/sidecar.js';
@@ -40,12 +39,18 @@ function keyfilePath(opts: GlobalOptions, ref: ResolvedVault): string | undefine
   return opts.keyfile ?? ref.keyfile;
 }
 
+/** KeePassXC accepts any file as a keyfile (hashed when not a key format); none of ours is near this. */
+export const MAX_KEYFILE_BYTES = 64 * 1024 * 1024;
+
+/** A keyfile: a regular file (not /dev/zero, a FIFO or a directory), bounded; exit 2 otherwise. */
 export function readKeyfile(path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    return readRegularFile(path, { maxBytes: MAX_KEYFILE_BYTES, follow: true, what: 'keyfile' });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read keyfile ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code ?? (e as Error).message}`);
+    if (!(e instanceof SafeReadError)) throw e;
+    const kind = /\((a [a-zA-Z ]+)\)/.exec(e.message)?.[1];
+    const reason = e.problem === 'missing' ? 'no such file' : kind === 'a directory' || /is a directory/.test(e.message) ? 'it is a directory' : e.problem === 'not-regular' ? `not a regular file (${kind ?? 'special'}); refusing to read it` : e.message;
+    throw new UsageError(`cannot read keyfile ${path}: ${reason}`);
   }
 }
 
@@ -170,7 +175,7 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
 
 /** A spinner on a terminal while the KDF runs ("unlocking… 0.8 s"); silent otherwise. */
 export async function startProgress(opts: GlobalOptions, label: string): Promise<{ stop(): void; label(text: string): void }> {
-  if (opts.quiet || !process.stderr.isTTY) return { stop() {}, label() {} };
+  if (!canSpin(opts)) return { stop() {}, label() {} };
   const { default: ora } = await import('ora');
   const started = Date.now();
   const spinner = ora({ text: `${label}…`, stream: process.stderr, color: opts.color ? 'cyan' : undefined, isEnabled: true }).start();
@@ -192,7 +197,7 @@ export async function openSession(opts: GlobalOptions, how: OpenHow = {}): Promi
   const { bytes, stamp } = readVaultFile(ref.path);
   const { vault, fromTty, credentials, retained } = await unlockFile(opts, ref, bytes, how);
   // An interactive unlock keeps the vault unlocked for the idle timeout, as the seed workflow expects.
-  if (fromTty && opts.agent) await agent.remember(ref.path, vault.derivedKey(), config.autoLockSeconds ?? 30).catch(() => undefined);
+  if (fromTty && opts.agent) await agent.remember(ref.path, vault.derivedKey(), config.autoLockSeconds ?? 30).catch(agent.unlessRuntimeDirError);
   const session: Session = {
     opts,
     ref,
@@ -298,7 +303,7 @@ function noteLocalSave(s: Session, replacedSha: string): void {
 /** For commands that may run with no vault (gen): the unlocked vault, if the agent or a flag gives one. Never prompts. */
 export async function openIfUnlocked(opts: GlobalOptions): Promise<Session | undefined> {
   const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined || !opts.password;
-  if (!explicit && !(opts.agent && (await agent.isRunning()))) return undefined;
+  if (!explicit && !(opts.agent && (await agent.isRunning().catch(() => false)))) return undefined;
   try {
     const config = loadConfig();
     const ref = resolveVault(opts.vault, config);

@@ -7,7 +7,8 @@
  */
 import { createServer, type Server } from 'node:net';
 import { chmodSync, statSync, unlinkSync } from 'node:fs';
-import { ensurePrivateDir, runtimeDir } from '../config/index.js';
+import { privateRuntimeDir } from '../config/index.js';
+import { peerIsMe } from '../agent/index.js';
 import { PendingPurges } from './pending.js';
 import { clearStartingMark, helperSocket, parseOrder, sendToHelper, type ClipOrder, type PurgeOrder } from './protocol.js';
 import { readClipboard, writeClipboard } from './system.js';
@@ -114,9 +115,15 @@ export async function runClipHelper(): Promise<void> {
   };
 
   const server = createServer((conn) => {
+    // Orders from another uid would let them cancel a purge: refused before a byte is read.
+    if (!peerIsMe(conn)) return void conn.destroy();
     let line = '';
     conn.setEncoding('utf8');
-    conn.on('data', (c: string) => (line += c));
+    conn.setTimeout(5_000, () => conn.destroy());
+    conn.on('data', (c: string) => {
+      line += c;
+      if (line.length > 4096) conn.destroy(); // an order is one short line
+    });
     conn.on('end', async () => {
       // A purge under way finishes first, so it cannot wipe the value this order announces.
       while (purging) await purging;
@@ -127,7 +134,7 @@ export async function runClipHelper(): Promise<void> {
     conn.on('error', () => conn.destroy());
   });
 
-  ensurePrivateDir(runtimeDir());
+  privateRuntimeDir({ create: true });
   const claim = await claimSocket(server, first);
   clearStartingMark(process.pid);
   if (claim === 'handed-over') return;

@@ -5,9 +5,10 @@
  * stdin instead. Orders carry a salted hash, never the value.
  */
 import { createConnection } from 'node:net';
-import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateDir, runtimeDir } from '../config/index.js';
+import { ownSocket, privateRuntimeDir, runtimeDir } from '../config/index.js';
+import { peerIsMe } from '../agent/index.js';
 import type { ValueHash } from './hash.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -39,13 +40,15 @@ export function parseOrder(line: string): ClipOrder | undefined {
 }
 
 function sendOnce(order: ClipOrder): Promise<boolean> {
-  if (!existsSync(helperSocket())) return Promise.resolve(false);
+  const path = ownSocket('clip.sock');
+  if (!path) return Promise.resolve(false);
   return new Promise((resolve) => {
     let answer = '';
-    const s = createConnection(helperSocket());
+    const s = createConnection(path);
     s.setEncoding('utf8');
     s.setTimeout(2000, () => s.destroy());
-    s.once('connect', () => s.end(JSON.stringify(order) + '\n'));
+    // The order's salted hash is for our own helper only.
+    s.once('connect', () => (peerIsMe(s) ? s.end(JSON.stringify(order) + '\n') : s.destroy()));
     s.on('data', (c: string) => (answer += c));
     s.once('close', () => resolve(answer.trim() === 'ok'));
     s.once('error', () => resolve(false));
@@ -85,7 +88,7 @@ function helperStarting(): boolean {
 /** Hand an order to the running (or starting) helper; false if none takes it. */
 export async function sendToHelper(order: ClipOrder, o: { waitForStarting?: boolean } = {}): Promise<boolean> {
   // Refuses a runtime dir another user planted before we talk to its socket.
-  ensurePrivateDir(runtimeDir());
+  privateRuntimeDir({ create: true });
   if (await sendOnce(order)) return true;
   if (o.waitForStarting === false) return false;
   const end = Date.now() + STARTUP_WAIT_MS;

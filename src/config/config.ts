@@ -5,6 +5,7 @@
  *   "defaultVault": "personal",              // a vault name below, or a path
  *   "vaults": { "personal": { "path": "/media/fred/WHITE/personal.kdbx", "keyfile": "/media/fred/KEY/p.keyx" } },
  *   "autoLockSeconds": 30,                   // agent idle timeout
+ *   "agentHardCapSeconds": 28800,            // the agent forgets every key this long after its unlock, used or not
  *   "clipboardSeconds": 30,                  // clipboard purge timeout
  *   "generatorRule": "minlength: 20; maxlength: 20; required: upper; required: lower; required: digit; required: special;",
  *   "aliasVault": "personal",                // vault that holds the e-mail alias setup
@@ -28,6 +29,7 @@ export interface Config {
   defaultVault?: string;
   vaults?: Record<string, VaultRef>;
   autoLockSeconds?: number;
+  agentHardCapSeconds?: number;
   clipboardSeconds?: number;
   generatorRule?: string;
   aliasVault?: string;
@@ -38,6 +40,7 @@ export interface Config {
 export const SETTINGS: Record<string, { describe: string; parse: (raw: string) => unknown }> = {
   defaultVault: { describe: 'vault used when --vault is not given (name or path)', parse: (s) => nonEmpty(s) },
   autoLockSeconds: { describe: 'seconds of disuse before the agent forgets a key', parse: (s) => seconds(s, 1, 86400) },
+  agentHardCapSeconds: { describe: 'seconds after an unlock when the agent forgets the key however often it is used (default 28800, 8 h)', parse: (s) => seconds(s, 1, 7 * 86400) },
   clipboardSeconds: { describe: 'seconds before a copied secret is purged (0 = never)', parse: (s) => seconds(s, 0, 86400) },
   generatorRule: { describe: 'default password rule (Password Rules syntax)', parse: (s) => nonEmpty(s) },
   aliasVault: { describe: 'vault that holds the e-mail alias setup', parse: (s) => nonEmpty(s) },
@@ -65,7 +68,7 @@ export function validateConfig(raw: unknown, where: string): Config {
     if (c[k] !== undefined && (!Number.isInteger(c[k]) || (c[k] as number) < min)) throw bad(`${k} must be a whole number ≥ ${min}`);
   };
   str('defaultVault'); str('generatorRule'); str('aliasVault');
-  int('autoLockSeconds', 1); int('clipboardSeconds', 0);
+  int('autoLockSeconds', 1); int('clipboardSeconds', 0); int('agentHardCapSeconds', 1);
   if (c.vaults !== undefined) {
     if (typeof c.vaults !== 'object' || c.vaults === null || Array.isArray(c.vaults)) throw bad('vaults must be an object');
     for (const [name, v] of Object.entries(c.vaults as Record<string, unknown>)) {

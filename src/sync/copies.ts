@@ -11,6 +11,7 @@ import { StickFs } from './confined.js';
 import { readLocalSidecar, readStickSidecar, writeLocalSidecar, writeStickSidecar, type Sidecar } from './sidecar.js';
 import { baseOnStick, generationsOnStick, STICK_VAULT_LIMIT, vaultFileOnStick, type MountedStick } from './sticks.js';
 import { writeLocalCopy, writeStickCopy, type WriteCopyOptions } from './write-copy.js';
+import type { OldCopies } from './rotate.js';
 
 export interface CopyFile {
   bytes: Uint8Array;
@@ -33,6 +34,8 @@ export interface CopyRef {
   /** What the copy's sidecar says (on a stick: a hint, never proof). */
   hint(): Sidecar | undefined;
   writeSidecar(s: Omit<Sidecar, 'file'>): void;
+  /** Its backup generations (sticks), for retiring copies under an old key. */
+  oldCopies?: OldCopies;
 }
 
 export const localBasePath = (vaultId: string): string => join(stateDir(), 'bases', `${vaultId.replace(/[^\w.-]/g, '_')}.base.kdbx`);
@@ -102,5 +105,25 @@ export function stickCopy(stick: MountedStick, vaultId: string): CopyRef {
     writeBase: (bytes) => fs.write(baseOnStick(vaultId), bytes, { createDirs: true }),
     hint: () => readStickSidecar(fs, vaultId),
     writeSidecar: (s) => writeStickSidecar(fs, { ...s, file }),
+    // Its backup generations, and its base: both stay under an old key after passwd until re-encrypted or removed.
+    oldCopies: generationsStore(fs, generationsOnStick(vaultId), [baseOnStick(vaultId)]),
+  };
+}
+
+/** A stick's generations dir through StickFs: regular .kdbx files only, bounded, confined to the stick. */
+function generationsStore(fs: StickFs, dir: string, extra: string[]): OldCopies {
+  const rel = (name: string) => (extra.includes(name) ? name : join(dir, name));
+  return {
+    names: () => [...fs.list(dir).filter((f) => /\.kdbx$/.test(f)), ...extra].filter((f) => fs.lstat(rel(f))?.isFile()),
+    read: (name) => {
+      try {
+        return fs.readIfPresent(rel(name), STICK_VAULT_LIMIT, 'backup generation');
+      } catch {
+        return undefined;
+      }
+    },
+    replace: (name, bytes) => fs.write(rel(name), bytes),
+    remove: (name) => fs.removeFile(rel(name)),
+    path: (name) => fs.path(rel(name)),
   };
 }

@@ -22,6 +22,7 @@ import { SafeReadError } from '../config/index.js';
 import { Ledger } from './ledger.js';
 import { vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
 import type { CopyRef } from './copies.js';
+import { afterStickSync, describeRotation } from './rotate.js';
 
 export type CopyStatus = 'unchanged' | 'updated' | 'created' | 'failed';
 
@@ -33,6 +34,8 @@ export interface CopyResult {
   status: CopyStatus;
   /** Why it failed, or a note (e.g. a damaged file was replaced). */
   detail?: string;
+  /** Housekeeping done on the copy that needs no attention (old-key generations removed, rotate.ts). */
+  note?: string;
 }
 
 /** A known stick that holds this vault but is not mounted now. */
@@ -343,7 +346,9 @@ async function settleCopy(c: CopyState, vaultId: string, out: Outcome, ledger: L
   if (c.failed) return { ...result, status: 'failed', detail: c.failed };
   const sidecar = { format: 1 as const, vaultId, sha256: out.sha, ancestors: ledger.ancestors(out.sha), writtenAt: new Date().toISOString() };
   if (sameDigest(c.stamp?.sha256, out.sha)) {
-    if (!o.dryRun) afterWrite(c, out, sidecar);
+    if (o.dryRun) return result;
+    afterWrite(c, out, sidecar);
+    return { ...result, note: await retireOldCopies(c.ref, vaultId, out.bytes) };
     return result;
   }
   const status: CopyStatus = c.missing ? 'created' : 'updated';
@@ -356,7 +361,12 @@ async function settleCopy(c: CopyState, vaultId: string, out: Outcome, ledger: L
     return { ...result, status: 'failed', detail: describeWriteError(e) };
   }
   afterWrite(c, out, sidecar);
-  return { ...result, status, detail };
+  return { ...result, status, detail, note: await retireOldCopies(c.ref, vaultId, out.bytes) };
+}
+
+/** Generations under a key retired by passwd go once the copy is current (rotate.ts); a line for the report, if any went. */
+async function retireOldCopies(ref: CopyRef, vaultId: string, current: Uint8Array): Promise<string | undefined> {
+  return ref.oldCopies ? describeRotation(await afterStickSync(vaultId, ref.oldCopies, current)) : undefined;
 }
 
 /**

@@ -10,3 +10,4 @@ export { ensureVaultId, vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
 export { watchSticks, watchLocalSaves, defaultWatchDirs } from './watch.js';
 export { loadRegistry } from './registry.js';
 export { SYNC_HELP } from './help.js';
+export { rotateAfterKeyChange, afterStickSync, retireFingerprint, type KeyChangeReport, type RotationReport } from './rotate.js';

@@ -9,8 +9,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, copyFileSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { StvError, UsageError, VaultChangedError } from '../errors/index.js';
-import { fsyncDir, readRegularFile } from '../config/index.js';
+import { CorruptFileError, StvError, UsageError, VaultChangedError } from '../errors/index.js';
+import { fsyncDir, readRegularFile, SafeReadError } from '../config/index.js';
 
 export interface FileStamp {
   size: number;
@@ -33,20 +33,36 @@ export function sameDigest(a: string | undefined, b: string | undefined): boolea
   return timingSafeEqual(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1'));
 }
 
+/** Larger than any vault: KDBX keeps attachments in memory, and a file this big is not one we wrote. */
+export const MAX_VAULT_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * A vault file: the path the user or the config names (a symlink there is
+ * followed), but only a regular file — /dev/zero, /dev/urandom or a FIFO
+ * would never end or hang — and bounded (exit 6).
+ */
 export function readVaultFile(path: string): VaultFileData {
-  let bytes: Buffer;
+  let st;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new UsageError(`${path} is a directory, not a vault file; give the path of a .kdbx file`);
-    bytes = readFileSync(path);
-    return { bytes, stamp: { size: st.size, mtimeMs: st.mtimeMs, sha256: sha256Hex(bytes) } };
+    st = statSync(path);
   } catch (e) {
-    if (e instanceof StvError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new VaultMissingError(path);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new VaultMissingError(path);
     if (code === 'EACCES') throw new StvError(`cannot read ${path}: permission denied`);
     throw new StvError(`cannot read ${path}: ${(e as Error).message}`);
   }
+  if (st.isDirectory()) throw new UsageError(`${path} is a directory, not a vault file; give the path of a .kdbx file`);
+  let bytes: Buffer;
+  try {
+    bytes = readRegularFile(path, { maxBytes: MAX_VAULT_BYTES, follow: true, what: 'vault' });
+  } catch (e) {
+    if (!(e instanceof SafeReadError)) throw e;
+    if (e.problem === 'missing') throw new VaultMissingError(path);
+    if (e.problem === 'denied') throw new StvError(e.message);
+    throw new CorruptFileError(e.message);
+  }
+  // The times from before the read: a change during it then shows as a new mtime, and the hash decides.
+  return { bytes, stamp: { size: st.size, mtimeMs: st.mtimeMs, sha256: sha256Hex(bytes) } };
 }
 
 export class VaultMissingError extends StvError {
@@ -61,7 +77,7 @@ export function isUnchanged(path: string, stamp: FileStamp): boolean {
     const st = statSync(path);
     if (st.size !== stamp.size) return false;
     if (st.mtimeMs === stamp.mtimeMs) return true;
-    return sameDigest(sha256Hex(readFileSync(path)), stamp.sha256);
+    return sameDigest(sha256Hex(readRegularFile(path, { maxBytes: MAX_VAULT_BYTES, follow: true })), stamp.sha256);
   } catch {
     return false;
   }
@@ -76,6 +92,7 @@ export interface SaveOptions {
 
 export function saveVaultFile(path: string, bytes: Uint8Array, opts: SaveOptions = {}): FileStamp {
   const dir = dirname(path);
+  if (bytes.length > MAX_VAULT_BYTES) throw new UsageError(`cannot save: the file would be ${Math.round(bytes.length / 1048576)} MiB, more than the ${MAX_VAULT_BYTES / 1048576} MiB stv reads; nothing was written`);
   if (opts.expected && !isUnchanged(path, opts.expected)) throw new VaultChangedError(`${path} changed on disk since it was opened`);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number;

@@ -7,6 +7,7 @@
  * that matches exactly one entry outside the recycle bin.
  */
 import { NotFoundError } from '../errors/index.js';
+import { ProtectedValue } from '../secret/index.js';
 import { type Database, type Entry, type Group, parseUuidInput, STANDARD_FIELDS } from './model/index.js';
 import { fieldLabel } from './merge/fields.js';
 import { hasConflict, readConflict } from './merge/records.js';
@@ -112,16 +113,29 @@ export function entrySummary(e: Entry): EntrySummary {
 export const HIDDEN = 'PROTECTED';
 
 export function entryDetail(e: Entry, showProtected: boolean): EntryDetail {
-  const fields: Record<string, string> = {};
+  return detail(e, showProtected, (name) => e.get(name)) as EntryDetail;
+}
+
+/**
+ * The same view with each protected value shown as a ProtectedValue copy
+ * instead of a string: the agent sends those as secrets (bytes it zeroes),
+ * so no plaintext string of them is left in its memory.
+ */
+export function entryDetailSecrets(e: Entry, showProtected: boolean): unknown {
+  return detail(e, showProtected, (name) => fieldSecret(e, name));
+}
+
+function detail(e: Entry, showProtected: boolean, value: (name: string) => string | ProtectedValue): unknown {
+  const fields: Record<string, string | ProtectedValue> = {};
   const protectedFields: string[] = [];
   for (const name of e.customFieldNames()) {
     const isProt = e.isProtected(name);
     if (isProt) protectedFields.push(name);
-    fields[name] = isProt && !showProtected ? HIDDEN : e.get(name);
+    fields[name] = isProt && !showProtected ? HIDDEN : value(name);
   }
-  const d: EntryDetail = {
+  const d = {
     ...entrySummary(e),
-    notes: e.isProtected('Notes') && !showProtected ? HIDDEN : e.get('Notes'),
+    notes: e.isProtected('Notes') && !showProtected ? HIDDEN : value('Notes'),
     fields,
     protectedFields,
     attachments: [...e.attachments].map(([name, a]) => ({ name, size: a.data.length })),
@@ -129,18 +143,28 @@ export function entryDetail(e: Entry, showProtected: boolean): EntryDetail {
     expires: e.times.expires ? e.times.expiry.toISOString() : null,
     history: e.history.length,
   };
-  if (hasConflict(e)) d.conflict = [...readConflict(e).keys()].sort().map(fieldLabel);
-  if (showProtected) d.password = e.get('Password');
-  return d;
+  const conflict = hasConflict(e) ? { conflict: [...readConflict(e).keys()].sort().map(fieldLabel) } : {};
+  return showProtected ? { ...d, ...conflict, password: value('Password') } : { ...d, ...conflict };
+}
+
+/** A field as the agent sends it: a protected value stays one (a copy), a plain one is its string. */
+export function fieldSecret(e: Entry, name: string): string | ProtectedValue {
+  const v = e.fields.get(name);
+  return v instanceof ProtectedValue ? v.clone() : e.get(name);
 }
 
 /** One field's raw value; standard names are case-insensitive. */
 export function entryField(e: Entry, name: string): string {
+  return e.get(fieldName(e, name));
+}
+
+/** The name a field is stored under: standard names in any case, custom ones exact-case first. */
+export function fieldName(e: Entry, name: string): string {
   const std = (STANDARD_FIELDS as readonly string[]).find((f) => f.toLowerCase() === name.toLowerCase());
-  if (std) return e.get(std);
+  if (std) return std;
   const custom = e.customFieldNames().find((f) => f === name) ?? e.customFieldNames().find((f) => f.toLowerCase() === name.toLowerCase());
   if (!custom) throw new NotFoundError(`entry '${e.path()}' has no field '${name}'; fields: ${['Title', 'UserName', 'Password', 'URL', 'Notes', ...e.customFieldNames()].join(', ')}`);
-  return e.get(custom);
+  return custom;
 }
 
 export interface ListOptions {

@@ -12,7 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { CorruptFileError, UsageError } from '../errors/index.js';
 import { SecretBytes, wipe } from '../secret/index.js';
 import {
-  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, createInnerStream, kdfFingerprint, checkKdfLimits,
+  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, createInnerStream, kdfFingerprint, checkKdfLimits, withFreshSalt,
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
@@ -30,6 +30,16 @@ export interface Credentials {
 }
 
 /** What the agent holds for an unlocked vault: the KDF output and the parameters it is valid for. */
+export type Integrity = 'hmac' | 'header-hash' | 'none';
+
+/** The integrity of a file, in words (stv info and doctor). */
+export const INTEGRITY_TEXT: Record<Integrity | 'unknown', string> = {
+  hmac: 'header HMAC and HMAC-SHA-256 blocks (KDBX 4)',
+  'header-hash': 'KDBX 3.1: Meta/HeaderHash covers the header; no MAC over the content (saving upgrades it to KDBX 4)',
+  none: 'none: a KDBX 3.1 file without Meta/HeaderHash, so a changed header goes unnoticed (saving upgrades it to KDBX 4)',
+  unknown: 'KDBX 3.1: protected only if Meta/HeaderHash is present, which needs the key to see (unlock, or give --password-file)',
+};
+
 export interface DerivedKey {
   transformed: Uint8Array;
   kdfFingerprint: string;
@@ -156,18 +166,42 @@ export class Vault {
     return { transformed: Uint8Array.from(this.#key.bytes), kdfFingerprint: this.#fingerprint };
   }
 
+  /**
+   * What detects tampering with the file as read: KDBX 4's header HMAC and
+   * HMAC blocks; in KDBX 3.1 only Meta/HeaderHash covers the header (and
+   * with it the protected-stream key), and a file without it has no check:
+   * a flipped header byte shows garbage passwords.
+   */
+  get integrity(): Integrity {
+    if (this.readVersion === undefined || this.readVersion.major >= 4) return 'hmac';
+    return this.db.meta.nodes.some((n) => n.name === 'HeaderHash' && n.text) ? 'header-hash' : 'none';
+  }
+
   /** True when the file was KDBX 3.x and will be upgraded to 4.x on save. */
   get upgradesOnSave(): boolean {
     return this.readVersion !== undefined && this.readVersion.major < 4;
   }
 
-  /** New credentials and/or KDF settings: runs the KDF once with a fresh salt. */
+  /**
+   * New credentials and/or KDF settings, or the same credentials again
+   * (`passwd --rekey`): runs the KDF once with a fresh salt, so the new key
+   * and its fingerprint differ from the old ones whatever the credentials.
+   */
   async changeKey(creds: Credentials, settings: VaultSettings = this.settings): Promise<void> {
-    const derived = await deriveKey(creds, settings.kdf);
+    const fresh = { ...settings, kdf: withFreshSalt(settings.kdf) };
+    const derived = await deriveKey(creds, fresh.kdf);
     this.#key.wipe();
     this.#key = new SecretBytes(derived.transformed);
     this.#fingerprint = derived.kdfFingerprint;
-    this.settings = settings;
+    this.settings = fresh;
+  }
+
+  /** Take another vault's key and KDF settings (re-encrypting an old copy with the key a key change made). */
+  adoptKeyOf(other: Vault): void {
+    this.#key.wipe();
+    this.#key = new SecretBytes(Uint8Array.from(other.#key.bytes));
+    this.#fingerprint = other.#fingerprint;
+    this.settings = { ...other.settings };
   }
 
   /** Serialize as KDBX 4.0, or 4.1 when the content uses 4.1 features or the file was 4.1. */

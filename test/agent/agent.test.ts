@@ -4,36 +4,27 @@
  * nothing, the socket is private, and no key shows up in /proc.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build } from 'esbuild';
-import { existsSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { tempDir } from '../helpers/tools.js';
+import { buildTestAgent, until } from './harness.js';
 
 let dir: string;
 let cleanup: () => void;
 let entry: string;
 let api: typeof import('../../src/agent/index.js');
 
-const until = async (cond: () => boolean | Promise<boolean>, ms = 15_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-};
-
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('stv-agent-'));
-  entry = join(dir, 'agent.mjs');
-  await build({ entryPoints: [join(__dirname, 'agent-entry.ts')], bundle: true, platform: 'node', format: 'esm', outfile: entry, logLevel: 'silent' });
+  entry = await buildTestAgent();
   process.env.XDG_RUNTIME_DIR = join(dir, 'run');
   api = await import('../../src/agent/index.js');
 });
 afterAll(async () => {
   if (await api.isAgentRunning()) await api.agentClient().lock({ all: true });
   cleanup();
+  rmSync(entry, { force: true });
 });
 
 /** This file's agents: other test files run their own agents at the same time, each under its own runtime dir. */
@@ -98,7 +89,7 @@ describe('agent', () => {
       });
     }
     expect(await api.isAgentRunning()).toBe(true);
-    await expect(api.request({ op: 'ping', v: 99 } as never)).rejects.toThrow(/protocol 1, client 99/);
+    await expect(api.request({ op: 'ping', v: 99 } as never)).rejects.toThrow(/protocol 2, client 99/);
     await c.lock({ vault: '/v/b.kdbx' });
     expect(await c.getKey('/v/b.kdbx')).toBeUndefined();
     await until(async () => !(await api.isAgentRunning()));
@@ -119,14 +110,24 @@ describe('agent', () => {
 });
 
 describe('lock deadlines', () => {
-  it('use wall-clock time, are pushed back only by use, and never pass the hard cap', () => {
-    const d = api.newDeadline(0, 30, 100);
-    expect(api.expired(d, 29_999)).toBe(false);
-    api.touch(d, 20_000);
-    expect(api.expired(d, 49_999)).toBe(false);
-    expect(api.expired(d, 50_000)).toBe(true);
-    api.touch(d, 90_000);
-    expect(api.secondsLeft(d, 90_000)).toBe(10);
-    expect(api.expired(d, 100_000)).toBe(true);
+  const at = (mono: number, wall = mono) => ({ mono, wall });
+  it('are pushed back only by use, and never pass the hard cap', () => {
+    const d = api.newDeadline(at(0), 30, 100);
+    expect(api.expired(d, at(29_999))).toBe(false);
+    api.touch(d, at(20_000));
+    expect(api.expired(d, at(49_999))).toBe(false);
+    expect(api.expired(d, at(50_000))).toBe(true);
+    api.touch(d, at(90_000));
+    expect(api.secondsLeft(d, at(90_000))).toBe(10);
+    expect(api.expired(d, at(100_000))).toBe(true);
+  });
+
+  it('lock when either clock passes: setting the wall clock back does not extend them, a sleep (wall clock only) ends them', () => {
+    const d = api.newDeadline(at(1_000, 1_700_000_000_000), 30, 3600);
+    // The wall clock set back by a day while 31 s pass on the monotonic clock.
+    expect(api.expired(d, at(32_000, 1_700_000_000_000 - 86_400_000))).toBe(true);
+    // A suspended laptop: the monotonic clock stood still, the wall clock moved on an hour.
+    expect(api.expired(d, at(1_000, 1_700_000_000_000 + 3_600_000))).toBe(true);
+    expect(api.expired(d, at(20_000, 1_700_000_019_000))).toBe(false);
   });
 });

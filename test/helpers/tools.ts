@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-export const STV = join(ROOT, 'dist', 'stv.js');
+/** STV_TEST_BIN: run the tests against another build (to check that a new test fails on an older one). */
+export const STV = process.env.STV_TEST_BIN ?? join(ROOT, 'dist', 'stv.js');
 
 export interface RunResult {
   status: number;

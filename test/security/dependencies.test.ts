@@ -44,8 +44,8 @@ describe('dependencies', () => {
     const ls = npm(['ls', '--omit=dev', '--all']);
     expect(ls.status, ls.stderr).toBe(0);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    for (const name of ['argon2', '@noble/ciphers']) expect(pkg.dependencies[name], name).toMatch(/^\d+\.\d+\.\d+$/);
+    for (const name of ['argon2', '@noble/ciphers', 'koffi']) expect(pkg.dependencies[name], name).toMatch(/^\d+\.\d+\.\d+$/);
     const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
-    for (const name of ['argon2', '@noble/ciphers']) expect(lock.packages[`node_modules/${name}`].version).toBe(pkg.dependencies[name]);
+    for (const name of ['argon2', '@noble/ciphers', 'koffi']) expect(lock.packages[`node_modules/${name}`].version).toBe(pkg.dependencies[name]);
   });
 });

@@ -15,7 +15,8 @@ export async function unlock(opts: GlobalOptions, o: { timeout?: string; hardCap
   if (!opts.agent) throw new UsageError('unlock needs the agent; drop --no-agent');
   const config = loadConfig();
   const timeout = seconds(o.timeout, config.autoLockSeconds ?? 30, '--timeout');
-  const hardCap = seconds(o.hardCap, 8 * 3600, '--hard-cap');
+  const hardCap = seconds(o.hardCap, config.agentHardCapSeconds ?? 8 * 3600, '--hard-cap');
+  agent.checkRuntimeDir(); // before the password is asked: a planted socket must never receive the key
   // Unlock for real (not from the agent's old key), so a wrong password fails here.
   const s = await openSession({ ...opts, agent: false });
   try {

@@ -1,8 +1,8 @@
 /** stv doctor: checks that each print a fix when they fail. */
 import { existsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { configFile, loadConfig, resolveVault, runtimeDir, expandPath } from '../../config/index.js';
-import { Vault, readVaultFile, tuneKdf } from '../../vault/index.js';
+import { configFile, loadConfig, resolveVault, runtimeDir, expandPath, privateRuntimeDir, type RuntimeDirError } from '../../config/index.js';
+import { Vault, readVaultFile, tuneKdf, INTEGRITY_TEXT } from '../../vault/index.js';
 import { type GlobalOptions, out, printJson } from '../runtime.js';
 
 interface Check {
@@ -28,11 +28,14 @@ export async function doctor(opts: GlobalOptions): Promise<void> {
     fix: wayland ? 'install wl-clipboard' : x11 ? 'install xsel (apt install xsel)' : "run in a desktop session, or use 'stv clip --print-if-no-clipboard'",
   });
   // Agent directory.
+  // The same check every process makes before it talks through the directory (config/runtime-dir.ts).
   const dir = runtimeDir();
-  if (existsSync(dir)) {
-    const mode = statSync(dir).mode & 0o777;
-    checks.push({ check: 'agent directory', ok: mode === 0o700, detail: `${dir} mode ${mode.toString(8)}`, fix: `chmod 700 ${dir}` });
-  } else checks.push({ check: 'agent directory', ok: true, detail: `${dir} (created on first unlock)` });
+  try {
+    const present = privateRuntimeDir({ create: false });
+    checks.push({ check: 'agent directory', ok: true, detail: present ? `${dir}, yours, mode 0700` : `${dir} (created on first unlock)` });
+  } catch (e) {
+    checks.push({ check: 'agent directory', ok: false, detail: (e as Error).message, fix: (e as RuntimeDirError).fix ?? `rm -r ${dir} (after checking what is in it), or set XDG_RUNTIME_DIR to a private directory` });
+  }
   // Config.
   let config = {};
   try {
@@ -55,6 +58,11 @@ export async function doctor(opts: GlobalOptions): Promise<void> {
     }
     try {
       const h = Vault.header(readVaultFile(path).bytes);
+      if (h.version.major < 4) {
+        const { integrityOf3x } = await import('./vault-actions.js');
+        const integrity = await integrityOf3x({ ...opts, vault: path });
+        checks.push({ check: `vault ${name} integrity`, ok: false, detail: INTEGRITY_TEXT[integrity], fix: `save it once with stv to upgrade it to KDBX 4 (e.g. stv --vault ${ref} passwd, or any edit)` });
+      }
       const k = h.kdf;
       // Strong enough = at least 0.5 s here: the parameters tuned to 0.5 s on this machine are the bar.
       const bar = await tuneKdf(k.type, MIN_KDF_MS, k.type === 'aes' ? undefined : k.memoryBytes, k.type === 'aes' ? undefined : k.parallelism);

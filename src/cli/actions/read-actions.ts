@@ -1,7 +1,7 @@
 /** show, ls, find, totp: through the agent when it holds the key, else by opening the vault. */
 import type { EntryDetail, EntrySummary } from '../../vault/index.js';
 import { UsageError } from '../../errors/index.js';
-import { type GlobalOptions, out, printJson } from '../runtime.js';
+import { type GlobalOptions, errorLine, out, outLines, printJson } from '../runtime.js';
 import * as agent from '../agent-link.js';
 import type { QueryArgs, QueryOp } from '../queries.js';
 import { loadConfig, resolveVault } from '../../config/index.js';
@@ -63,19 +63,18 @@ export function versionNumber(text: string): number {
 export async function ls(opts: GlobalOptions, group: string | undefined, o: { recursive?: boolean; flat?: boolean }): Promise<void> {
   const r = await query(opts, 'ls', { group, recursive: o.recursive, flat: o.flat, json: opts.json });
   if (opts.json) return printJson(r);
-  const lines = r as string[];
-  if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+  outLines(r as string[]);
 }
 
 export async function find(opts: GlobalOptions, q: string): Promise<void> {
   const r = (await query(opts, 'find', { query: q })) as EntrySummary[];
   if (opts.json) return printJson(r);
   if (!r.length) {
-    process.stderr.write(`stv: no entry matches '${q}'\n`);
+    errorLine(`no entry matches '${q}'`);
     process.exitCode = 4;
     return;
   }
-  process.stdout.write(r.map((e) => e.path).join('\n') + '\n');
+  outLines(r.map((e) => e.path));
 }
 
 export async function totp(opts: GlobalOptions, entry: string): Promise<void> {

@@ -9,6 +9,10 @@ import { openSession, type Session } from '../session.js';
 import { type GlobalOptions } from '../runtime.js';
 import { findEntries, entryDetail, listVersions, listConflicts, versionAt, restoreVersion, resolveConflict, type Entry } from '../../vault/index.js';
 import { fieldOf } from '../queries.js';
+import { escapeControls } from '../terminal-safe.js';
+
+/** The shell runs on a terminal: every vault value it shows is escaped (terminal-safe.ts). */
+const t = (v: string) => escapeControls(v);
 
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
 
@@ -23,7 +27,7 @@ export async function shell(opts: GlobalOptions, o: { timeout?: string }): Promi
     if (!session) {
       // Never reuse an agent key after an idle lock: the point is to ask again.
       session = await openSession({ ...opts, agent: false });
-      process.stderr.write(`unlocked ${session.ref.name ?? session.ref.path}; type to search, Ctrl-C to quit\n`);
+      process.stderr.write(`unlocked ${t(session.ref.name ?? session.ref.path)}; type to search, Ctrl-C to quit\n`);
     }
     const idleMs = 1000 * (idleSeconds ?? session.config.autoLockSeconds ?? 30);
     const ask = async <T>(fn: (ctx: { signal: AbortSignal; output: NodeJS.WritableStream }) => Promise<T>): Promise<T> => {
@@ -62,7 +66,7 @@ async function mainMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
         {
           message: 'Search entries',
           source: (term) => {
-            const hits = findEntries(db, term ?? '').slice(0, 30).map((e) => ({ name: `${e.path()}  ${e.get('UserName')}`, value: e as Entry | 'add' | 'quit' | 'conflicts' }));
+            const hits = findEntries(db, term ?? '').slice(0, 30).map((e) => ({ name: `${t(e.path())}  ${t(e.get('UserName'))}`, value: e as Entry | 'add' | 'quit' | 'conflicts' }));
             const extra = conflicted ? [{ name: `! ${conflicted} conflict(s) from merges`, value: 'conflicts' as const }] : [];
             return [...hits, ...extra, { name: '+ add an entry', value: 'add' as const }, { name: '× quit', value: 'quit' as const }];
           },
@@ -80,8 +84,8 @@ async function mainMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
 async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<void> {
   for (;;) {
     const d = entryDetail(e, false);
-    process.stderr.write(`\n${d.path}\n  user: ${d.username}\n  url:  ${d.url}\n  history: ${d.history} version(s)\n`);
-    if (d.conflict) process.stderr.write(`  conflict: ${d.conflict.join(', ')} (a merge kept both values; see 'history', settle with 'resolve')\n`);
+    process.stderr.write(`\n${t(d.path)}\n  user: ${t(d.username)}\n  url:  ${t(d.url)}\n  history: ${d.history} version(s)\n`);
+    if (d.conflict) process.stderr.write(`  conflict: ${d.conflict.map(t).join(', ')} (a merge kept both values; see 'history', settle with 'resolve')\n`);
     const action = await ask((ctx) =>
       p.select(
         {
@@ -102,17 +106,17 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
       ),
     );
     if (action === 'back') return;
-    if (action === 'show') process.stderr.write(`  password: ${e.get('Password')}\n`);
+    if (action === 'show') process.stderr.write(`  password: ${t(e.get('Password'))}\n`);
     if (action.startsWith('copy:')) {
       const { value, label } = await fieldOf(e, action.slice(5));
       const { copySecret } = await import('../../clipboard/index.js');
       const r = await copySecret(value, { timeoutSeconds: s.config.clipboardSeconds ?? 30 });
-      process.stderr.write(`copied ${label}; clears in ${r.clearsInSeconds} s\n`);
+      process.stderr.write(`copied ${t(label)}; clears in ${r.clearsInSeconds} s\n`);
     }
-    if (action === 'show:username') process.stderr.write(`  username: ${e.get('UserName')}\n`);
+    if (action === 'show:username') process.stderr.write(`  username: ${t(e.get('UserName'))}\n`);
     if (action === 'edit') {
-      const username = await ask((ctx) => p.input({ message: 'Username', default: e.get('UserName') }, ctx));
-      const url = await ask((ctx) => p.input({ message: 'URL', default: e.get('URL') }, ctx));
+      const username = await editField(p, ask, 'Username', e.get('UserName'));
+      const url = await editField(p, ask, 'URL', e.get('URL'));
       s.vault.db.updateEntry(e, (x) => {
         x.set('UserName', username);
         x.set('URL', url);
@@ -155,7 +159,7 @@ async function historyMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<
   const n = await ask((ctx) => p.select<number | 0>({ message: 'Version', choices: [...choices, { name: 'back', value: 0 }] }, ctx));
   if (!n) return;
   const v = entryDetail(versionAt(e, n), false);
-  process.stderr.write(`  version ${n} (${v.modified})\n  user: ${v.username}\n  url:  ${v.url}\n`);
+  process.stderr.write(`  version ${n} (${v.modified})\n  user: ${t(v.username)}\n  url:  ${t(v.url)}\n`);
   const what = await ask((ctx) => p.select({ message: 'Action', choices: [{ name: 'make it current', value: 'restore' }, { name: 'back', value: 'back' }] }, ctx));
   if (what !== 'restore') return;
   restoreVersion(s.vault.db, e, n);
@@ -166,12 +170,23 @@ async function historyMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<
 async function conflictsMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
   const list = listConflicts(s.vault.db);
   for (const c of list) {
-    process.stderr.write(`${c.path}${c.deletedElsewhere ? ' (deleted elsewhere, kept)' : ''}\n`);
-    for (const f of c.fields) process.stderr.write(`  ${f.field}: ${f.current} (current)${f.others.map((o) => `; ${o.value} (version ${o.version})`).join('')}\n`);
+    process.stderr.write(`${t(c.path)}${c.deletedElsewhere ? ' (deleted elsewhere, kept)' : ''}\n`);
+    for (const f of c.fields) process.stderr.write(`  ${t(f.field)}: ${t(f.current)} (current)${f.others.map((o) => `; ${t(o.value)} (version ${o.version})`).join('')}\n`);
   }
-  const uuid = await ask((ctx) => p.select<string>({ message: 'Entry', choices: [...list.map((c) => ({ name: c.path, value: c.uuid })), { name: 'back', value: '' }] }, ctx));
+  const uuid = await ask((ctx) => p.select<string>({ message: 'Entry', choices: [...list.map((c) => ({ name: t(c.path), value: c.uuid })), { name: 'back', value: '' }] }, ctx));
   const e = uuid ? [...s.vault.db.entries()].find((x) => x.uuid === uuid) : undefined;
   if (e) await entryMenu(s, e, p, ask);
+}
+
+/**
+ * A prompt prefilled with the current value. A value with controls in it is
+ * not put on the prompt line (the terminal would act on it): it is named
+ * escaped, and an empty answer keeps it unchanged.
+ */
+async function editField(p: Prompts, ask: Ask, label: string, current: string): Promise<string> {
+  if (t(current) === current) return ask((ctx) => p.input({ message: label, default: current }, ctx));
+  const answer = await ask((ctx) => p.input({ message: `${label} (now ${t(current)}; Enter keeps it)` }, ctx));
+  return answer === '' ? current : answer;
 }
 
 async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {
@@ -187,5 +202,5 @@ async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {
   e.set('Password', await ask((ctx) => p.password({ message: 'Password', mask: false }, ctx)), true);
   s.vault.db.root.addEntry(e);
   await s.save();
-  process.stderr.write(`added ${e.path()}\n`);
+  process.stderr.write(`added ${t(e.path())}\n`);
 }

@@ -8,7 +8,7 @@ import {
   runSync, knownVaultId, findSticks, initStick, listSticks, forgetStick, ensureVaultId, recordLocalSave,
   watchSticks, watchLocalSaves, defaultWatchDirs, loadRegistry, type SyncReport, type MountedStick, type StickListing,
 } from '../../sync/index.js';
-import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
+import { type GlobalOptions, errorLine, info, out, printJson, warn } from '../runtime.js';
 import { syncKeys, type SyncKeys } from '../sync-keys.js';
 import { startProgress } from '../session.js';
 
@@ -165,7 +165,7 @@ function printReport(opts: GlobalOptions, r: SyncReport & { name: string }): voi
   const width = Math.max(...r.copies.map((c) => c.label.length), ...r.absent.map((a) => a.label.length));
   for (const c of r.copies) {
     const status = r.dryRun ? (STATUS_DRY[c.status] ?? c.status) : c.status;
-    out(`  ${shown(c.label).padEnd(width)}  ${status.padEnd(12)}  ${shown(c.path)}${c.detail ? ` — ${shown(c.detail)}` : ''}`);
+    out(`  ${shown(c.label).padEnd(width)}  ${status.padEnd(12)}  ${shown(c.path)}${[c.detail, c.note].filter(Boolean).map((d) => ` — ${shown(d!)}`).join('')}`);
   }
   for (const a of r.absent) {
     const behind = a.syncsBehind === undefined ? 'how far behind is not known here' : a.syncsBehind === 0 ? 'current as of its last sync' : `${a.syncsBehind} sync${a.syncsBehind === 1 ? '' : 's'} behind`;
@@ -210,7 +210,8 @@ async function watch(opts: GlobalOptions, names: string[], o: SyncCliOptions): P
         await sync(opts, names, { ...o, watch: false, all });
       } catch (e) {
         // Keep watching: one failed sync must not end the watcher.
-        process.stderr.write(`stv: ${(e as StvError).message}\n`);
+        const err = e as StvError;
+        errorLine(err.message);
       }
     });
     return queue;

@@ -8,7 +8,7 @@ import { wipe } from '../../secret/index.js';
 import { readKdb } from '../../vault/kdb/index.js';
 import { detectFormat, importInto, exportVault as exportText, kdbItems, addItems, type ImportFormat, type ExportFormat } from '../../transfer/index.js';
 import { vaultIdOf } from '../../sync/index.js';
-import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
+import { type GlobalOptions, canSpin, info, out, printJson, warn } from '../runtime.js';
 import { openSession, readCredentials, wipeCredentials } from '../session.js';
 
 function readInput(file: string): Uint8Array {
@@ -21,7 +21,7 @@ function readInput(file: string): Uint8Array {
 
 /** Large imports show "importing… 4000/10000 entries" on a terminal; silent otherwise or with -q. */
 async function importProgress(opts: GlobalOptions): Promise<{ update(done: number, total: number): void; stop(): void }> {
-  if (opts.quiet || !process.stderr.isTTY) return { update() {}, stop() {} };
+  if (!canSpin(opts)) return { update() {}, stop() {} };
   const { default: ora } = await import('ora');
   const spinner = ora({ text: 'importing…', stream: process.stderr, color: opts.color ? 'cyan' : undefined, isEnabled: true });
   let shown = 0;

@@ -4,9 +4,9 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, StvError } from '../../errors/index.js';
 import { ensurePrivateDir, loadConfig, resolveVault, writeFileAtomic } from '../../config/index.js';
-import { Vault, saveVaultFile, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, type KdfParams, type VaultSettings } from '../../vault/index.js';
+import { Vault, saveVaultFile, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, INTEGRITY_TEXT, type Integrity, type KdfParams, type VaultSettings } from '../../vault/index.js';
 import { type GlobalOptions, info as say, out, printJson } from '../runtime.js';
-import { readCredentials, wipeCredentials, openSession, readKeyfile } from '../session.js';
+import { readCredentials, wipeCredentials, openSession, openIfUnlocked, readKeyfile } from '../session.js';
 
 interface KdfOpts {
   kdf: 'argon2id' | 'argon2d' | 'aes';
@@ -70,28 +70,40 @@ export async function keyfileNew(opts: GlobalOptions, path: string): Promise<voi
 
 export async function passwd(
   opts: GlobalOptions,
-  o: KdfOpts & { newKeyfile?: string; removeKeyfile?: boolean; removePassword?: boolean },
+  o: KdfOpts & { newKeyfile?: string; removeKeyfile?: boolean; removePassword?: boolean; rekey?: boolean },
   cmd: Command,
 ): Promise<void> {
-  const s = await openSession(opts);
+  if (o.rekey && (o.newKeyfile || o.removeKeyfile || o.removePassword)) throw new UsageError('--rekey keeps the password and keyfile; give it alone, or change them without it');
+  // --rekey needs the credentials themselves (not the agent's key) to derive a key with a new salt.
+  const s = await openSession(opts, { keepCredentials: Boolean(o.rekey) });
+  const oldKey = s.vault.derivedKey();
   try {
     const explicitKdf = ['kdf', 'kdfMs', 'kdfMemory', 'kdfIterations', 'kdfParallelism', 'cipher'].some((k) => cmd.getOptionValueSource(k) === 'cli');
     const settings = explicitKdf ? await settingsFrom(o) : s.vault.settings;
-    const keyfile = o.removeKeyfile ? undefined : o.newKeyfile ? readKeyfile(o.newKeyfile) : (opts.keyfile ?? s.ref.keyfile) ? readKeyfile((opts.keyfile ?? s.ref.keyfile)!) : undefined;
-    let password: Uint8Array | undefined;
-    if (!o.removePassword) {
-      const c = await readCredentials({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { confirm: true, prompt: 'New master password:' });
-      password = c.password;
+    let withKeyfile = Boolean(s.credentials?.keyfile);
+    if (o.rekey) {
+      await s.vault.changeKey(s.credentials!, settings);
+    } else {
+      const keyfile = o.removeKeyfile ? undefined : o.newKeyfile ? readKeyfile(o.newKeyfile) : (opts.keyfile ?? s.ref.keyfile) ? readKeyfile((opts.keyfile ?? s.ref.keyfile)!) : undefined;
+      let password: Uint8Array | undefined;
+      if (!o.removePassword) {
+        const c = await readCredentials({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { confirm: true, prompt: 'New master password:' });
+        password = c.password;
+      }
+      if (!password && !keyfile) throw new UsageError('a vault needs a password or a keyfile; nothing was changed');
+      withKeyfile = Boolean(keyfile);
+      await s.vault.changeKey({ password, keyfile }, settings);
+      password?.fill(0);
     }
-    if (!password && !keyfile) throw new UsageError('a vault needs a password or a keyfile; nothing was changed');
-    await s.vault.changeKey({ password, keyfile }, settings);
-    password?.fill(0);
     await s.save();
     // The agent's key is for the old credentials.
     const { agent } = await import('../session.js');
     await agent.forget(s.ref.path).catch(() => undefined);
-    say(opts, `changed the master key of ${s.ref.path}${keyfile ? ' (with keyfile)' : ''}`);
+    say(opts, o.rekey ? `new key for ${s.ref.path} (same password and keyfile, new KDF salt)` : `changed the master key of ${s.ref.path}${withKeyfile ? ' (with keyfile)' : ''}`);
+    const { rotateAfterKeyChange } = await import('../rotation.js');
+    await rotateAfterKeyChange(opts, s, oldKey);
   } finally {
+    oldKey.transformed.fill(0);
     s.close();
   }
 }
@@ -116,10 +128,23 @@ export async function info(opts: GlobalOptions): Promise<void> {
     kdf: kdf.type === 'aes'
       ? { type: 'aes', rounds: Number(kdf.rounds) }
       : { type: kdf.type, memoryMiB: Number(kdf.memoryBytes) / 1048576, iterations: Number(kdf.iterations), parallelism: kdf.parallelism, version: kdf.version },
+    integrity: header.version.major >= 4 ? 'hmac' : await integrityOf3x(opts),
   };
   if (opts.json) return printJson(data);
   out(`Path:        ${data.path}${data.name ? ` (${data.name})` : ''}`);
   out(`Format:      ${data.format}, ${data.size} bytes, ${data.compressed ? 'gzip' : 'uncompressed'}`);
   out(`Cipher:      ${data.cipher === 'aes256' ? 'AES-256-CBC' : 'ChaCha20'}`);
   out(`KDF:         ${kdf.type === 'aes' ? `AES-KDF, ${kdf.rounds} rounds` : `${kdf.type}, ${Number(kdf.memoryBytes) / 1048576} MiB, ${kdf.iterations} iterations, ${kdf.parallelism} lanes`}`);
+  out(`Integrity:   ${INTEGRITY_TEXT[data.integrity]}`);
+}
+
+/** A KDBX 3.x file's integrity needs its content (Meta/HeaderHash): known when a key is at hand without asking. */
+export async function integrityOf3x(opts: GlobalOptions): Promise<Integrity | 'unknown'> {
+  const s = await openIfUnlocked(opts);
+  if (!s) return 'unknown';
+  try {
+    return s.vault.integrity;
+  } finally {
+    s.close();
+  }
 }

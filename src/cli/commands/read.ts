@@ -7,9 +7,9 @@ export function register(program: Command): void {
     .command('show <entry>')
     .description('show an entry (protected fields hidden unless -s)')
     .option('-s, --show-protected', 'show protected fields (password) in clear')
-    .option('-a, --attr <name>', 'print one field raw (title, username, password, url, notes or a custom field)')
+    .option('-a, --attr <name>', 'print one field raw, control characters included (title, username, password, url, notes or a custom field)')
     .option('--version <n>', "show version N from 'stv history' (0: the current one)")
-    .addHelpText('after', '\nExamples:\n  $ stv show Shopping/Amazon\n  $ stv show amazon -a password | xsel -b\n  $ stv --json show -s amazon\n  $ stv show amazon --version 2\n')
+    .addHelpText('after', '\nOn a terminal, control characters in values (escape sequences, CR, C1 codes) are shown\nescaped, as \\e, \\r, \\x9b; -a and --json print them raw (JSON escapes them itself).\n\nExamples:\n  $ stv show Shopping/Amazon\n  $ stv show amazon -a password | xsel -b\n  $ stv --json show -s amazon\n  $ stv show amazon --version 2\n')
     .action(async (entry, o, cmd) => (await import('../actions/read-actions.js')).show(globals(cmd), entry, o));
 
   program

@@ -40,9 +40,10 @@ Examples:
       .description('change the master password and/or keyfile (and optionally the KDF)')
       .option('--new-keyfile <path>', 'use this keyfile from now on')
       .option('--remove-keyfile', 'no keyfile from now on')
-      .option('--remove-password', 'no password from now on (needs a keyfile)'),
+      .option('--remove-password', 'no password from now on (needs a keyfile)')
+      .option('--rekey', 'keep the password and keyfile, change only the KDF salt and so the key (after a derived key may have leaked)'),
   )
-    .addHelpText('after', '\nExamples:\n  $ stv passwd                      new password, asked twice\n  $ stv passwd --new-keyfile k.keyx   add a keyfile\n')
+    .addHelpText('after', "\nEvery key change also gives PATH.bak and the mounted sticks' backup generations the new key (or removes\nthose under keys retired before), and says what remains: the sticks' copies until their next 'stv sync'.\n\nExamples:\n  $ stv passwd                      new password, asked twice\n  $ stv passwd --new-keyfile k.keyx   add a keyfile\n  $ stv passwd --rekey              same password, new salt and key\n")
     .action(async (o, cmd) => (await import('../actions/vault-actions.js')).passwd(globals(cmd), o, cmd));
 
   program

@@ -32,7 +32,7 @@ export function applyInnerStream(root: XmlElement, keystream: (n: number) => Uin
 export function protectedValueDecryptor(keystream: (n: number) => Uint8Array): (node: XmlElement) => void {
   return (node) => {
     if (!node.attrs || !isTrueAttr(node.attrs.Protected)) return;
-    const data = Buffer.from(node.text, 'base64');
+    const data = strictBase64(node.text, node.name);
     const ks = keystream(data.length);
     node.secret = ProtectedValue.fromXored(data, ks);
     ks.fill(0);
@@ -41,7 +41,22 @@ export function protectedValueDecryptor(keystream: (n: number) => Uint8Array): (
   };
 }
 
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Base64 as KDBX writes it (no line breaks; surrounding blanks tolerated).
+ * Node's decoder skips what it does not know, which turned a damaged
+ * protected value into a garbage password shown with exit 0.
+ */
+function strictBase64(text: string, element: string): Buffer {
+  const t = text.trim();
+  if (!BASE64.test(t)) throw new CorruptFileError(`corrupt file: invalid base64 in protected ${untrusted(`<${element}>`)} value`);
+  return Buffer.from(t, 'base64');
+}
+
 interface ReadContext {
+  /** Every group's and current entry's UUID so far, with what it named: a UUID names one object. */
+  uuids: Map<string, Group | Entry>;
   /** Flat AutoType trees read so far, by content (see shareAutoType). */
   autoTypes: Map<string, XmlElement>;
   /** The same trees by their exact source text (see readAutoType). */
@@ -76,7 +91,7 @@ const UNREAD_TIMES = newTimes(new Date(0));
 export function readDatabase(cur: XmlCursor, innerBinaries: Attachment[]): Database {
   const rootName = cur.root();
   if (rootName !== 'KeePassFile') throw new CorruptFileError(`corrupt file: XML root is ${untrusted(`<${rootName}>`)}, not <KeePassFile>`);
-  const ctx: ReadContext = { binaries: new Map(innerBinaries.map((b, i) => [String(i), b])), pendingRefs: [], autoTypes: new Map(), autoTypeSources: [] };
+  const ctx: ReadContext = { uuids: new Map(), binaries: new Map(innerBinaries.map((b, i) => [String(i), b])), pendingRefs: [], autoTypes: new Map(), autoTypeSources: [] };
   let meta: Meta | undefined;
   let root: { group: Group; deleted: Map<string, Date>; extra: XmlElement[] } | undefined;
   const fileExtra: XmlElement[] = [];
@@ -252,6 +267,7 @@ function readGroup(cur: XmlCursor, ctx: ReadContext, depth: number): Group {
   }
   if (!hasUuid) g.uuid = newUuid(); // KeePassXC also replaces missing or invalid UUIDs
   if (g.times === UNREAD_TIMES) g.times = newTimes();
+  claimUuid(ctx, g.uuid, g);
   return g;
 }
 
@@ -286,8 +302,22 @@ function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean): Entry 
   if (!hasUuid) e.uuid = newUuid();
   if (e.times === UNREAD_TIMES) e.times = newTimes();
   e.autoType ??= defaultAutoType();
+  if (!inHistory) claimUuid(ctx, e.uuid, e);
   return e;
 }
+
+/**
+ * Two objects with one UUID (an entry and a group, two entries) are refused:
+ * merge and sync match by UUID, and a later merge hid a live entry behind its
+ * twin. History versions share their entry's UUID and are not counted.
+ */
+function claimUuid(ctx: ReadContext, uuid: string, item: Group | Entry): void {
+  const before = ctx.uuids.get(uuid);
+  if (before !== undefined) throw new CorruptFileError(`corrupt file: duplicate UUID ${uuid}: ${describe(before)} and ${describe(item)}`);
+  ctx.uuids.set(uuid, item);
+}
+
+const describe = (x: Group | Entry) => (x instanceof Group ? `group ${untrusted(x.name)}` : `entry ${untrusted(x.title)}`);
 
 /**
  * An AutoType whose source text repeats one read before is not read again

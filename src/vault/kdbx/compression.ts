@@ -10,21 +10,40 @@ import { corrupt } from './bytes.js';
 
 const MIB = 1024 * 1024;
 
-/** max(64 MiB, 100 × file size), at most 1 GiB. */
+/** The most a payload may inflate to, whatever the file: memory for one copy of it. */
+export const MAX_PAYLOAD_BYTES = 1024 * MIB;
+/** Deflate's largest possible expansion (RFC 1951: a 258-byte match in ~2 bits, ~1032:1). */
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * max(64 MiB, 1032 × file size), at most 1 GiB: a file's payload can never
+ * inflate past 1032 × its size, so every file any writer (KeePassXC, us) can
+ * produce with a payload up to 1 GiB is read (an 80 MB note of one repeated
+ * character compresses ~1000×). A file that claims more is refused; one that
+ * hides it costs at most this much memory before it is refused.
+ */
 export function defaultMaxDecompressed(fileSize: number): number {
-  return Math.min(1024 * MIB, Math.max(64 * MIB, 100 * fileSize));
+  return Math.min(MAX_PAYLOAD_BYTES, Math.max(64 * MIB, DEFLATE_MAX_RATIO * fileSize));
 }
+
+export const tooLarge = (max: number) => `decompressed payload too large (over ${Math.round(max / MIB)} MiB)`;
 
 /** A Uint8Array view of zlib's Buffer: no copy of a payload that is ~13 MB for 10k entries. */
 const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
 export function gunzip(data: Uint8Array, maxOutputLength: number): Uint8Array {
+  // A single gzip member ends with its size (mod 2^32): a payload that says it is over the cap is refused
+  // before anything is inflated. One that lies is still stopped at the cap by zlib.
+  if (data.length >= 18) {
+    const claimed = new DataView(data.buffer, data.byteOffset + data.length - 4, 4).getUint32(0, true);
+    if (claimed > maxOutputLength) throw corrupt(tooLarge(maxOutputLength));
+  }
   try {
     return view(gunzipSync(data, { maxOutputLength }));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw corrupt(`decompressed payload too large (over ${Math.round(maxOutputLength / MIB)} MiB)`);
+      throw corrupt(tooLarge(maxOutputLength));
     }
     throw corrupt(`the gzip-compressed payload is damaged (${err.message})`);
   }
@@ -48,6 +67,11 @@ export class GzipStream {
   #pendingBytes = 0;
   #crc = 0;
   #size = 0;
+
+  /** Bytes written so far (the payload's inflated size). */
+  get size(): number {
+    return this.#size;
+  }
 
   write(part: Uint8Array): void {
     this.#crc = crc32(part, this.#crc);

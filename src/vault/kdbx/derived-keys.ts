@@ -3,17 +3,36 @@
  * cipher key = SHA-256(seed ‖ T); HMAC base = SHA-512(seed ‖ T ‖ 0x01);
  * block i key = SHA-512(u64le(i) ‖ base); header key uses i = 2^64 − 1.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, hash } from 'node:crypto';
 import { u64le } from './bytes.js';
+
+/**
+ * One-shot digest of the parts, the input buffer zeroed after: a createHash()
+ * object keeps its last partial block (here: the transformed key) in OpenSSL
+ * memory until the garbage collector frees it, long after an agent's lock.
+ */
+function digestOnce(algorithm: 'sha256' | 'sha512', ...parts: Uint8Array[]): Uint8Array {
+  const input = Buffer.alloc(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    input.set(p, off);
+    off += p.length;
+  }
+  try {
+    return new Uint8Array(hash(algorithm, input, 'buffer'));
+  } finally {
+    input.fill(0);
+  }
+}
 
 export const HEADER_BLOCK_INDEX = 0xffffffffffffffffn;
 
 export function cipherKey(masterSeed: Uint8Array, transformed: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(masterSeed).update(transformed).digest());
+  return digestOnce('sha256', masterSeed, transformed);
 }
 
 export function hmacBaseKey(masterSeed: Uint8Array, transformed: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha512').update(masterSeed).update(transformed).update(Uint8Array.of(1)).digest());
+  return digestOnce('sha512', masterSeed, transformed, Uint8Array.of(1));
 }
 
 export function blockHmacKey(base: Uint8Array, index: bigint): Uint8Array {

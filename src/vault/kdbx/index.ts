@@ -6,7 +6,7 @@
 export type { CipherName, OuterHeader } from './header.js';
 export { readOuterHeader, isKdbSignature } from './header.js';
 export type { KdfParams, DefaultKdfOptions } from './kdf-params.js';
-export { defaultKdf, kdfFromDictionary, kdfToDictionary, checkKdfHardLimits } from './kdf-params.js';
+export { defaultKdf, withFreshSalt, kdfFromDictionary, kdfToDictionary, checkKdfHardLimits } from './kdf-params.js';
 export { transformKey, tuneKdf, kdfFingerprint, checkKdfLimits, estimateKdfMs, SlowKdfError } from './kdf.js';
 export { aesKdf, prewarmAesKdf, holdAesKdfWorker } from './aes-kdf.js';
 export type { InnerHeader, InnerBinary } from './inner-header.js';

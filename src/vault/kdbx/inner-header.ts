@@ -5,6 +5,7 @@
  * The n-th binary is XML `<Value Ref="n"/>`.
  */
 import { randomBytes } from 'node:crypto';
+import { UsageError } from '../../errors/index.js';
 import { ByteReader, ByteWriter, corrupt } from './bytes.js';
 import { InnerField, STREAM_CHACHA20 } from './constants.js';
 
@@ -18,6 +19,15 @@ export interface InnerHeader {
   streamKey: Uint8Array;
   binaries: InnerBinary[];
 }
+
+/**
+ * Attachments a file may carry. Their total size is already bounded by the
+ * decompressed payload (compression.ts); their count is not: each empty one
+ * costs a few bytes of file and ~500 bytes of memory, so a 9.6 KB file once
+ * declared a million of them (535 MB, 1.9 s). KeePassXC writes one per
+ * distinct attachment; no real vault comes near this.
+ */
+export const MAX_INNER_BINARIES = 100_000;
 
 /** Parses the inner header; returns it and the offset where the XML starts. */
 export function readInnerHeader(payload: Uint8Array): { inner: InnerHeader; xmlOffset: number } {
@@ -39,6 +49,7 @@ export function readInnerHeader(payload: Uint8Array): { inner: InnerHeader; xmlO
       streamKey = Uint8Array.from(value);
     } else if (id === InnerField.Binary) {
       if (len < 1) throw corrupt(`inner header binary ${binaries.length} has no flag byte (payload offset ${at})`);
+      if (binaries.length >= MAX_INNER_BINARIES) throw corrupt(`inner header declares more than ${MAX_INNER_BINARIES} binaries`);
       binaries.push({ protect: (value[0] & 1) === 1, data: Uint8Array.from(value.subarray(1)) });
     }
     // Unknown ids are skipped, as KeePassXC does.
@@ -49,6 +60,9 @@ export function readInnerHeader(payload: Uint8Array): { inner: InnerHeader; xmlO
 }
 
 export function writeInnerHeader(inner: InnerHeader): Uint8Array {
+  if (inner.binaries.length > MAX_INNER_BINARIES) {
+    throw new UsageError(`cannot save: more than ${MAX_INNER_BINARIES} attachments (distinct ones), and stv would refuse to open the file; nothing was written`);
+  }
   const w = new ByteWriter();
   w.u8(InnerField.StreamId).u32(4).u32(inner.streamId);
   w.u8(InnerField.StreamKey).u32(inner.streamKey.length).bytes(inner.streamKey);

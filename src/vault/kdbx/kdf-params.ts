@@ -111,6 +111,11 @@ export interface DefaultKdfOptions {
   rounds?: bigint;
 }
 
+/** The same parameters with a new random salt (AES-KDF: seed): a new key, and a new fingerprint. */
+export function withFreshSalt(kdf: KdfParams): KdfParams {
+  return kdf.type === 'aes' ? { ...kdf, seed: new Uint8Array(randomBytes(32)) } : { ...kdf, salt: new Uint8Array(randomBytes(32)) };
+}
+
 /**
  * Untuned defaults with a fresh salt: Argon2 2 iterations × 64 MiB × 2 lanes
  * (KeePass 2's defaults), AES-KDF 1,000,000 rounds (keepassxc-cli's default).

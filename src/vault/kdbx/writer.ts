@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { UsageError } from '../../errors/index.js';
 import { concat } from './bytes.js';
-import { GzipStream } from './compression.js';
+import { defaultMaxDecompressed, GzipStream, tooLarge } from './compression.js';
 import { CIPHER_AES256, CIPHER_CHACHA20 } from './constants.js';
 import { cipherKey, headerHmac, hmacBaseKey } from './derived-keys.js';
 import { IV_LENGTH, writeOuterHeader, type CipherName } from './header.js';
@@ -52,11 +52,15 @@ export function encryptKdbx(opts: EncryptOptions): Uint8Array {
   const key = cipherKey(masterSeed, opts.transformedKey);
   const base = hmacBaseKey(masterSeed, opts.transformedKey);
   try {
-    const payload = buildPayload(writeInnerHeader(opts.inner), opts.xml, opts.compressed);
+    const { payload, inflated } = buildPayload(writeInnerHeader(opts.inner), opts.xml, opts.compressed);
     const cipherText = encryptPayload(opts.cipher, key, iv, payload);
     payload.fill(0);
     const sha = createHash('sha256').update(header).digest();
-    return concat(header, sha, headerHmac(base, header), writeHmacBlocks(cipherText, base));
+    const file = concat(header, sha, headerHmac(base, header), writeHmacBlocks(cipherText, base));
+    // Symmetric limits: never write what the reader would refuse (reader.ts, same cap and words).
+    const cap = defaultMaxDecompressed(file.length);
+    if (opts.compressed && inflated > cap) throw new UsageError(`cannot save: ${tooLarge(cap)}, and stv would refuse to open the file; nothing was written`);
+    return file;
   } finally {
     key.fill(0);
     base.fill(0);
@@ -64,15 +68,15 @@ export function encryptKdbx(opts: EncryptOptions): Uint8Array {
 }
 
 /** inner header ‖ XML, gzip-compressed as it comes when `compressed`; every input piece is wiped. */
-function buildPayload(innerBytes: Uint8Array, xml: EncryptOptions['xml'], compressed: boolean): Uint8Array {
+function buildPayload(innerBytes: Uint8Array, xml: EncryptOptions['xml'], compressed: boolean): { payload: Uint8Array; inflated: number } {
   const pieces: Uint8Array[] = [];
   const stream = compressed ? new GzipStream() : undefined;
   const take = (piece: Uint8Array) => (stream ? stream.write(piece) : pieces.push(piece));
   take(innerBytes);
   if (typeof xml === 'function') xml(take);
   else take(Uint8Array.from(xml));
-  if (stream) return stream.end();
+  if (stream) return { payload: stream.end(), inflated: stream.size };
   const payload = concat(...pieces);
   for (const p of pieces) p.fill(0);
-  return payload;
+  return { payload, inflated: payload.length };
 }

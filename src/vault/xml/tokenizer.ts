@@ -33,6 +33,10 @@ function isNameChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 58 || c > 127;
 }
 
+function isXmlChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 9 || c === 13;
 }
@@ -50,6 +54,9 @@ export function decodeEntities(s: string, pos: number): string {
       const digits = ref.slice(hex ? 2 : 1);
       const cp = digits && (hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits) ? parseInt(digits, hex ? 16 : 10) : NaN;
       if (!(cp >= 0 && cp <= 0x10ffff)) fail(`invalid character reference ${untrusted(`&${ref};`)}`, pos + i);
+      // XML 1.0 Char: a reference to NUL, another C0 control, a surrogate half or U+FFFE/U+FFFF is not well-formed
+      // (KeePassXC's QXmlStreamReader refuses it too); a lone surrogate would also corrupt the value on save.
+      if (!isXmlChar(cp)) fail(`character reference ${untrusted(`&${ref};`)} is not an XML character`, pos + i);
       rep = String.fromCodePoint(cp);
     } else {
       rep = PREDEFINED[ref];

@@ -5,6 +5,8 @@
  * always parses.
  */
 import type { XmlElement } from './node.js';
+import { UsageError } from '../../errors/index.js';
+import { MAX_DEPTH } from './tokenizer.js';
 
 // C0 controls except TAB/LF/CR, U+007F–U+0084, U+0086–U+009F, U+FFFE/U+FFFF, lone surrogates.
 const INVALID_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -64,6 +66,7 @@ export class XmlWriter {
 
   /** Starts an element whose content is child elements. */
   open(name: string): void {
+    this.#checkDepth();
     this.#endStartTag();
     this.#out += this.#indent(this.#depth++) + '<' + name;
     this.#startOpen = true;
@@ -123,6 +126,16 @@ export class XmlWriter {
     this.#shared.set(node, { depth: this.#depth, text: this.#out.slice(before) });
   }
 
+  /**
+   * Symmetric limits: the reader refuses nesting deeper than MAX_DEPTH
+   * (tokenizer.ts), so a save that would nest deeper (a group 520 levels
+   * down) fails here, before anything is written. One level is kept for
+   * the leaves inside the deepest element.
+   */
+  #checkDepth(): void {
+    if (this.#depth + 1 >= MAX_DEPTH) throw new UsageError(`cannot save: XML nesting deeper than ${MAX_DEPTH} levels (groups nested too deep), and stv would refuse to open the file; nothing was written`);
+  }
+
   /** A whole tree (kept unknown elements, AutoType). */
   node(node: XmlElement): void {
     if (!node.children.length) {
@@ -133,6 +146,7 @@ export class XmlWriter {
     let out = this.#indent(this.#depth) + '<' + node.name;
     if (node.attrs) for (const k in node.attrs) out += ' ' + k + '="' + escapeXml(node.attrs[k]) + '"';
     this.#out += out + '>\n';
+    this.#checkDepth();
     this.#depth++;
     for (const c of node.children) this.node(c);
     this.#out += this.#indent(--this.#depth) + '</' + node.name + '>\n';
