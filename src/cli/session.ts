@@ -212,7 +212,7 @@ async function saveSession(s: Session): Promise<void> {
   const release = acquireWriteLock(s.ref.path);
   try {
     removeStaleTemps(s.ref.path); // left by a killed save; they would pile up on the stick
-    if (s.vault.upgradesOnSave) info(s.opts, `stv: upgrading ${s.ref.path} from KDBX ${s.vault.readVersion!.major}.${s.vault.readVersion!.minor} to KDBX 4`);
+    if (s.vault.upgradesOnSave) info(s.opts, `stv: ${upgradeNotice(s.vault, s.ref.path)}`);
     try {
       const before = s.stamp.sha256;
       s.stamp = saveVaultFile(s.ref.path, s.vault.toBytes(), { expected: s.stamp });
@@ -221,10 +221,17 @@ async function saveSession(s: Session): Promise<void> {
       if (!(e instanceof VaultChangedError)) throw e;
       await mergeWithDisk(s);
     }
-    s.vault.readVersion = { major: 4, minor: 0 };
+    s.vault.markSaved(s.vault.writeVersion());
   } finally {
     release();
   }
+}
+
+/** What a save that changes a 3.x file to 4.x says, and why. */
+export function upgradeNotice(vault: Vault, path: string): string {
+  const from = `KDBX ${vault.readVersion!.major}.${vault.readVersion!.minor}`;
+  const why = vault.kdbx4Reason();
+  return `saving ${path} as KDBX 4 (it was ${from}${why ? `; ${why}` : ''}): apps that read only KDBX 3.1 (KeePassX 2, older phone apps) will no longer open it`;
 }
 
 /** Another writer changed the file: merge its content into ours, then save. No edit is lost. */
