@@ -16,6 +16,7 @@ import type { KdbDatabase, KdbEntry, KdbGroup } from './types.js';
 const SIG1 = 0x9aa2d903;
 const SIG2 = 0xb54bfb65;
 const FLAG_AES = 0x2;
+const FLAG_ARCFOUR = 0x4;
 const FLAG_TWOFISH = 0x8;
 const HEADER_SIZE = 124;
 
@@ -114,6 +115,7 @@ export interface ReadKdbOptions {
 
 export async function readKdb(file: Uint8Array, key: { password?: string; keyfile?: Uint8Array }, opts: ReadKdbOptions = {}): Promise<KdbDatabase> {
   const h = readHeader(file);
+  if (!(h.flags & (FLAG_AES | FLAG_TWOFISH)) && h.flags & FLAG_ARCFOUR) throw new UnsupportedFormatError('unsupported cipher ArcFour in this KeePass 1 file; KeePassXC cannot read it either: re-save it with AES (Rijndael) or Twofish in KeePass 1');
   if (!(h.flags & (FLAG_AES | FLAG_TWOFISH))) throw new UnsupportedFormatError(`unsupported KeePass 1 cipher flags 0x${h.flags.toString(16)}`);
   if ((file.length - HEADER_SIZE) % 16 !== 0 || file.length === HEADER_SIZE) {
     throw new CorruptFileError(`corrupt file: encrypted content is ${file.length - HEADER_SIZE} bytes, not a positive multiple of 16 (truncated file)`);
