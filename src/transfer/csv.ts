@@ -98,7 +98,7 @@ export function writeCsv(db: Database, opts: { raw?: boolean } = {}): string {
   const rows: string[][] = [['Group', 'Title', 'Username', 'Password', 'URL', 'Notes', 'TOTP', 'Icon', 'Last Modified', 'Created']];
   for (const e of db.entries()) {
     if (db.isInRecycleBin(e)) continue;
-    const group = [db.root.name, ...(e.parent?.path() ? e.parent.path().split('/') : [])].join('/');
+    const group = [db.root.name, ...(e.parent?.names() ?? [])].join('/');
     rows.push([group, e.title, e.get('UserName'), e.get('Password'), e.get('URL'), e.get('Notes'), e.get('otp'), String(e.iconId), e.times.lastModification.toISOString(), e.times.creation.toISOString()]);
   }
   return stringify(opts.raw ? rows : rows.map((r) => r.map(neutraliseFormula)), { quoted: true });

@@ -8,3 +8,4 @@ export { serializeXml, el, parent, type XmlElement } from './xml/index.js';
 export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';
 export { newKeyfileXmlV2 } from './keys/index.js';
+export { listAttachments, getAttachment, putAttachment, removeAttachment, type AttachmentInfo } from './attachments.js';

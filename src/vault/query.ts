@@ -7,7 +7,7 @@
  * that matches exactly one entry outside the recycle bin.
  */
 import { NotFoundError } from '../errors/index.js';
-import { type Database, type Entry, type Group, parseUuidInput, STANDARD_FIELDS } from './model/index.js';
+import { type Database, type Entry, type Group, parseUuidInput, STANDARD_FIELDS, splitPath, escapePathPart } from './model/index.js';
 
 function hostOf(url: string): string | undefined {
   if (!url) return undefined;
@@ -18,10 +18,6 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-function splitPath(spec: string): string[] {
-  return spec.replace(/^\/+/, '').split('/');
-}
-
 export function resolveGroup(db: Database, spec: string | undefined): Group {
   if (!spec || spec === '/') return db.root;
   const id = parseUuidInput(spec);
@@ -30,7 +26,7 @@ export function resolveGroup(db: Database, spec: string | undefined): Group {
     if (g) return g;
   }
   let g: Group | undefined = db.root;
-  for (const part of splitPath(spec.replace(/\/+$/, ''))) {
+  for (const part of splitPath(spec).filter(Boolean)) {
     g = g.groups.find((c) => c.name === part);
     if (!g) throw new NotFoundError(`group '${spec}' not found; list groups with 'stv ls -R'`);
   }
@@ -64,7 +60,7 @@ export function resolveEntry(db: Database, spec: string): Entry {
   const byHost = live.filter((e) => hostOf(e.get('URL')) === host || hostOf(e.get('URL')) === `www.${host}`);
   if (byHost.length === 1) return byHost[0];
   if (byHost.length > 1) throw ambiguous(spec, byHost);
-  throw new NotFoundError(`entry '${spec}' not found; search with 'stv find ${spec.split('/').pop()}'`);
+  throw new NotFoundError(`entry '${spec}' not found; search with 'stv find ${splitPath(spec).pop()}'`);
 }
 
 function ambiguous(spec: string, matches: Entry[]): NotFoundError {
@@ -152,10 +148,10 @@ export function listGroup(group: Group, opts: ListOptions): string[] {
       lines.push(`${indent}${opts.flat ? prefix : ''}[empty]`);
       return;
     }
-    for (const e of g.entries) lines.push(`${indent}${opts.flat ? prefix : ''}${e.title}`);
+    for (const e of g.entries) lines.push(`${indent}${opts.flat ? prefix : ''}${escapePathPart(e.title)}`);
     for (const sub of g.groups) {
-      lines.push(`${indent}${opts.flat ? prefix : ''}${sub.name}/`);
-      if (opts.recursive) walk(sub, `${prefix}${sub.name}/`, depth + 1);
+      lines.push(`${indent}${opts.flat ? prefix : ''}${escapePathPart(sub.name)}/`);
+      if (opts.recursive) walk(sub, `${prefix}${escapePathPart(sub.name)}/`, depth + 1);
     }
   };
   walk(group, '', 0);

@@ -55,6 +55,14 @@ export async function doctor(opts: GlobalOptions): Promise<void> {
     }
     try {
       const h = Vault.header(readVaultFile(path).bytes);
+      if (h.version.major < 4) {
+        checks.push({
+          check: `vault ${name} format`,
+          ok: false,
+          detail: `KDBX ${h.version.major}.${h.version.minor}: no MAC, so a damaged or tampered file is only noticed after decryption (or not at all without a header hash)`,
+          fix: `stv --vault ${ref} upgrade (KDBX 4; apps that read only 3.1, such as KeePassX 2, will no longer open it)`,
+        });
+      }
       const k = h.kdf;
       // Strong enough = at least 0.5 s here: the parameters tuned to 0.5 s on this machine are the bar.
       const bar = await tuneKdf(k.type, MIN_KDF_MS, k.type === 'aes' ? undefined : k.memoryBytes, k.type === 'aes' ? undefined : k.parallelism);

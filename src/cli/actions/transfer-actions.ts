@@ -1,7 +1,7 @@
 /** import, export, merge over a session. */
 import { basename, extname, resolve } from 'node:path';
 import { UsageError } from '../../errors/index.js';
-import { Vault, readVaultFile, kdfFingerprint, sameDigest, type Credentials, type DerivedKey } from '../../vault/index.js';
+import { Vault, readVaultFile, kdfFingerprint, sameDigest, splitPath, type Credentials, type DerivedKey } from '../../vault/index.js';
 import { loadConfig, resolveVault, readRegularFile, SafeReadError } from '../../config/index.js';
 import { wipe } from '../../secret/index.js';
 import { readKdb } from '../../vault/kdb/index.js';
@@ -54,7 +54,7 @@ export async function importFile(opts: GlobalOptions, file: string, o: ImportFla
   const bytes = readInput(file);
   const format = o.format ?? detectFormat(file, bytes);
   if (format !== 'kdb' && (o.keyfileFrom || o.passwordFrom === false)) throw new UsageError('--keyfile-from and --no-password-from are for KeePass 1 .kdb files; this file has no key');
-  const into = (o.group ?? `Imported/${basename(file, extname(file))}`).split('/').filter(Boolean);
+  const into = o.group !== undefined ? splitPath(o.group).filter(Boolean) : ['Imported', basename(file, extname(file))];
   const s = await openSession(opts);
   const progress = await importProgress(opts);
   try {
