@@ -48,6 +48,22 @@ export class ImportTarget {
     return parent.addGroup(g);
   }
 
+  readonly #folders = new Map<string, Group>();
+
+  /** The group at `parts` below the import group, for flat item lists (CSV, Bitwarden): one group per path. */
+  folder(parts: string[]): Group {
+    if (!parts.length) return this.into;
+    const key = parts.join('\0');
+    let g = this.#folders.get(key);
+    if (!g) {
+      const parent = this.folder(parts.slice(0, -1));
+      const name = parts[parts.length - 1];
+      g = (this.#existingGroups.has(parent) ? undefined : parent.groups.find((c) => c.name === name)) ?? this.childGroup(parent, name);
+      this.#folders.set(key, g);
+    }
+    return g;
+  }
+
   /** Adds `e` to `group` unless it is already there and skipExisting; returns whether it was added. */
   add(group: Group, e: Entry): boolean {
     if (this.#fingerprints.size && this.#fingerprints.has(fingerprint(relativePath(this.into, group), e))) {

@@ -25,9 +25,9 @@ export interface ImportedItem {
 export function addItems(target: ImportTarget, items: ImportedItem[], opts: ImportOptions = {}): number {
   let added = 0;
   items.forEach((it, n) => {
-    let g = target.into;
-    for (const part of it.group) g = target.childGroup(g, part);
-    const e = new Entry();
+    const g = target.folder(it.group);
+    // No AutoType of its own: the writer uses KeePassXC's default, one tree shared by all.
+    const e = new Entry(undefined, undefined, null);
     e.set('Title', it.title);
     e.set('UserName', it.username);
     e.set('Password', it.password, true);

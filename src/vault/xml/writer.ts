@@ -116,7 +116,9 @@ export class XmlWriter {
       this.#out += key.text;
       return;
     }
-    if (hasSecret(node)) return this.node(node);
+    // Trees met once each (new entries made one by one) are not worth keeping: each kept text
+    // flattens the output so far, and 100k of them ran out of memory on an import.
+    if (hasSecret(node) || this.#shared.size >= MAX_SHARED) return this.node(node);
     const before = this.#out.length;
     this.node(node);
     // #out is never flushed inside node(), so the tree's text is its tail.
@@ -151,6 +153,8 @@ export class XmlWriter {
     return this.#chunks.length ? this.toBytes().toString('utf8') : this.#out;
   }
 }
+
+const MAX_SHARED = 64;
 
 function hasSecret(node: XmlElement): boolean {
   return Boolean(node.secret) || node.children.some(hasSecret);
