@@ -201,6 +201,8 @@ async function mergeAll(vaultId: string, distinct: CopyState[], o: SyncOptions, 
     vault.close();
   }
   if (!vaultIdOf(base.vault.db)) base.vault.db.setCustomData(VAULT_ID_KEY, vaultId);
+  // A copy upgraded to KDBX 4 (stv upgrade) is never turned back into 3.1 by a merge with an older copy.
+  if (opened.some(({ vault }) => (vault.readVersion?.major ?? 4) >= 4)) base.vault.upgrade();
   const bytes = base.vault.toBytes();
   const sha = sha256Hex(bytes);
   const key = base.vault.derivedKey();
