@@ -43,7 +43,8 @@ export class XmlWriter {
   readonly #tabs: string[] = [''];
   readonly #valueOf?: (node: XmlElement) => string | undefined;
   readonly #sink?: (utf8: Buffer) => void;
-  readonly #shared = new Map<XmlElement, { depth: number; text: string }>();
+  /** Serialised shared trees by node, then by depth (entries and their history versions sit at two depths). */
+  readonly #shared = new Map<XmlElement, string[]>();
 
   /** `sink`: receives the document as it is written, in UTF-8 pieces, instead of toBytes() at the end. */
   constructor(valueOf?: (node: XmlElement) => string | undefined, sink?: (utf8: Buffer) => void) {
@@ -111,18 +112,21 @@ export class XmlWriter {
    */
   sharedNode(node: XmlElement): void {
     this.#endStartTag();
-    const key = this.#shared.get(node);
-    if (key && key.depth === this.#depth) {
-      this.#out += key.text;
+    const byDepth = this.#shared.get(node);
+    const text = byDepth?.[this.#depth];
+    if (text !== undefined) {
+      this.#out += text;
       return;
     }
     // Trees met once each (new entries made one by one) are not worth keeping: each kept text
     // flattens the output so far, and 100k of them ran out of memory on an import.
-    if (hasSecret(node) || this.#shared.size >= MAX_SHARED) return this.node(node);
+    if (hasSecret(node) || (!byDepth && this.#shared.size >= MAX_SHARED)) return this.node(node);
     const before = this.#out.length;
     this.node(node);
     // #out is never flushed inside node(), so the tree's text is its tail.
-    this.#shared.set(node, { depth: this.#depth, text: this.#out.slice(before) });
+    const kept = byDepth ?? [];
+    kept[this.#depth] = this.#out.slice(before);
+    if (!byDepth) this.#shared.set(node, kept);
   }
 
   /** A whole tree (kept unknown elements, AutoType). */
