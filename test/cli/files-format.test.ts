@@ -123,6 +123,10 @@ print(e.password, e.get_custom_property('PIN'), kp.binaries[0].hex())`, [path, P
     const p = pykeepass(PK_OPEN, [path, PW, '']);
     expect(p.status, p.stderr).toBe(0);
     expect(p.stdout).toMatch(/^\(3, 1\) .*'Mail'/);
+    // keepassxc-cli saves it in turn (a Twofish KDBX 3.1 file written by KeePassXC), and stv reads that.
+    kxc(['add', '-q', '-u', 'k', path, 'ByKxc'], `${PW}\n`);
+    expect(header(path)).toEqual({ version: '3.1', cipher: 'twofish' });
+    expect(ok(path, ['--json', 'show', 'ByKxc']).stdout).toContain('"username": "k"');
   });
 
   it('doctor recommends the upgrade; stv upgrade says what changes and who can no longer open it, and writes KDBX 4', () => {
