@@ -91,3 +91,25 @@ it('lists, saves and attaches files from the entry menu', async () => {
   const got = stv(['--no-agent', '--vault', vault, 'attachment', 'get', 'NAS', 'new.bin'], { env, input: `${PW}\n`, encoding: 'latin1' });
   expect(Buffer.from(got.stdout, 'latin1').equals(Buffer.from([9, 8, 7]))).toBe(true);
 });
+
+it('attachment get refuses to write raw bytes to a terminal (they could drive it), and says how to save them', async () => {
+  const name = `${session}-get`;
+  const pwFile = join(dir, 'pw.txt');
+  writeFileSync(pwFile, `${PW}\n`, { mode: 0o600 });
+  const r = tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '20', `${process.execPath} ${STV} --no-agent --vault ${vault} --password-file ${pwFile} attachment get NAS id.txt; echo "exit=$?"; sleep 30`);
+  expect(r.status, r.stderr).toBe(0);
+  try {
+    const end = Date.now() + 20_000;
+    let s = '';
+    while (!/exit=\d+/.test(s)) {
+      if (Date.now() > end) throw new Error(`timed out; screen:\n${s}`);
+      await new Promise((res) => setTimeout(res, 100));
+      s = tmux('capture-pane', '-p', '-t', name).stdout;
+    }
+    expect(s).toMatch(/stv: stdout is a terminal; save id\.txt with -o FILE or pipe it/);
+    expect(s).toContain('exit=2');
+    expect(s).not.toContain('key-1');
+  } finally {
+    tmux('kill-session', '-t', name);
+  }
+});

@@ -31,6 +31,8 @@ export async function get(opts: GlobalOptions, spec: string, name: string, o: { 
   await withSession(opts, async (s) => {
     const data = getAttachment(resolveEntry(s.vault.db, spec), name);
     if (!o.output) {
+      // Raw bytes on a terminal could carry escape sequences that drive it (someone else's attachment).
+      if (process.stdout.isTTY) throw new UsageError(`stdout is a terminal; save ${name} with -o FILE or pipe it ('stv attachment get … > FILE')`);
       await writeAll(process.stdout, data);
       return;
     }

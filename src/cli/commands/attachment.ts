@@ -20,7 +20,7 @@ Examples:
     .action(async (entry, _o, cmd) => (await import('../actions/attachment-actions.js')).ls(globals(cmd), entry));
   att
     .command('get <entry> <name>')
-    .description('write an attachment: its raw bytes to stdout, or to a file with -o')
+    .description('write an attachment: its raw bytes to stdout (not to a terminal), or to a file with -o')
     .option('-o, --output <file>', 'write to this file (mode 0600) instead of stdout')
     .option('--force', 'replace the output file if it exists')
     .action(async (entry, name, o, cmd) => (await import('../actions/attachment-actions.js')).get(globals(cmd), entry, name, o));
