@@ -275,6 +275,16 @@ function noteLocalSave(s: Session, replacedSha: string): void {
   }
 }
 
+/** Runs `fn` on an opened session and closes it, whatever happens. */
+export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
+  const s = await openSession(opts);
+  try {
+    return await fn(s);
+  } finally {
+    s.close();
+  }
+}
+
 /** For commands that may run with no vault (gen): the unlocked vault, if the agent or a flag gives one. Never prompts. */
 export async function openIfUnlocked(opts: GlobalOptions): Promise<Session | undefined> {
   const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined || !opts.password;

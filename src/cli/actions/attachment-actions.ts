@@ -5,19 +5,10 @@ import { StvError, UsageError } from '../../errors/index.js';
 import { readRegularFile, SafeReadError, writeFileAtomic } from '../../config/index.js';
 import { resolveEntry, listAttachments, getAttachment, putAttachment, removeAttachment } from '../../vault/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
-import { openSession, type Session } from '../session.js';
+import { withSession } from '../session.js';
 
 /** Attachments are bounded as KeePassXC's default history size suggests a sane file: 256 MiB. */
 const MAX_ATTACHMENT = 256 * 1024 * 1024;
-
-async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
-  const s = await openSession(opts);
-  try {
-    return await fn(s);
-  } finally {
-    s.close();
-  }
-}
 
 export async function ls(opts: GlobalOptions, spec: string): Promise<void> {
   await withSession(opts, async (s) => {

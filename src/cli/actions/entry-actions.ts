@@ -2,7 +2,7 @@
 import { UsageError, NotFoundError } from '../../errors/index.js';
 import { Entry, Group, resolveEntry, resolveGroup, splitPath, joinPath, canonicalFieldName, STANDARD_FIELDS, type Database } from '../../vault/index.js';
 import { type GlobalOptions, info, printJson, warn } from '../runtime.js';
-import { openSession, type Session } from '../session.js';
+import { withSession, type Session } from '../session.js';
 import { canPrompt, promptSecret, readStdinLine } from '../secrets-input.js';
 
 export interface EntryOpts {
@@ -58,15 +58,6 @@ async function readSecretLine(prompt: string, what: string): Promise<string> {
   const line = readStdinLine();
   if (line === undefined) throw new UsageError(`${what} needs its value on the next stdin line or a terminal`);
   return line;
-}
-
-async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
-  const s = await openSession(opts);
-  try {
-    return await fn(s);
-  } finally {
-    s.close();
-  }
 }
 
 /** Where `add` puts a new entry; missing groups are created, as `pass insert` creates folders. */
