@@ -84,6 +84,11 @@ print(repr(a.notes), a.autotype_sequence, len(a._element.findall('AutoType/Assoc
     expect(ok(['import', join(KX, 'CP-1252.kdb')], `${PW}\n\u201epassword\u201d\n`).stderr).toMatch(/into Imported\/CP-1252/);
     const wrong = run(['import', '--no-password-from', '--keyfile-from', join(KX, 'FileKeyHex.key'), join(KX, 'FileKeyBinary.kdb')]);
     expect(wrong.status).toBe(3);
+    const noKey = run(['import', '--no-password-from', join(KX, 'FileKeyBinary.kdb')]);
+    expect([noKey.status, noKey.stderr]).toEqual([2, "stv: --no-password-from needs the old file's keyfile: --keyfile-from PATH\n"]);
+    writeFileSync(join(dir, 'x.csv'), 'Title,Username,Password,URL,Notes\n');
+    const notKdb = run(['import', '--keyfile-from', join(KX, 'FileKeyHex.key'), join(dir, 'x.csv')]);
+    expect([notKdb.status, notKdb.stderr]).toEqual([2, 'stv: --keyfile-from and --no-password-from are for KeePass 1 .kdb files; this file has no key\n']);
   });
 
   it('takes files we make: Twofish with a keyfile and a password, 32-byte and 64-hex keyfiles', () => {

@@ -54,6 +54,7 @@ export async function importFile(opts: GlobalOptions, file: string, o: ImportFla
   const bytes = readInput(file);
   const format = o.format ?? detectFormat(file, bytes);
   if (format !== 'kdb' && (o.keyfileFrom || o.passwordFrom === false)) throw new UsageError('--keyfile-from and --no-password-from are for KeePass 1 .kdb files; this file has no key');
+  if (o.passwordFrom === false && !o.keyfileFrom) throw new UsageError('--no-password-from needs the old file\'s keyfile: --keyfile-from PATH');
   const into = o.group !== undefined ? splitPath(o.group).filter(Boolean) : ['Imported', basename(file, extname(file))];
   const s = await openSession(opts);
   const progress = await importProgress(opts);
