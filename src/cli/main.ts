@@ -11,6 +11,7 @@ import { register as registerEntryCommands } from './commands/entries.js';
 import { register as registerReadCommands } from './commands/read.js';
 import { register as registerAgentCommands } from './commands/agent.js';
 import { register as registerTransferCommands } from './commands/transfer.js';
+import { register as registerAttachmentCommands } from './commands/attachment.js';
 import { register as registerShell } from './commands/shell.js';
 import { registerOptional } from './commands/optional.js';
 
@@ -51,6 +52,7 @@ ${EXIT_CODES_HELP}`);
   registerReadCommands(program);
   registerAgentCommands(program);
   registerTransferCommands(program);
+  registerAttachmentCommands(program);
   registerShell(program);
   registerOptional(program);
   oneLineUsageErrors(program);

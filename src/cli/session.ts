@@ -221,7 +221,7 @@ async function saveSession(s: Session): Promise<void> {
   const release = acquireWriteLock(s.ref.path);
   try {
     removeStaleTemps(s.ref.path); // left by a killed save; they would pile up on the stick
-    if (s.vault.upgradesOnSave) info(s.opts, `stv: upgrading ${s.ref.path} from KDBX ${s.vault.readVersion!.major}.${s.vault.readVersion!.minor} to KDBX 4`);
+    if (s.vault.upgradesOnSave) info(s.opts, `stv: ${upgradeNotice(s.vault, s.ref.path)}`);
     try {
       const before = s.stamp.sha256;
       const bytes = s.vault.toBytes();
@@ -232,10 +232,17 @@ async function saveSession(s: Session): Promise<void> {
       if (!(e instanceof VaultChangedError)) throw e;
       await mergeWithDisk(s);
     }
-    s.vault.readVersion = { major: 4, minor: 0 };
+    s.vault.markSaved(s.vault.writeVersion());
   } finally {
     release();
   }
+}
+
+/** What a save that changes a 3.x file to 4.x says, and why. */
+export function upgradeNotice(vault: Vault, path: string): string {
+  const from = `KDBX ${vault.readVersion!.major}.${vault.readVersion!.minor}`;
+  const why = vault.kdbx4Reason();
+  return `saving ${path} as KDBX 4 (it was ${from}${why ? `; ${why}` : ''}): apps that read only KDBX 3.1 (KeePassX 2, older phone apps) will no longer open it`;
 }
 
 /**
@@ -297,6 +304,16 @@ function noteLocalSave(s: Session, replacedSha: string): void {
     recordLocalSave(s.ref.path, id, replacedSha, s.stamp.sha256);
   } catch {
     // The sidecar is an optimisation: without it the next sync merges with the key.
+  }
+}
+
+/** Runs `fn` on an opened session and closes it, whatever happens. */
+export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
+  const s = await openSession(opts);
+  try {
+    return await fn(s);
+  } finally {
+    s.close();
   }
 }
 

@@ -40,6 +40,29 @@ function slabAlloc(n: number): Uint8Array {
   return slab.subarray(slabUsed - n, slabUsed);
 }
 
+/**
+ * Random pad bytes from a pool refilled 64 KiB at a time: one getrandom call
+ * per value cost more than the rest of an import of 100k items. Bytes are
+ * zeroed in the pool as they are handed out, so no pad is ever used twice.
+ */
+const PAD_POOL = 64 * 1024;
+let padPool = new Uint8Array(0);
+let padUsed = 0;
+function randomPad(into: Uint8Array, offset: number, n: number): void {
+  if (n > 4096) {
+    randomFillSync(into, offset, n);
+    return;
+  }
+  if (padUsed + n > padPool.length) {
+    padPool = new Uint8Array(PAD_POOL);
+    randomFillSync(padPool);
+    padUsed = 0;
+  }
+  into.set(padPool.subarray(padUsed, padUsed + n), offset);
+  padPool.fill(0, padUsed, padUsed + n);
+  padUsed += n;
+}
+
 export class ProtectedValue {
   /**
    * The masked value, then the pad, in one buffer: one typed array per
@@ -55,7 +78,7 @@ export class ProtectedValue {
   static fromBytes(bytes: Uint8Array): ProtectedValue {
     const n = bytes.length;
     const both = new Uint8Array(2 * n);
-    randomFillSync(both, n, n);
+    randomPad(both, n, n);
     for (let i = 0; i < n; i++) both[i] = bytes[i] ^ both[n + i];
     return new ProtectedValue(both);
   }

@@ -238,7 +238,10 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
     const idMissing = !vaultIdOf(result.db);
     if (idMissing) result.db.setCustomData(VAULT_ID_KEY, vaultId);
     if (!inputDbs.includes(result.db)) inputDbs.push(result.db);
-    const same = idMissing ? [] : opened.filter((_, i) => !result.differs[i]).sort((a, b) => (a.sha < b.sha ? -1 : 1));
+    // A copy upgraded to KDBX 4 (stv upgrade) is never turned back into 3.1 by a merge with an older copy.
+    const isV4 = (x: Opened) => (x.vault.readVersion?.major ?? 4) >= 4;
+    const anyV4 = opened.some(isV4);
+    const same = idMissing ? [] : opened.filter((x, i) => !result.differs[i] && (!anyV4 || isV4(x))).sort((a, b) => (a.sha < b.sha ? -1 : 1));
     if (same.length) {
       // The result is one of the copies: its bytes, as they are, go everywhere (no re-encryption).
       ledger.note(same[0].sha, 'verified', opened.map((x) => x.sha));
@@ -251,6 +254,7 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
     // The result may share values with any input, so nothing is wiped before it is written.
     const writer = opened[0].vault;
     writer.db = result.db;
+    if (anyV4) writer.upgrade();
     const bytes = writer.toBytes();
     const sha = sha256Hex(bytes);
     // Prove once that the result opens with the key; each copy written is then checked by its hash alone.

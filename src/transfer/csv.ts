@@ -85,12 +85,21 @@ export function readCsv(text: string): { layout: string; items: ImportedItem[] }
 }
 
 /** KeePassXC's CSV export layout. */
-export function writeCsv(db: Database): string {
+/**
+ * OWASP's CSV-injection rule: a cell starting with = + - @ TAB or CR is
+ * read as a formula by spreadsheets (=HYPERLINK(…), +cmd|…, @SUM(…)); a
+ * leading single quote makes it text. `raw` writes cells as they are.
+ */
+export function neutraliseFormula(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+export function writeCsv(db: Database, opts: { raw?: boolean } = {}): string {
   const rows: string[][] = [['Group', 'Title', 'Username', 'Password', 'URL', 'Notes', 'TOTP', 'Icon', 'Last Modified', 'Created']];
   for (const e of db.entries()) {
     if (db.isInRecycleBin(e)) continue;
-    const group = [db.root.name, ...(e.parent?.path() ? e.parent.path().split('/') : [])].join('/');
+    const group = [db.root.name, ...(e.parent?.names() ?? [])].join('/');
     rows.push([group, e.title, e.get('UserName'), e.get('Password'), e.get('URL'), e.get('Notes'), e.get('otp'), String(e.iconId), e.times.lastModification.toISOString(), e.times.creation.toISOString()]);
   }
-  return stringify(rows, { quoted: true });
+  return stringify(opts.raw ? rows : rows.map((r) => r.map(neutraliseFormula)), { quoted: true });
 }

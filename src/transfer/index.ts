@@ -9,7 +9,9 @@ import { readCsv, writeCsv } from './csv.js';
 import { readBitwardenJson } from './bitwarden.js';
 import { addItems } from './items.js';
 import { importXmlTree } from './keepass-xml.js';
-import { kdbItems } from './kdb.js';
+import { importKdbTree } from './kdb.js';
+import { ImportTarget, type ImportOptions } from './existing.js';
+import type { KdbDatabase } from '../vault/kdb/index.js';
 
 export type ImportFormat = 'keepass-xml' | 'kdb' | 'bitwarden-json' | 'csv';
 export type ExportFormat = 'xml' | 'csv' | 'json';
@@ -31,31 +33,47 @@ export function detectFormat(path: string, bytes: Uint8Array): ImportFormat {
 }
 
 export interface ImportResult {
+  /** Entries added. */
   count: number;
+  /** Groups the import brought (KeePass XML and .kdb: every group of the file, empty ones too). */
+  groups?: number;
+  /** Entries whose content was already in the import group (skipped with skipExisting, else added again). */
+  duplicates: number;
   groupPath: string;
   detail: string;
+  /** Items not imported, counted by kind ("2 SSH keys"): said in a warning, never dropped silently. */
+  notImported: string[];
 }
 
 /** Import `bytes` into `db` below `intoPath`. `.kdb` files are decoded by the caller (they need a password). */
-export function importInto(db: Database, intoPath: string[], format: Exclude<ImportFormat, 'kdb'>, bytes: Uint8Array, onProgress?: (done: number, total: number) => void): ImportResult {
+export function importInto(db: Database, intoPath: string[], format: Exclude<ImportFormat, 'kdb'>, bytes: Uint8Array, opts: ImportOptions = {}): ImportResult {
+  const target = new ImportTarget(db.root, intoPath, opts.skipExisting);
   const text = Buffer.from(bytes).toString('utf8');
   if (format === 'keepass-xml') {
-    const { group, count } = importXmlTree(db, intoPath, text);
-    return { count, groupPath: group.path(), detail: 'KeePass XML' };
+    const { groups, entries } = importXmlTree(target, text);
+    return { count: entries, groups, duplicates: target.duplicates, groupPath: target.into.path(), detail: 'KeePass XML', notImported: [] };
   }
   if (format === 'bitwarden-json') {
-    const items = readBitwardenJson(text);
-    const g = addItems(db, intoPath, items, onProgress);
-    return { count: items.length, groupPath: g.path(), detail: 'Bitwarden JSON' };
+    const { items, notImported } = readBitwardenJson(text);
+    const count = addItems(target, items, opts);
+    return { count, duplicates: target.duplicates, groupPath: target.into.path(), detail: 'Bitwarden JSON', notImported };
   }
   const { layout, items } = readCsv(text);
-  const g = addItems(db, intoPath, items, onProgress);
-  return { count: items.length, groupPath: g.path(), detail: `${layout} CSV` };
+  const count = addItems(target, items, opts);
+  return { count, duplicates: target.duplicates, groupPath: target.into.path(), detail: `${layout} CSV`, notImported: [] };
 }
 
-export function exportVault(db: Database, format: ExportFormat): string {
+/** A decoded KeePass 1 file into `db` below `intoPath`: its whole tree. */
+export function importKdb(db: Database, intoPath: string[], kdb: KdbDatabase, opts: ImportOptions = {}): ImportResult {
+  const target = new ImportTarget(db.root, intoPath, opts.skipExisting);
+  const { groups, entries } = importKdbTree(db, target, kdb);
+  const notImported = kdb.unknownMetaStreams.length ? [`${kdb.unknownMetaStreams.length} KeePass 1 meta-stream(s) KeePassXC ignores too (${[...new Set(kdb.unknownMetaStreams)].slice(0, 3).join(', ')})`] : [];
+  return { count: entries, groups, duplicates: target.duplicates, groupPath: target.into.path(), detail: `KeePass 1 .kdb${kdb.cipher === 'twofish' ? ' (Twofish)' : ''}`, notImported };
+}
+
+export function exportVault(db: Database, format: ExportFormat, opts: { rawCsv?: boolean } = {}): string {
   if (format === 'xml') return writeXmlExport(db);
-  if (format === 'csv') return writeCsv(db);
+  if (format === 'csv') return writeCsv(db, { raw: opts.rawCsv });
   const out = [...db.entries()].filter((e) => !db.isInRecycleBin(e)).map((e) => {
     const s = entrySummary(e);
     const fields: Record<string, string> = {};
@@ -65,5 +83,6 @@ export function exportVault(db: Database, format: ExportFormat): string {
   return JSON.stringify(out, null, 2) + '\n';
 }
 
-export { kdbItems, addItems };
 export type { ImportedItem } from './items.js';
+export type { ImportOptions } from './existing.js';
+export { neutraliseFormula } from './csv.js';

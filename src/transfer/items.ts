@@ -1,5 +1,6 @@
 /** The neutral shape every import format is read into before it becomes entries. */
-import { Entry, Group, type Database } from '../vault/index.js';
+import { Entry } from '../vault/index.js';
+import type { ImportOptions, ImportTarget } from './existing.js';
 
 export interface ImportedItem {
   /** Group path below the import group. */
@@ -16,20 +17,17 @@ export interface ImportedItem {
   created?: Date;
   modified?: Date;
   attachment?: { name: string; data: Uint8Array };
+  /** Earlier passwords, oldest first: they become history versions of the entry. */
+  history?: { password: string; changed?: Date }[];
 }
 
-function childGroup(parent: Group, name: string): Group {
-  return parent.groups.find((g) => g.name === name) ?? parent.addGroup(new Group(name));
-}
-
-/** Add items under `into` (created as needed below the root). Passwords are always protected. */
-export function addItems(db: Database, intoPath: string[], items: ImportedItem[], onProgress?: (done: number, total: number) => void): Group {
-  let into = db.root;
-  for (const part of intoPath) into = childGroup(into, part);
+/** Add items under the import target (groups made as needed). Passwords are always protected. */
+export function addItems(target: ImportTarget, items: ImportedItem[], opts: ImportOptions = {}): number {
+  let added = 0;
   items.forEach((it, n) => {
-    let g = into;
-    for (const part of it.group) g = childGroup(g, part);
-    const e = new Entry();
+    const g = target.folder(it.group);
+    // No AutoType of its own: the writer uses KeePassXC's default, one tree shared by all.
+    const e = new Entry(undefined, undefined, null);
     e.set('Title', it.title);
     e.set('UserName', it.username);
     e.set('Password', it.password, true);
@@ -41,8 +39,14 @@ export function addItems(db: Database, intoPath: string[], items: ImportedItem[]
     if (it.created) e.times.creation = it.created;
     if (it.modified) e.times.lastModification = it.modified;
     if (it.attachment) e.attachments.set(it.attachment.name, { data: it.attachment.data, protect: false });
-    g.addEntry(e);
-    onProgress?.(n + 1, items.length);
+    for (const old of it.history ?? []) {
+      const h = e.clone(false);
+      h.set('Password', old.password, true);
+      h.times.lastModification = old.changed ?? h.times.lastModification;
+      e.history.push(h);
+    }
+    if (target.add(g, e)) added++;
+    opts.onProgress?.(n + 1, items.length);
   });
-  return into;
+  return added;
 }

@@ -1,30 +1,32 @@
 /** KeePass XML (keepassxc-cli export -f xml): groups, entries with history, as fresh copies. */
-import { Group, newUuid, readXmlExport, type Database } from '../vault/index.js';
+import { Group, newUuid, readXmlExport } from '../vault/index.js';
+import type { ImportTarget } from './existing.js';
 
-/** Copy the export's tree under `into` with new UUIDs (so importing twice never clashes with what exists). */
-export function importXmlTree(db: Database, intoPath: string[], text: string): { group: Group; count: number } {
+/** Copy the export's tree into the target with new UUIDs (so importing twice never clashes with what exists). */
+export function importXmlTree(target: ImportTarget, text: string): { groups: number; entries: number } {
   const src = readXmlExport(text);
-  let into = db.root;
-  for (const part of intoPath) into = into.groups.find((g) => g.name === part) ?? into.addGroup(new Group(part));
-  let count = 0;
+  const counts = { groups: 0, entries: 0 };
   const srcBin = src.recycleBin();
   const copy = (from: Group, to: Group) => {
     for (const e of from.entries) {
       const c = e.clone(true);
       c.uuid = newUuid();
       for (const h of c.history) h.uuid = c.uuid;
-      to.addEntry(c);
-      count++;
+      if (target.add(to, c)) counts.entries++;
     }
     for (const g of from.groups) {
       if (g === srcBin) continue;
-      const ng = to.addGroup(new Group(g.name));
-      ng.notes = g.notes;
-      ng.iconId = g.iconId;
-      ng.times = { ...g.times };
+      const ng = target.childGroup(to, g.name, () => {
+        const made = new Group(g.name);
+        made.notes = g.notes;
+        made.iconId = g.iconId;
+        made.times = { ...g.times };
+        return made;
+      });
       copy(g, ng);
     }
   };
-  copy(src.root, into);
-  return { group: into, count };
+  copy(src.root, target.into);
+  counts.groups = target.groupsMade;
+  return counts;
 }

@@ -8,7 +8,7 @@
  */
 import { NotFoundError } from '../errors/index.js';
 import { ProtectedValue } from '../secret/index.js';
-import { type Database, type Entry, type Group, parseUuidInput, STANDARD_FIELDS } from './model/index.js';
+import { type Database, type Entry, type Group, parseUuidInput, STANDARD_FIELDS, splitPath, escapePathPart } from './model/index.js';
 import { fieldLabel } from './merge/fields.js';
 import { hasConflict, readConflict } from './merge/records.js';
 
@@ -21,10 +21,6 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-function splitPath(spec: string): string[] {
-  return spec.replace(/^\/+/, '').split('/');
-}
-
 export function resolveGroup(db: Database, spec: string | undefined): Group {
   if (!spec || spec === '/') return db.root;
   const id = parseUuidInput(spec);
@@ -33,7 +29,7 @@ export function resolveGroup(db: Database, spec: string | undefined): Group {
     if (g) return g;
   }
   let g: Group | undefined = db.root;
-  for (const part of splitPath(spec.replace(/\/+$/, ''))) {
+  for (const part of splitPath(spec).filter(Boolean)) {
     g = g.groups.find((c) => c.name === part);
     if (!g) throw new NotFoundError(`group '${spec}' not found; list groups with 'stv ls -R'`);
   }
@@ -67,7 +63,7 @@ export function resolveEntry(db: Database, spec: string): Entry {
   const byHost = live.filter((e) => hostOf(e.get('URL')) === host || hostOf(e.get('URL')) === `www.${host}`);
   if (byHost.length === 1) return byHost[0];
   if (byHost.length > 1) throw ambiguous(spec, byHost);
-  throw new NotFoundError(`entry '${spec}' not found; search with 'stv find ${spec.split('/').pop()}'`);
+  throw new NotFoundError(`entry '${spec}' not found; search with 'stv find ${splitPath(spec).pop()}'`);
 }
 
 function ambiguous(spec: string, matches: Entry[]): NotFoundError {
@@ -181,10 +177,10 @@ export function listGroup(group: Group, opts: ListOptions): string[] {
       lines.push(`${indent}${opts.flat ? prefix : ''}[empty]`);
       return;
     }
-    for (const e of g.entries) lines.push(`${indent}${opts.flat ? prefix : ''}${e.title}`);
+    for (const e of g.entries) lines.push(`${indent}${opts.flat ? prefix : ''}${escapePathPart(e.title)}`);
     for (const sub of g.groups) {
-      lines.push(`${indent}${opts.flat ? prefix : ''}${sub.name}/`);
-      if (opts.recursive) walk(sub, `${prefix}${sub.name}/`, depth + 1);
+      lines.push(`${indent}${opts.flat ? prefix : ''}${escapePathPart(sub.name)}/`);
+      if (opts.recursive) walk(sub, `${prefix}${escapePathPart(sub.name)}/`, depth + 1);
     }
   };
   walk(group, '', 0);

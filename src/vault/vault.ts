@@ -12,13 +12,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { CorruptFileError, UsageError } from '../errors/index.js';
 import { SecretBytes, wipe } from '../secret/index.js';
 import {
-  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, createInnerStream, kdfFingerprint, checkKdfLimits, withFreshSalt,
+  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, encryptKdbx3, createInnerStream, kdfFingerprint, checkKdfLimits, withFreshSalt,
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
 import { XmlCursor, decodeUtf8, type XmlElement } from './xml/index.js';
 import { protectedValueDecryptor, readDatabase } from './format/read-xml.js';
-import { writeDatabase, needsKdbx41, attachmentPool } from './format/write-xml.js';
+import { writeDatabase, needsKdbx41, attachmentPool, kdbx4Reason } from './format/write-xml.js';
 import { Database } from './model/index.js';
 import { randomBytes } from 'node:crypto';
 
@@ -35,8 +35,8 @@ export type Integrity = 'hmac' | 'header-hash' | 'none';
 /** The integrity of a file, in words (stv info and doctor). */
 export const INTEGRITY_TEXT: Record<Integrity | 'unknown', string> = {
   hmac: 'header HMAC and HMAC-SHA-256 blocks (KDBX 4)',
-  'header-hash': 'KDBX 3.1: Meta/HeaderHash covers the header; no MAC over the content (saving upgrades it to KDBX 4)',
-  none: 'none: a KDBX 3.1 file without Meta/HeaderHash, so a changed header goes unnoticed (saving upgrades it to KDBX 4)',
+  'header-hash': 'KDBX 3.1: Meta/HeaderHash covers the header; no MAC over the content (stv upgrade converts it to KDBX 4)',
+  none: 'none: a KDBX 3.1 file without Meta/HeaderHash, so a changed header goes unnoticed (stv upgrade converts it to KDBX 4)',
   unknown: 'KDBX 3.1: protected only if Meta/HeaderHash is present, which needs the key to see (unlock, or give --password-file)',
 };
 
@@ -83,6 +83,8 @@ export class Vault {
   publicCustomData?: Uint8Array;
   #key: SecretBytes;
   #fingerprint: string;
+  /** Set by upgrade(): write KDBX 4 whatever the file was. */
+  #upgrade = false;
 
   private constructor(db: Database, settings: VaultSettings, key: DerivedKey) {
     this.db = db;
@@ -111,6 +113,8 @@ export class Vault {
     if (!('transformed' in key)) wipe(derived.transformed);
     vault.readVersion = header.version;
     vault.publicCustomData = header.publicCustomData;
+    // A move records the old parent only where the file can keep it: in a 3.x file it would force KDBX 4.1.
+    if (header.version.major < 4) db.recordPreviousParent = false;
     return vault;
   }
 
@@ -177,9 +181,40 @@ export class Vault {
     return this.db.meta.nodes.some((n) => n.name === 'HeaderHash' && n.text) ? 'header-hash' : 'none';
   }
 
-  /** True when the file was KDBX 3.x and will be upgraded to 4.x on save. */
+
+  /**
+   * The version the next save writes. A file keeps its format, as KeePassXC
+   * keeps it: 3.x is saved as 3.1 unless upgrade() was called or the content
+   * needs 4.x (kdbx4Reason); 4.x as 4.0, or 4.1 when it was 4.1 or uses 4.1 features.
+   */
+  writeVersion(): { major: 3 | 4; minor: 0 | 1 } {
+    if (this.readVersion && this.readVersion.major < 4 && !this.#upgrade && !this.kdbx4Reason()) return { major: 3, minor: 1 };
+    const minor: 0 | 1 = needsKdbx41(this.db) || (this.readVersion?.major === 4 && this.readVersion.minor >= 1) ? 1 : 0;
+    return { major: 4, minor };
+  }
+
+  /** Why this vault cannot be saved as KDBX 3.1, or undefined when it can. */
+  kdbx4Reason(): string | undefined {
+    if (this.settings.kdf.type !== 'aes') return `its key derivation is ${this.settings.kdf.type === 'argon2d' ? 'Argon2d' : 'Argon2id'}`;
+    if (this.publicCustomData?.length) return 'its header has public custom data';
+    return kdbx4Reason(this.db);
+  }
+
+  /** True when the file was KDBX 3.x and the next save writes 4.x (upgrade() or content that needs it). */
   get upgradesOnSave(): boolean {
-    return this.readVersion !== undefined && this.readVersion.major < 4;
+    return this.readVersion !== undefined && this.readVersion.major < 4 && this.writeVersion().major === 4;
+  }
+
+  /** Save as KDBX 4 from now on (`stv upgrade`). */
+  upgrade(): void {
+    this.#upgrade = true;
+    this.db.recordPreviousParent = true;
+  }
+
+  /** After a save: the file now is what was written. */
+  markSaved(version: { major: number; minor: number }): void {
+    this.readVersion = version;
+    this.db.recordPreviousParent = version.major >= 4;
   }
 
   /**
@@ -204,9 +239,10 @@ export class Vault {
     this.settings = { ...other.settings };
   }
 
-  /** Serialize as KDBX 4.0, or 4.1 when the content uses 4.1 features or the file was 4.1. */
+  /** Serialize in writeVersion()'s format. */
   toBytes(): Uint8Array {
-    const minor: 0 | 1 = needsKdbx41(this.db) || (this.readVersion?.major === 4 && this.readVersion.minor >= 1) ? 1 : 0;
+    const { major, minor } = this.writeVersion();
+    if (major === 3) return this.#toBytes3();
     const streamKey = randomBytes(64);
     const stream = createInnerStream(3, streamKey);
     // The inner header lists the attachments and comes first in the payload: number them before writing.
@@ -227,6 +263,22 @@ export class Vault {
     } finally {
       streamKey.fill(0);
     }
+  }
+
+  /** KDBX 3.1: Salsa20 inner stream, attachments in Meta/Binaries, HeaderHash of the new header. */
+  #toBytes3(): Uint8Array {
+    const pool = attachmentPool(this.db);
+    return encryptKdbx3({
+      cipher: this.settings.cipher,
+      compressed: this.settings.compressed,
+      kdf: this.settings.kdf,
+      transformedKey: this.#key.bytes,
+      xml: (headerSha256, streamKey, sink) => {
+        const stream = createInnerStream(2, streamKey);
+        const headerHash = Buffer.from(headerSha256).toString('base64');
+        writeDatabase(this.db, 0, { protectedText: (node) => encryptProtected(node, stream), sink, pool, kdbx3: { headerHash, compressed: this.settings.compressed } });
+      },
+    });
   }
 
   /** Zero the key and every protected value. */

@@ -95,7 +95,8 @@ describe('reverse lookup', () => {
     const db = vault();
     const e = entryFor(db, 'https://www.amazon.co.uk');
     assignAlias(db, e, 'https://www.amazon.co.uk');
-    expect(whoIs(db, 'fred+amazon@example.com')[0]).toMatchObject({ path: 'https://www.amazon.co.uk', site: 'www.amazon.co.uk' });
+    // A '/' inside a title is written '\/' in paths (an entry titled by its URL).
+    expect(whoIs(db, 'fred+amazon@example.com')[0]).toMatchObject({ path: 'https:\\/\\/www.amazon.co.uk', site: 'www.amazon.co.uk' });
     expect(whoIs(db, 'To: "Fred Bloggs" <Fred+Amazon@Example.com>, someone@else.org')).toHaveLength(1);
     expect(whoIs(db, 'Delivered-To: fred-amazon@example.com')[0].address).toBe('fred-amazon@example.com');
     expect(() => whoIs(db, 'To: nobody@example.com')).toThrow(NotFoundError);

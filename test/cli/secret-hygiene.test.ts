@@ -1,6 +1,6 @@
 /**
  * Secret hygiene over a whole scenario of every subcommand that touches a
- * secret (init, add -p, edit -p, show -s, passwd, export, merge, import CSV
+ * secret (init, add -p, edit -p, edit --protected-field, show -s, passwd, export, merge, import CSV
  * and KeePass 1, unlock + agent, gen), with passwords fed through stdin,
  * --password-file and --password-fd, plain, with STV_DEBUG=1 and in failing
  * runs. Every stdout/stderr, and /proc/PID/{cmdline,environ} of every process
@@ -106,8 +106,10 @@ describe('secret hygiene', () => {
     await run('config add-vault', ['config', 'add-vault', 'stick', vault]);
     await run('add -p (stdin)', ['--no-agent', ...V(), 'add', 'Bank', '-u', 'fred', '-p'], { input: `${MASTER}\n${ENTRY[0]}\n` });
     await run('edit -p (--password-fd)', ['--no-agent', ...V(), '--password-fd', '3', 'edit', 'Bank', '-p'], { fd3: `${MASTER}\n`, input: `${ENTRY[1]}\n` });
+    await run('edit --protected-field (stdin)', ['--no-agent', ...V(), 'edit', 'Bank', '--protected-field', 'PIN'], { input: `${MASTER}\n${ENTRY[2]}\n`, debug: true });
     const shown = await run('show -s (--password-file)', ['--no-agent', ...V(), '--password-file', pwFile, 'show', '-s', 'Bank'], { mayShowEntries: true });
     expect(shown.stdout).toContain(ENTRY[1]); // the scenario really handled the secrets it then looks for
+    expect(shown.stdout).toContain(ENTRY[2]);
     await run('show -s, debug', ['--no-agent', ...V(), 'show', '-s', 'Bank'], { input: `${MASTER}\n`, debug: true, mayShowEntries: true });
     await run('export', ['--no-agent', ...V(), 'export', '--format', 'xml'], { input: `${MASTER}\n`, mayShowEntries: true });
 

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { CorruptFileError, WrongKeyError } from '../../src/errors/index.js';
 import { readKdb } from '../../src/vault/kdb/index.js';
-import { kdbItems } from '../../src/transfer/index.js';
+import { importKdb } from '../../src/transfer/index.js';
+import { Database } from '../../src/vault/index.js';
 import { kdbRecords, makeKdb, sealKdb, type KdbFixture } from '../vault/kdb/make-kdb.js';
 import { runs } from './corpus.js';
 
@@ -35,7 +36,7 @@ afterAll(() => {
 async function check(file: Uint8Array): Promise<void> {
   const cpu = process.cpuUsage();
   try {
-    kdbItems(await readKdb(file, { password: 'kdb pw' }));
+    importKdb(Database.create('fuzz'), ['Imported'], await readKdb(file, { password: 'kdb pw' }));
     tally.ok++;
   } catch (e) {
     if (!(e instanceof CorruptFileError || e instanceof WrongKeyError)) throw new Error(`untyped failure: ${(e as Error)?.stack ?? String(e)}`);

@@ -194,7 +194,8 @@ describe('interop with keepassxc-cli and pykeepass', () => {
     const bytes = readBytes(join(dir, 'plain31.kdbx'));
     expect(Vault.header(bytes).version).toEqual({ major: 3, minor: 1 });
     const v = await Vault.open(bytes, creds());
-    expect(v.upgradesOnSave).toBe(true);
+    expect(v.upgradesOnSave).toBe(false);
+    expect(v.writeVersion()).toEqual({ major: 3, minor: 1 });
     expect([...v.db.entries()][0].get('Password')).toBe('e1-pw');
   });
 

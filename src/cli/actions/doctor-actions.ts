@@ -59,9 +59,15 @@ export async function doctor(opts: GlobalOptions): Promise<void> {
     try {
       const h = Vault.header(readVaultFile(path).bytes);
       if (h.version.major < 4) {
+        checks.push({
+          check: `vault ${name} format`,
+          ok: false,
+          detail: `KDBX ${h.version.major}.${h.version.minor}: no MAC, so a damaged or tampered file is only noticed after decryption (or not at all without a header hash)`,
+          fix: `stv --vault ${ref} upgrade (KDBX 4; apps that read only 3.1, such as KeePassX 2, will no longer open it)`,
+        });
         const { integrityOf3x } = await import('./vault-actions.js');
         const integrity = await integrityOf3x({ ...opts, vault: path });
-        checks.push({ check: `vault ${name} integrity`, ok: false, detail: INTEGRITY_TEXT[integrity], fix: `save it once with stv to upgrade it to KDBX 4 (e.g. stv --vault ${ref} passwd, or any edit)` });
+        checks.push({ check: `vault ${name} integrity`, ok: false, detail: INTEGRITY_TEXT[integrity], fix: `stv --vault ${ref} upgrade` });
       }
       const k = h.kdf;
       // Strong enough = at least 0.5 s here: the parameters tuned to 0.5 s on this machine are the bar.

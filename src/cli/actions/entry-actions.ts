@@ -1,8 +1,8 @@
 /** add, edit, rm, mv, mkdir, rmdir over a session. */
 import { UsageError, NotFoundError } from '../../errors/index.js';
-import { Entry, Group, resolveEntry, resolveGroup, type Database } from '../../vault/index.js';
+import { Entry, Group, resolveEntry, resolveGroup, splitPath, joinPath, canonicalFieldName, STANDARD_FIELDS, type Database } from '../../vault/index.js';
 import { type GlobalOptions, info, printJson, warn } from '../runtime.js';
-import { openSession, type Session } from '../session.js';
+import { withSession, type Session } from '../session.js';
 import { canPrompt, promptSecret, readStdinLine } from '../secrets-input.js';
 
 export interface EntryOpts {
@@ -16,29 +16,62 @@ export interface EntryOpts {
   length?: string;
   alias?: boolean;
   title?: string;
+  field?: string[];
+  protectedField?: string[];
+  rmField?: string[];
 }
 
-async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
-  const s = await openSession(opts);
-  try {
-    return await fn(s);
-  } finally {
-    s.close();
+/** A custom field name from the command line: not one of the five standard fields, which have their own options. */
+function customFieldName(name: string, option: string): string {
+  if (!name) throw new UsageError(`${option} needs a field name`);
+  if (canonicalFieldName(name) !== name || (STANDARD_FIELDS as readonly string[]).includes(name)) {
+    throw new UsageError(`${option} ${name}: '${canonicalFieldName(name)}' is a standard field; use --title, -u, --url, --notes or -p/-g`);
   }
+  return name;
+}
+
+/** --field NAME=VALUE (plain), --protected-field NAME (value asked, never on the command line), --rm-field NAME. */
+async function applyFields(e: Entry, o: EntryOpts, changed: string[]): Promise<void> {
+  for (const spec of o.field ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq < 0) throw new UsageError(`--field ${spec}: give NAME=VALUE (for a secret value use --protected-field NAME, which asks for it)`);
+    const name = customFieldName(spec.slice(0, eq), '--field');
+    e.set(name, spec.slice(eq + 1), false);
+    changed.push(`field ${name}`);
+  }
+  for (const raw of o.protectedField ?? []) {
+    const name = customFieldName(raw, '--protected-field');
+    e.set(name, await readSecretLine(`Value of ${name}:`, `--protected-field ${name}`), true);
+    changed.push(`field ${name}`);
+  }
+  for (const raw of o.rmField ?? []) {
+    const name = customFieldName(raw, '--rm-field');
+    if (!e.has(name)) throw new NotFoundError(`entry '${e.path()}' has no field '${name}'${e.customFieldNames().length ? `; it has: ${e.customFieldNames().join(', ')}` : ''}`);
+    e.delete(name);
+    changed.push(`removed field ${name}`);
+  }
+}
+
+/** A secret from a no-echo prompt on the terminal, else the next stdin line. */
+async function readSecretLine(prompt: string, what: string): Promise<string> {
+  if (canPrompt()) return promptSecret(prompt);
+  const line = readStdinLine();
+  if (line === undefined) throw new UsageError(`${what} needs its value on the next stdin line or a terminal`);
+  return line;
 }
 
 /** Where `add` puts a new entry; missing groups are created, as `pass insert` creates folders. */
 function splitEntryPath(opts: GlobalOptions, db: Database, spec: string, groupOpt?: string): { group: Group; title: string } {
-  const parts = spec.replace(/^\/+/, '').split('/');
+  const parts = splitPath(spec);
   const title = groupOpt !== undefined ? spec : parts.pop()!;
-  const groupSpec = groupOpt ?? parts.join('/');
+  const groupSpec = groupOpt ?? joinPath(parts);
   try {
     return { group: resolveGroup(db, groupSpec), title };
   } catch (e) {
     if (!(e instanceof NotFoundError)) throw e;
   }
   let g = db.root;
-  for (const part of groupSpec.split('/').filter(Boolean)) g = g.groups.find((c) => c.name === part) ?? g.addGroup(new Group(part));
+  for (const part of splitPath(groupSpec).filter(Boolean)) g = g.groups.find((c) => c.name === part) ?? g.addGroup(new Group(part));
   info(opts, `created group ${g.path()}`);
   return { group: g, title };
 }
@@ -78,6 +111,7 @@ async function applyOptions(s: Session, e: Entry, o: EntryOpts): Promise<string[
     info(s.opts, note);
     changed.push('password');
   }
+  await applyFields(e, o, changed);
   if (o.alias) {
     const { aliasForEntry } = await import('../alias-link.js');
     info(s.opts, `alias ${await aliasForEntry(s, e)}`);
@@ -145,7 +179,7 @@ export async function mv(opts: GlobalOptions, spec: string, groupSpec: string): 
 
 export async function mkdir(opts: GlobalOptions, spec: string): Promise<void> {
   await withSession(opts, async (s) => {
-    const parts = spec.replace(/^\/+|\/+$/g, '').split('/').filter(Boolean);
+    const parts = splitPath(spec).filter(Boolean);
     if (!parts.length) throw new UsageError('give the group path to create, e.g. Finance/Banks');
     let g = s.vault.db.root;
     let created = false;

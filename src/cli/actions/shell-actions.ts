@@ -99,6 +99,7 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
             { name: 'new password', value: 'password' },
             { name: 'history', value: 'history' },
             ...(d.conflict ? [{ name: 'resolve conflict', value: 'resolve' }] : []),
+            { name: `attachments (${e.hasAttachments ? e.attachments.size : 0})`, value: 'attachments' },
             { name: 'back', value: 'back' },
           ],
         },
@@ -106,6 +107,7 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
       ),
     );
     if (action === 'back') return;
+    if (action === 'attachments') await attachmentMenu(s, e, p, ask);
     if (action === 'show') process.stderr.write(`  password: ${t(e.get('Password'))}\n`);
     if (action.startsWith('copy:')) {
       const { value, label } = await fieldOf(e, action.slice(5));
@@ -187,6 +189,45 @@ async function editField(p: Prompts, ask: Ask, label: string, current: string): 
   if (t(current) === current) return ask((ctx) => p.input({ message: label, default: current }, ctx));
   const answer = await ask((ctx) => p.input({ message: `${label} (now ${t(current)}; Enter keeps it)` }, ctx));
   return answer === '' ? current : answer;
+}
+
+/** The same operations as `stv attachment ls|get|add|rm`. */
+async function attachmentMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<void> {
+  const { listAttachments, putAttachment, removeAttachment, getAttachment } = await import('../../vault/index.js');
+  for (;;) {
+    const list = listAttachments(e);
+    const picked = await ask((ctx) => p.select({
+      message: 'Attachments',
+      choices: [...list.map((a) => ({ name: `${t(a.name)}  (${a.size} bytes)`, value: a.name })), { name: '+ attach a file', value: '\0add' }, { name: 'back', value: '\0back' }],
+    }, ctx));
+    if (picked === '\0back') return;
+    try {
+      if (picked === '\0add') {
+        const file = await ask((ctx) => p.input({ message: 'File to attach', required: true }, ctx));
+        const { readRegularFile } = await import('../../config/index.js');
+        const data = readRegularFile(file, { maxBytes: 256 * 1024 * 1024, follow: true, what: 'file to attach' });
+        const name = await ask((ctx) => p.input({ message: 'Name', default: file.split('/').pop() }, ctx));
+        putAttachment(s.vault.db, e, name, data);
+        await s.save();
+        process.stderr.write(`attached ${name}\n`);
+        continue;
+      }
+      const what = await ask((ctx) => p.select({ message: picked, choices: [{ name: 'save to a file', value: 'save' }, { name: 'remove', value: 'rm' }, { name: 'back', value: 'back' }] }, ctx));
+      if (what === 'save') {
+        const path = await ask((ctx) => p.input({ message: 'Save as (mode 0600, an existing file is not replaced)', required: true }, ctx));
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(path, getAttachment(e, picked), { mode: 0o600, flag: 'wx' });
+        process.stderr.write(`wrote ${path}\n`);
+      } else if (what === 'rm') {
+        removeAttachment(s.vault.db, e, picked);
+        await s.save();
+        process.stderr.write(`removed ${picked} (kept in history)\n`);
+      }
+    } catch (err) {
+      if (err instanceof IdleLock) throw err;
+      process.stderr.write(`stv: ${t((err as Error).message)}\n`);
+    }
+  }
 }
 
 async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {

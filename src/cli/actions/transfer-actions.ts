@@ -1,23 +1,24 @@
 /** import, export, merge over a session. */
 import { basename, extname, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors/index.js';
-import { Vault, readVaultFile, kdfFingerprint, sameDigest, mergeCopies, CONFLICT_TAG, type Credentials, type DerivedKey } from '../../vault/index.js';
-import { loadConfig, resolveVault } from '../../config/index.js';
+import { Vault, readVaultFile, kdfFingerprint, sameDigest, splitPath, mergeCopies, CONFLICT_TAG, type Credentials, type DerivedKey } from '../../vault/index.js';
+import { loadConfig, resolveVault, readRegularFile, SafeReadError } from '../../config/index.js';
 import { wipe } from '../../secret/index.js';
 import { readKdb } from '../../vault/kdb/index.js';
-import { detectFormat, importInto, exportVault as exportText, kdbItems, addItems, type ImportFormat, type ExportFormat } from '../../transfer/index.js';
+import { detectFormat, importInto, importKdb, exportVault as exportText, type ImportFormat, type ExportFormat, type ImportResult } from '../../transfer/index.js';
 import { vaultIdOf } from '../../sync/index.js';
 import { type GlobalOptions, canSpin, info, out, printJson, warn } from '../runtime.js';
 import { openSession, readCredentials, wipeCredentials } from '../session.js';
 
+/** An import file is someone else's: a regular file (a FIFO or /dev/zero would hang or never end), bounded. */
 function readInput(file: string): Uint8Array {
   try {
-    return readFileSync(file);
+    return readRegularFile(file, { maxBytes: MAX_IMPORT_BYTES, follow: true, what: 'import file' });
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw e instanceof SafeReadError ? new UsageError(e.message) : e;
   }
 }
+const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
 
 /** Large imports show "importing… 4000/10000 entries" on a terminal; silent otherwise or with -q. */
 async function importProgress(opts: GlobalOptions): Promise<{ update(done: number, total: number): void; stop(): void }> {
@@ -41,48 +42,62 @@ async function importProgress(opts: GlobalOptions): Promise<{ update(done: numbe
 }
 const PROGRESS_FROM = 500;
 
-export async function importFile(opts: GlobalOptions, file: string, o: { format?: ImportFormat; group?: string }): Promise<void> {
+export interface ImportFlags {
+  format?: ImportFormat;
+  group?: string;
+  keyfileFrom?: string;
+  passwordFrom?: boolean;
+  skipExisting?: boolean;
+}
+
+export async function importFile(opts: GlobalOptions, file: string, o: ImportFlags): Promise<void> {
   const bytes = readInput(file);
   const format = o.format ?? detectFormat(file, bytes);
-  const into = (o.group ?? `Imported/${basename(file, extname(file))}`).split('/').filter(Boolean);
+  if (format !== 'kdb' && (o.keyfileFrom || o.passwordFrom === false)) throw new UsageError('--keyfile-from and --no-password-from are for KeePass 1 .kdb files; this file has no key');
+  if (o.passwordFrom === false && !o.keyfileFrom) throw new UsageError('--no-password-from needs the old file\'s keyfile: --keyfile-from PATH');
+  const into = o.group !== undefined ? splitPath(o.group).filter(Boolean) : ['Imported', basename(file, extname(file))];
   const s = await openSession(opts);
   const progress = await importProgress(opts);
   try {
-    let count: number;
-    let where: string;
-    let detail: string;
+    let r: ImportResult;
     if (format === 'kdb') {
-      const creds = await readCredentials({ ...opts, passwordFile: undefined, passwordFd: undefined, keyfile: undefined, password: true }, { path: file }, { prompt: `Password for ${basename(file)}:` });
+      // The old file's own credentials, as `stv merge` takes the other file's: the terminal or the next stdin line.
+      const creds = await readCredentials(
+        { ...opts, passwordFile: undefined, passwordFd: undefined, keyfile: o.keyfileFrom, password: o.passwordFrom !== false },
+        { path: file },
+        { prompt: `Password for ${basename(file)}:` },
+      );
       try {
-        const kdb = await readKdb(bytes, { password: creds.password ? Buffer.from(creds.password).toString('utf8') : undefined }, { allowSlowKdf: opts.allowSlowKdf });
-        const items = kdbItems(kdb);
-        where = addItems(s.vault.db, into, items, progress.update).path();
-        count = items.length;
-        detail = 'KeePass 1 .kdb';
+        const kdb = await readKdb(bytes, { password: creds.password ? Buffer.from(creds.password).toString('utf8') : undefined, keyfile: creds.keyfile }, { allowSlowKdf: opts.allowSlowKdf });
+        r = importKdb(s.vault.db, into, kdb, { skipExisting: o.skipExisting });
       } finally {
         wipeCredentials(creds);
       }
     } else {
-      const r = importInto(s.vault.db, into, format, bytes, progress.update);
-      ({ count, detail } = r);
-      where = r.groupPath;
+      r = importInto(s.vault.db, into, format, bytes, { onProgress: progress.update, skipExisting: o.skipExisting });
     }
     progress.stop();
-    await s.save();
-    if (opts.json) printJson({ imported: count, group: where, format: detail });
-    else info(opts, `imported ${count} entries from ${detail} into ${where}`);
+    if (r.count > 0 || r.groups) await s.save();
+    if (opts.json) return printJson({ imported: r.count, groups: r.groups, alreadyThere: r.duplicates, skipped: o.skipExisting ? r.duplicates : 0, notImported: r.notImported, group: r.groupPath, format: r.detail });
+    for (const what of r.notImported) warn(`not imported: ${what}`);
+    if (r.duplicates && o.skipExisting) info(opts, `skipped ${r.duplicates} ${plural(r.duplicates, 'item')} already in ${r.groupPath} with the same content`);
+    else if (r.duplicates) warn(`${r.duplicates} of the imported items were already in ${r.groupPath} with the same content, and are there twice now; 'stv import --skip-existing' leaves them out`);
+    const groups = r.groups !== undefined ? `${r.groups} ${plural(r.groups, 'group')} and ` : '';
+    info(opts, `imported ${groups}${r.count} ${plural(r.count, 'entry', 'entries')} from ${r.detail} into ${r.groupPath}`);
   } finally {
     progress.stop();
     s.close();
   }
 }
 
-export async function exportVault(opts: GlobalOptions, o: { format?: ExportFormat }): Promise<void> {
+const plural = (n: number, one: string, many = `${one}s`) => (n === 1 ? one : many);
+
+export async function exportVault(opts: GlobalOptions, o: { format?: ExportFormat; rawCsv?: boolean }): Promise<void> {
   if (!o.format) throw new UsageError('export writes every password in plaintext; say which format with --format xml|csv|json');
   if (process.stdout.isTTY) warn('writing plaintext passwords to the terminal');
   const s = await openSession(opts);
   try {
-    process.stdout.write(exportText(s.vault.db, o.format));
+    process.stdout.write(exportText(s.vault.db, o.format, { rawCsv: o.rawCsv }));
   } finally {
     s.close();
   }

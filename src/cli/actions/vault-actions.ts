@@ -14,8 +14,11 @@ interface KdfOpts {
   kdfMemory: string;
   kdfIterations?: string;
   kdfParallelism: string;
-  cipher: 'aes' | 'chacha20';
+  cipher: 'aes' | 'chacha20' | 'twofish';
 }
+
+const CIPHERS = { aes: 'aes256', chacha20: 'chacha20', twofish: 'twofish' } as const;
+export const CIPHER_NAMES: Record<string, string> = { aes256: 'AES-256', chacha20: 'ChaCha20', twofish: 'Twofish' };
 
 function positive(name: string, v: string, max: number): number {
   const n = Number(v);
@@ -35,7 +38,7 @@ export async function settingsFrom(o: KdfOpts): Promise<VaultSettings> {
   } else {
     kdf = await tuneKdf(o.kdf, positive('--kdf-ms', o.kdfMs, 60_000), memoryBytes, parallelism);
   }
-  return { cipher: o.cipher === 'chacha20' ? 'chacha20' : 'aes256', kdf, compressed: true };
+  return { cipher: CIPHERS[o.cipher] ?? 'aes256', kdf, compressed: true };
 }
 
 export async function init(opts: GlobalOptions, o: KdfOpts & { name: string; force?: boolean }): Promise<void> {
@@ -58,7 +61,7 @@ export async function init(opts: GlobalOptions, o: KdfOpts & { name: string; for
   const kdf = settings.kdf;
   const kdfText = kdf.type === 'aes' ? `AES-KDF ${kdf.rounds} rounds` : `${kdf.type} ${Number(kdf.memoryBytes) / 1048576} MiB × ${kdf.iterations} iterations × ${kdf.parallelism} lanes`;
   if (opts.json) printJson({ path: ref.path, cipher: settings.cipher, kdf: kdfText });
-  else say(opts, `created ${ref.path} (${settings.cipher === 'aes256' ? 'AES-256' : 'ChaCha20'}, ${kdfText})`);
+  else say(opts, `created ${ref.path} (${CIPHER_NAMES[settings.cipher]}, ${kdfText})`);
 }
 
 export async function keyfileNew(opts: GlobalOptions, path: string): Promise<void> {
@@ -78,8 +81,17 @@ export async function passwd(
   const s = await openSession(opts, { keepCredentials: Boolean(o.rekey) });
   const oldKey = s.vault.derivedKey();
   try {
-    const explicitKdf = ['kdf', 'kdfMs', 'kdfMemory', 'kdfIterations', 'kdfParallelism', 'cipher'].some((k) => cmd.getOptionValueSource(k) === 'cli');
-    const settings = explicitKdf ? await settingsFrom(o) : s.vault.settings;
+    const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+    const explicitKdf = ['kdf', 'kdfMs', 'kdfMemory', 'kdfIterations', 'kdfParallelism'].some(given);
+    const cipher = given('cipher') ? CIPHERS[o.cipher] : s.vault.settings.cipher;
+    if (given('cipher') && !explicitKdf && !o.rekey && !o.newKeyfile && !o.removeKeyfile && !o.removePassword) {
+      // Only the cipher: the derived key stays valid (same KDF parameters), so no new password is asked.
+      const was = s.vault.settings.cipher;
+      s.vault.settings = { ...s.vault.settings, cipher };
+      await s.save();
+      return say(opts, was === cipher ? `${s.ref.path} already uses ${CIPHER_NAMES[cipher]}; saved again` : `re-encrypted ${s.ref.path} with ${CIPHER_NAMES[cipher]} (was ${CIPHER_NAMES[was]}); the key is unchanged`);
+    }
+    const settings = explicitKdf ? { ...(await settingsFrom(o)), cipher } : { ...s.vault.settings, cipher };
     let withKeyfile = Boolean(s.credentials?.keyfile);
     if (o.rekey) {
       await s.vault.changeKey(s.credentials!, settings);
@@ -104,6 +116,24 @@ export async function passwd(
     await rotateAfterKeyChange(opts, s, oldKey);
   } finally {
     oldKey.transformed.fill(0);
+    s.close();
+  }
+}
+
+export async function upgrade(opts: GlobalOptions): Promise<void> {
+  const s = await openSession(opts);
+  try {
+    const from = s.vault.readVersion!;
+    if (from.major >= 4) {
+      if (opts.json) return printJson({ path: s.ref.path, format: `KDBX ${from.major}.${from.minor}`, upgraded: false });
+      return say(opts, `${s.ref.path} already is KDBX ${from.major}.${from.minor}; nothing to do`);
+    }
+    s.vault.upgrade();
+    const to = s.vault.writeVersion();
+    await s.save();
+    if (opts.json) return printJson({ path: s.ref.path, from: `KDBX ${from.major}.${from.minor}`, format: `KDBX ${to.major}.${to.minor}`, upgraded: true });
+    say(opts, `upgraded ${s.ref.path} from KDBX ${from.major}.${from.minor} to KDBX ${to.major}.${to.minor}: the header and every block now carry an HMAC, so a damaged or tampered file is refused before it is decrypted; the key, cipher and KDF are unchanged. KeePassX 2 and apps that read only KDBX 3.1 will no longer open it (the previous file is kept as ${s.ref.path}.bak)`);
+  } finally {
     s.close();
   }
 }
@@ -133,7 +163,7 @@ export async function info(opts: GlobalOptions): Promise<void> {
   if (opts.json) return printJson(data);
   out(`Path:        ${data.path}${data.name ? ` (${data.name})` : ''}`);
   out(`Format:      ${data.format}, ${data.size} bytes, ${data.compressed ? 'gzip' : 'uncompressed'}`);
-  out(`Cipher:      ${data.cipher === 'aes256' ? 'AES-256-CBC' : 'ChaCha20'}`);
+  out(`Cipher:      ${{ aes256: 'AES-256-CBC', chacha20: 'ChaCha20', twofish: 'Twofish-CBC' }[data.cipher]}`);
   out(`KDF:         ${kdf.type === 'aes' ? `AES-KDF, ${kdf.rounds} rounds` : `${kdf.type}, ${Number(kdf.memoryBytes) / 1048576} MiB, ${kdf.iterations} iterations, ${kdf.parallelism} lanes`}`);
   out(`Integrity:   ${INTEGRITY_TEXT[data.integrity]}`);
 }

@@ -14,7 +14,10 @@ function entryOptions(cmd: Command): Command {
     .option('-p, --password-prompt', 'read the entry password from the terminal, or the next stdin line')
     .option('-g, --generate', "generate the password (the site's rule applies)")
     .option('-l, --length <n>', 'length of a generated password')
-    .option('--alias', "make the username a new e-mail alias for the entry's site");
+    .option('--alias', "make the username a new e-mail alias for the entry's site")
+    .option('--field <name=value>', 'set a custom field, plain text (repeatable)', collect)
+    .option('--protected-field <name>', 'set a protected custom field; its value is asked without echo or read from the next stdin line (repeatable)', collect)
+    .option('--rm-field <name>', 'remove a custom field (repeatable)', collect);
 }
 
 export function register(program: Command): void {
@@ -24,12 +27,14 @@ Examples:
   $ stv add -g Shopping/Amazon --url https://www.amazon.co.uk -u fred@example.com
   $ printf '%s\\n' "$PW" "$ENTRY_PW" | stv add -p Bank/Example --url bank.example
   $ stv add --alias -g Forums/Bugzilla --url https://bugzilla.mozilla.org
+  $ stv add 'Social/Twitter \\/ X' -u fred      a '/' inside a title or group name is written '\\/'
+  $ stv add Bank --field 'Customer no=1234' --protected-field PIN
 `)
     .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).add(globals(cmd), entry, o));
 
   entryOptions(program.command('edit <entry>').description('change an entry; the old version goes into its history'))
     .option('--title <title>', 'new title')
-    .addHelpText('after', '\nExamples:\n  $ stv edit Shopping/Amazon -g          new generated password (old one kept in history)\n  $ stv edit amazon --username fred+amazon@example.com\n')
+    .addHelpText('after', '\nExamples:\n  $ stv edit Shopping/Amazon -g          new generated password (old one kept in history)\n  $ stv edit amazon --username fred+amazon@example.com\n  $ printf \'%s\\n\' "$PW" "$PIN" | stv edit Bank --protected-field PIN --rm-field Old\n')
     .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).edit(globals(cmd), entry, o));
 
   program

@@ -7,7 +7,7 @@ export function register(program: Command): void {
   program.helpCommand(false);
   program
     .command('help [topic]')
-    .description('help for a command, or a topic: rules, aliases, sync, security, exit-codes')
+    .description('help for a command, or a topic: rules, aliases, sync, security, formats, exit-codes')
     .addHelpText('after', '\nExamples:\n  $ stv help add\n  $ stv help rules\n  $ stv help security\n')
     .action(async (topic: string | undefined) => {
       if (!topic) return program.outputHelp();

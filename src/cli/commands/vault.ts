@@ -9,7 +9,7 @@ const kdfOptions = (cmd: Command) =>
     .option('--kdf-memory <MiB>', 'Argon2 memory in MiB', '64')
     .option('--kdf-iterations <n>', 'Argon2 iterations or AES rounds (instead of tuning by --kdf-ms)')
     .option('--kdf-parallelism <n>', 'Argon2 lanes', '2')
-    .addOption(new Option('--cipher <name>', 'payload cipher').choices(['aes', 'chacha20']).default('aes'));
+    .addOption(new Option('--cipher <name>', 'payload cipher (Twofish as KeePassXC offers it)').choices(['aes', 'chacha20', 'twofish']).default('aes'));
 
 export function register(program: Command): void {
   kdfOptions(
@@ -43,8 +43,22 @@ Examples:
       .option('--remove-password', 'no password from now on (needs a keyfile)')
       .option('--rekey', 'keep the password and keyfile, change only the KDF salt and so the key (after a derived key may have leaked)'),
   )
-    .addHelpText('after', "\nEvery key change also gives PATH.bak and the mounted sticks' backup generations the new key (or removes\nthose under keys retired before), and says what remains: the sticks' copies until their next 'stv sync'.\n\nExamples:\n  $ stv passwd                      new password, asked twice\n  $ stv passwd --new-keyfile k.keyx   add a keyfile\n  $ stv passwd --rekey              same password, new salt and key\n")
+    .addHelpText('after', "\nEvery key change also gives PATH.bak and the mounted sticks' backup generations the new key (or removes\nthose under keys retired before), and says what remains: the sticks' copies until their next 'stv sync'.\nWith only --cipher, the key stays and no password is asked: the file is re-encrypted.\n\nExamples:\n  $ stv passwd                      new password, asked twice\n  $ stv passwd --new-keyfile k.keyx   add a keyfile\n  $ stv passwd --rekey              same password, new salt and key\n  $ stv passwd --cipher twofish       same key, Twofish from now on\n")
     .action(async (o, cmd) => (await import('../actions/vault-actions.js')).passwd(globals(cmd), o, cmd));
+
+  program
+    .command('upgrade')
+    .description('save a KDBX 3.x vault as KDBX 4 (a MAC on the header and every block); older apps will no longer open it')
+    .addHelpText('after', `
+A KDBX 3.1 file stays 3.1 when stv saves it, as KeePassXC keeps it, unless its content
+needs KDBX 4 (Argon2, custom data, 4.1 fields). KDBX 4 detects a tampered file before
+decrypting it; KeePassX 2 and phone apps that read only KDBX 3.1 cannot open it.
+
+Examples:
+  $ stv upgrade
+  $ stv --vault /media/fred/WHITE/old.kdbx upgrade
+`)
+    .action(async (_o, cmd) => (await import('../actions/vault-actions.js')).upgrade(globals(cmd)));
 
   program
     .command('info')

@@ -5,6 +5,7 @@
  * encrypted by the caller's `valueOf`, in document order.
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { ProtectedValue } from '../../secret/index.js';
 import { el, parent, XmlWriter, type XmlElement } from '../xml/index.js';
 import {
@@ -48,6 +49,27 @@ export interface WriteOptions {
   sink?: (utf8: Buffer) => void;
   /** The attachment pool, numbered beforehand (attachmentPool): the inner header that lists it is written first. */
   pool?: BinaryPool;
+  /**
+   * KDBX 3.1 instead of 4.x: ISO times, Meta/HeaderHash (base64 SHA-256 of
+   * the outer header), attachments in Meta/Binaries (gzipped each when the
+   * file is), no SettingsChanged (KeePassXC's Kdbx3Writer).
+   */
+  kdbx3?: { headerHash: string; compressed: boolean };
+}
+
+/**
+ * Content a KDBX 3.1 file cannot hold (KeePassXC's kdbxVersionRequired):
+ * the reason, or undefined when 3.1 can hold it all.
+ */
+export function kdbx4Reason(db: Database): string | undefined {
+  if (needsKdbx41(db)) return 'it uses KDBX 4.1 features (group tags, a previous parent group, a quality-check flag or named icons)';
+  for (const g of db.root.allGroups()) {
+    if (g.customData.size) return `group ${g.path() || '(root)'} has custom data`;
+    for (const e of g.entries) {
+      if (e.hasCustomData || e.history.some((h) => h.hasCustomData)) return `entry ${e.path()} has custom data`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -57,7 +79,8 @@ export interface WriteOptions {
 export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {}): WriteResult {
   const plain = Boolean(opts.plain);
   const pool = opts.pool ?? (plain ? attachmentPool(db) : new BinaryPool());
-  const time = (d: Date) => formatTime(d, !plain);
+  const k3 = opts.kdbx3;
+  const time = (d: Date) => formatTime(d, !plain && !k3);
   const v41 = minor === 1;
   const w = new XmlWriter(opts.protectedText, opts.sink);
 
@@ -155,8 +178,22 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
     w.open('Meta');
     let hadIcons = false;
     let hadCustomData = false;
+    let hadBinaries = false;
+    const writeBinaries3 = () => {
+      hadBinaries = true;
+      if (!k3 || !pool.items.length) return;
+      w.open('Binaries');
+      pool.items.forEach((a, i) => {
+        const data = k3.compressed ? gzipSync(a.data) : a.data;
+        w.leaf('Binary', Buffer.from(data.buffer, data.byteOffset, data.length).toString('base64'), k3.compressed ? { ID: String(i), Compressed: 'True' } : { ID: String(i) });
+      });
+      w.close('Binaries');
+    };
+    if (k3 && !m.nodes.some((n) => n.name === 'Generator')) w.safeLeaf('HeaderHash', k3.headerHash);
     for (const node of m.nodes) {
       if (KDBX3_ONLY_META.has(node.name)) continue;
+      if (k3 && node.name === 'SettingsChanged') continue;
+      if (k3 && node.name === 'CustomData') writeBinaries3();
       if (node.name === 'CustomIcons') {
         hadIcons = true;
         w.node(writeIcons(m, v41, time));
@@ -164,7 +201,9 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
         hadCustomData = true;
         writeCustomData(m.customData, v41);
       } else w.node(node);
+      if (k3 && node.name === 'Generator') w.safeLeaf('HeaderHash', k3.headerHash);
     }
+    if (k3 && !hadBinaries) writeBinaries3();
     if (!hadIcons && m.customIcons.length) w.node(writeIcons(m, v41, time));
     if (!hadCustomData && m.customData.size) writeCustomData(m.customData, v41);
     if (plain) {

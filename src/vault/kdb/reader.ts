@@ -1,19 +1,22 @@
 /**
  * KeePass 1.x `.kdb` reader (KDBX-NOTES §11): 124-byte header, AES-KDF on
- * the raw key, AES-256-CBC content checked against the header's SHA-256,
- * then group and entry records rebuilt into a tree. Twofish files are
- * refused. Wrong key = content hash or padding mismatch.
+ * the raw key, AES-256-CBC or Twofish-CBC content checked against the
+ * header's SHA-256, then group and entry records rebuilt into a tree, with
+ * KeePassX's meta-streams (group tree state, custom icons) applied as
+ * KeePassXC applies them. Wrong key = content hash or padding mismatch.
  */
 import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
 import { CorruptFileError, UnsupportedFormatError, UsageError, WrongKeyError, untrusted } from '../../errors/index.js';
-import { aesKdf, ByteReader, SlowKdfError, estimateKdfMs } from '../kdbx/index.js';
+import { aesKdf, ByteReader, SlowKdfError, estimateKdfMs, twofishCbcDecryptRaw } from '../kdbx/index.js';
 import { passwordCandidates } from './cp1252.js';
 import { isMetaStream, readEntry, readGroup } from './records.js';
-import type { KdbDatabase, KdbGroup } from './types.js';
+import { applyCustomIcons, applyGroupTreeState } from './meta-streams.js';
+import type { KdbDatabase, KdbEntry, KdbGroup } from './types.js';
 
 const SIG1 = 0x9aa2d903;
 const SIG2 = 0xb54bfb65;
 const FLAG_AES = 0x2;
+const FLAG_ARCFOUR = 0x4;
 const FLAG_TWOFISH = 0x8;
 const HEADER_SIZE = 124;
 
@@ -72,19 +75,38 @@ async function decryptContent(file: Uint8Array, h: KdbHeader, raw: Uint8Array): 
   const transformed = await aesKdf(raw, h.transformSeed, BigInt(h.rounds), {});
   const key = createHash('sha256').update(h.masterSeed).update(transformed).digest();
   transformed.fill(0);
-  const d = createDecipheriv('aes-256-cbc', key, h.iv);
+  const plain = cipherOf(h) === 'twofish' ? twofishDecrypt(key, h.iv, file.subarray(HEADER_SIZE)) : aesDecrypt(key, h.iv, file.subarray(HEADER_SIZE));
   key.fill(0);
-  let plain: Buffer;
-  try {
-    plain = Buffer.concat([d.update(file.subarray(HEADER_SIZE)), d.final()]);
-  } catch {
-    return undefined; // bad padding: almost always a wrong key
-  }
+  if (!plain) return undefined; // bad padding: almost always a wrong key
   if (!timingSafeEqual(createHash('sha256').update(plain).digest(), h.contentHash)) {
     plain.fill(0);
     return undefined;
   }
   return new Uint8Array(plain.buffer, plain.byteOffset, plain.length);
+}
+
+/** KeePassXC prefers Twofish when both flags are set. */
+const cipherOf = (h: KdbHeader): 'aes' | 'twofish' => (h.flags & FLAG_TWOFISH ? 'twofish' : 'aes');
+
+function aesDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer | undefined {
+  const d = createDecipheriv('aes-256-cbc', key, iv);
+  try {
+    return Buffer.concat([d.update(data), d.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+function twofishDecrypt(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Buffer | undefined {
+  const raw = twofishCbcDecryptRaw(key, iv, data);
+  const pad = raw[raw.length - 1];
+  let ok = pad >= 1 && pad <= 16;
+  for (let i = 1; ok && i <= pad; i++) ok = raw[raw.length - i] === pad;
+  if (!ok) {
+    raw.fill(0);
+    return undefined;
+  }
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.length - pad);
 }
 
 export interface ReadKdbOptions {
@@ -93,8 +115,8 @@ export interface ReadKdbOptions {
 
 export async function readKdb(file: Uint8Array, key: { password?: string; keyfile?: Uint8Array }, opts: ReadKdbOptions = {}): Promise<KdbDatabase> {
   const h = readHeader(file);
-  if (h.flags & FLAG_TWOFISH) throw new UnsupportedFormatError('unsupported cipher Twofish in this KeePass 1 file; re-save it with AES (Rijndael) in KeePass 1 and try again');
-  if (!(h.flags & FLAG_AES)) throw new UnsupportedFormatError(`unsupported KeePass 1 cipher flags 0x${h.flags.toString(16)}`);
+  if (!(h.flags & (FLAG_AES | FLAG_TWOFISH)) && h.flags & FLAG_ARCFOUR) throw new UnsupportedFormatError('unsupported cipher ArcFour in this KeePass 1 file; KeePassXC cannot read it either: re-save it with AES (Rijndael) or Twofish in KeePass 1');
+  if (!(h.flags & (FLAG_AES | FLAG_TWOFISH))) throw new UnsupportedFormatError(`unsupported KeePass 1 cipher flags 0x${h.flags.toString(16)}`);
   if ((file.length - HEADER_SIZE) % 16 !== 0 || file.length === HEADER_SIZE) {
     throw new CorruptFileError(`corrupt file: encrypted content is ${file.length - HEADER_SIZE} bytes, not a positive multiple of 16 (truncated file)`);
   }
@@ -136,16 +158,23 @@ function buildTree(content: Uint8Array, h: KdbHeader): KdbDatabase {
     path.push(g);
     byId.set(g.id, g);
   }
-  let skipped = 0;
-  for (let i = 0; i < h.entries; i++) {
-    const e = readEntry(r, i);
+  const entries: KdbEntry[] = [];
+  for (let i = 0; i < h.entries; i++) entries.push(readEntry(r, i));
+  // Meta-streams may name any entry, so they are applied once all are read (as KeePassXC does).
+  const byUuid = new Map(entries.map((e) => [Buffer.from(e.uuid).toString('hex'), e]));
+  const db: KdbDatabase = { groups: top, orphans: [], skippedMetaStreams: 0, unknownMetaStreams: [], customIcons: [], rounds: h.rounds, cipher: cipherOf(h) };
+  for (const e of entries) {
     if (isMetaStream(e)) {
-      skipped++;
+      db.skippedMetaStreams++;
+      const data = e.attachment!.data;
+      if (e.notes === 'KPX_GROUP_TREE_STATE') applyGroupTreeState(data, byId);
+      else if (e.notes === 'KPX_CUSTOM_ICONS_4') applyCustomIcons(data, byUuid, byId, db.customIcons);
+      else db.unknownMetaStreams.push(e.notes);
       continue;
     }
     const g = byId.get(e.groupId);
-    if (!g) throw new CorruptFileError(`corrupt file: entry ${i} ${untrusted(e.title)} belongs to missing group ${e.groupId}`);
-    g.entries.push(e);
+    if (g) g.entries.push(e);
+    else db.orphans.push(e); // KeePassXC: "Orphaned entry found, assigning to root group."
   }
-  return { groups: top, skippedMetaStreams: skipped, rounds: h.rounds };
+  return db;
 }

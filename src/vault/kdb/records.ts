@@ -55,7 +55,7 @@ function* fields(r: ByteReader, what: string): Generator<{ type: number; data: U
 }
 
 export function readGroup(r: ByteReader, n: number): KdbGroup {
-  const g: KdbGroup = { id: -1, name: '', icon: 0, level: 0, times: {}, groups: [], entries: [] };
+  const g: KdbGroup = { id: -1, name: '', icon: 0, level: 0, times: {}, expanded: true, groups: [], entries: [] };
   let hasId = false;
   for (const { type, data, at } of fields(r, `group ${n}`)) {
     switch (type) {

@@ -21,6 +21,8 @@ export interface KdbEntry {
   times: KdbTimes;
   /** KeePass 1 allows at most one attachment per entry. */
   attachment?: { name: string; data: Uint8Array };
+  /** Index into KdbDatabase.customIcons (KeePassX's KPX_CUSTOM_ICONS_4 meta-stream). */
+  customIcon?: number;
 }
 
 export interface KdbGroup {
@@ -29,6 +31,9 @@ export interface KdbGroup {
   icon: number;
   level: number;
   times: KdbTimes;
+  /** From KeePassX's KPX_GROUP_TREE_STATE meta-stream; true when it has none. */
+  expanded: boolean;
+  customIcon?: number;
   groups: KdbGroup[];
   entries: KdbEntry[];
 }
@@ -36,7 +41,14 @@ export interface KdbGroup {
 export interface KdbDatabase {
   /** Top-level groups (level 0), in file order. */
   groups: KdbGroup[];
-  /** Meta-stream entries (KeePassX UI state) skipped. */
+  /** Entries whose group does not exist: KeePassXC puts them in the root group. */
+  orphans: KdbEntry[];
+  /** Meta-stream entries (KeePassX UI state) read as such, never as entries. */
   skippedMetaStreams: number;
+  /** Meta-streams KeePassXC ignores too (other KeePass 1 plugins' state), by name. */
+  unknownMetaStreams: string[];
+  /** PNG data of KeePassX's custom icons, indexed by KdbEntry/KdbGroup.customIcon. */
+  customIcons: Uint8Array[];
   rounds: number;
+  cipher: 'aes' | 'twofish';
 }

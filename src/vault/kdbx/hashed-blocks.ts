@@ -37,3 +37,20 @@ export function readHashedBlocks(plain: Uint8Array): Uint8Array {
   }
   return out;
 }
+
+/** The hashed block stream of `data`, in 1 MiB blocks as KeePassXC writes (no empty data block for an exact multiple). */
+export function writeHashedBlocks(data: Uint8Array, blockSize = 1024 * 1024): Uint8Array {
+  const blocks = Math.ceil(data.length / blockSize);
+  const out = new Uint8Array(data.length + (blocks + 1) * 40);
+  const dv = new DataView(out.buffer);
+  let pos = 0;
+  for (let i = 0; i <= blocks; i++) {
+    const part = data.subarray(i * blockSize, Math.min(data.length, (i + 1) * blockSize));
+    dv.setUint32(pos, i, true);
+    if (part.length) out.set(createHash('sha256').update(part).digest(), pos + 4);
+    dv.setInt32(pos + 36, part.length, true);
+    out.set(part, pos + 40);
+    pos += 40 + part.length;
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import {
 import { checkKdfHardLimits, kdfFromDictionary, kdfToDictionary, type KdfParams } from './kdf-params.js';
 import { readVariantDictionary, writeVariantDictionary } from './variant-dictionary.js';
 
-export type CipherName = 'aes256' | 'chacha20';
+export type CipherName = 'aes256' | 'chacha20' | 'twofish';
 
 export interface OuterHeader {
   version: { major: number; minor: number };
@@ -33,7 +33,9 @@ export interface OuterHeader {
   headerBytes: Uint8Array;
 }
 
-export const IV_LENGTH: Record<CipherName, number> = { aes256: 16, chacha20: 12 };
+export const IV_LENGTH: Record<CipherName, number> = { aes256: 16, chacha20: 12, twofish: 16 };
+
+export const CIPHER_IDS: Record<CipherName, Uint8Array> = { aes256: CIPHER_AES256, chacha20: CIPHER_CHACHA20, twofish: CIPHER_TWOFISH };
 
 /** True when the bytes start like a KeePass 1 .kdb file. */
 export function isKdbSignature(file: Uint8Array): boolean {
@@ -46,11 +48,9 @@ function cipherOf(uuid: Uint8Array, at: number): CipherName {
   if (uuid.length !== 16) throw corrupt(`cipher id is ${uuid.length} bytes, expected 16 (header field at offset ${at})`);
   if (equalBytes(uuid, CIPHER_AES256)) return 'aes256';
   if (equalBytes(uuid, CIPHER_CHACHA20)) return 'chacha20';
-  if (equalBytes(uuid, CIPHER_TWOFISH)) {
-    throw new UnsupportedFormatError('unsupported cipher Twofish; change the encryption to AES-256 or ChaCha20 in KeePassXC and try again');
-  }
+  if (equalBytes(uuid, CIPHER_TWOFISH)) return 'twofish';
   if (equalBytes(uuid, CIPHER_AES128)) throw new UnsupportedFormatError('unsupported cipher AES-128; change the encryption to AES-256 in KeePassXC and try again');
-  throw new UnsupportedFormatError(`unsupported cipher ${Buffer.from(uuid).toString('hex')}; change the encryption to AES-256 or ChaCha20 and try again`);
+  throw new UnsupportedFormatError(`unsupported cipher ${Buffer.from(uuid).toString('hex')}; change the encryption to AES-256, ChaCha20 or Twofish and try again`);
 }
 
 function fixed(value: Uint8Array, n: number, name: string, at: number): Uint8Array {
@@ -141,6 +141,37 @@ export function readOuterHeader(file: Uint8Array): OuterHeader {
     header.innerRandomStreamId = sid ? u32Of(sid.value, 'inner random stream id', sid.at) : 2;
   }
   return header;
+}
+
+export interface Header3ToWrite {
+  cipherId: Uint8Array;
+  compressed: boolean;
+  masterSeed: Uint8Array;
+  encryptionIV: Uint8Array;
+  transformSeed: Uint8Array;
+  transformRounds: bigint;
+  protectedStreamKey: Uint8Array;
+  streamStartBytes: Uint8Array;
+}
+
+/** KDBX 3.1 outer header bytes, in KeePassXC's field order 2,3,4,5,6,7,8,9,10,0 (u16 lengths; inner stream Salsa20). */
+export function writeOuterHeader3(h: Header3ToWrite): Uint8Array {
+  const w = new ByteWriter().u32(SIG1).u32(SIG2_KDBX).u16(1).u16(3);
+  const field = (id: number, value: Uint8Array) => w.u8(id).u16(value.length).bytes(value);
+  const u32 = (x: number) => new ByteWriter().u32(x).toBytes();
+  const rounds = new Uint8Array(8);
+  new DataView(rounds.buffer).setBigUint64(0, h.transformRounds, true);
+  field(HeaderField.CipherID, h.cipherId);
+  field(HeaderField.CompressionFlags, u32(h.compressed ? 1 : 0));
+  field(HeaderField.MasterSeed, h.masterSeed);
+  field(HeaderField.TransformSeed, h.transformSeed);
+  field(HeaderField.TransformRounds, rounds);
+  field(HeaderField.EncryptionIV, h.encryptionIV);
+  field(HeaderField.ProtectedStreamKey, h.protectedStreamKey);
+  field(HeaderField.StreamStartBytes, h.streamStartBytes);
+  field(HeaderField.InnerRandomStreamID, u32(2));
+  field(HeaderField.EndOfHeader, END_OF_HEADER);
+  return w.toBytes();
 }
 
 export interface HeaderToWrite {

@@ -13,6 +13,7 @@ export type { InnerHeader, InnerBinary } from './inner-header.js';
 export { newInnerHeader } from './inner-header.js';
 export { createInnerStream, type InnerStream } from './inner-stream.js';
 export { decryptKdbx, type DecryptLimits, type DecryptedKdbx } from './reader.js';
-export { encryptKdbx, type EncryptOptions } from './writer.js';
+export { encryptKdbx, encryptKdbx3, type EncryptOptions, type Encrypt3Options } from './writer.js';
+export { Twofish, twofishCbcEncrypt, twofishCbcDecryptRaw } from './twofish.js';
 export { ByteReader, ByteWriter } from './bytes.js';
 export { readVariantDictionary, writeVariantDictionary, type VariantDictionary, type VariantValue } from './variant-dictionary.js';

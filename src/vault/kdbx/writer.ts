@@ -1,15 +1,18 @@
 /**
  * Writing KDBX 4.0/4.1 (KDBX-NOTES §2, §6, §10): fresh master seed and IV
  * on every call; header SHA-256 + HMAC; gzip (level 3, one member, written
- * as the XML comes) of inner header ‖ XML; AES-256-CBC or ChaCha20; 1 MiB HMAC blocks.
+ * as the XML comes) of inner header ‖ XML; AES-256-CBC, ChaCha20 or
+ * Twofish-CBC; 1 MiB HMAC blocks. And KDBX 3.1 for files that were 3.1
+ * (as KeePassXC keeps them): fresh master seed, IV, protected stream key
+ * and start bytes; gzip of the XML in 1 MiB hashed blocks.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { UsageError } from '../../errors/index.js';
 import { concat } from './bytes.js';
 import { defaultMaxDecompressed, GzipStream, tooLarge } from './compression.js';
-import { CIPHER_AES256, CIPHER_CHACHA20 } from './constants.js';
 import { cipherKey, headerHmac, hmacBaseKey } from './derived-keys.js';
-import { IV_LENGTH, writeOuterHeader, type CipherName } from './header.js';
+import { CIPHER_IDS, IV_LENGTH, writeOuterHeader, writeOuterHeader3, type CipherName } from './header.js';
+import { writeHashedBlocks } from './hashed-blocks.js';
 import { writeHmacBlocks } from './hmac-blocks.js';
 import { writeInnerHeader, type InnerHeader } from './inner-header.js';
 import { checkKdfHardLimits, type KdfParams } from './kdf-params.js';
@@ -42,7 +45,7 @@ export function encryptKdbx(opts: EncryptOptions): Uint8Array {
   const iv = new Uint8Array(randomBytes(IV_LENGTH[opts.cipher]));
   const header = writeOuterHeader({
     version: opts.version,
-    cipherId: opts.cipher === 'aes256' ? CIPHER_AES256 : CIPHER_CHACHA20,
+    cipherId: CIPHER_IDS[opts.cipher],
     compressed: opts.compressed,
     masterSeed,
     encryptionIV: iv,
@@ -64,6 +67,58 @@ export function encryptKdbx(opts: EncryptOptions): Uint8Array {
   } finally {
     key.fill(0);
     base.fill(0);
+  }
+}
+
+export interface Encrypt3Options {
+  cipher: CipherName;
+  compressed: boolean;
+  /** AES-KDF only: KDBX 3.1 has no other. */
+  kdf: KdfParams;
+  transformedKey: Uint8Array;
+  /**
+   * Writes the XML, protected values XORed with the Salsa20 stream of
+   * `streamKey`; Meta/HeaderHash is base64 of `headerSha256`.
+   */
+  xml: (headerSha256: Uint8Array, streamKey: Uint8Array, sink: (piece: Uint8Array) => void) => void;
+}
+
+export function encryptKdbx3(opts: Encrypt3Options): Uint8Array {
+  if (opts.kdf.type !== 'aes') throw new UsageError('KDBX 3.1 has only AES-KDF; save as KDBX 4 for Argon2');
+  if (opts.transformedKey.length !== 32) throw new UsageError('the transformed key must be 32 bytes');
+  checkKdfHardLimits(opts.kdf);
+  const masterSeed = new Uint8Array(randomBytes(32));
+  const iv = new Uint8Array(randomBytes(IV_LENGTH[opts.cipher]));
+  const streamKey = new Uint8Array(randomBytes(32));
+  const startBytes = new Uint8Array(randomBytes(32));
+  const header = writeOuterHeader3({
+    cipherId: CIPHER_IDS[opts.cipher],
+    compressed: opts.compressed,
+    masterSeed,
+    encryptionIV: iv,
+    transformSeed: opts.kdf.seed,
+    transformRounds: opts.kdf.rounds,
+    protectedStreamKey: streamKey,
+    streamStartBytes: startBytes,
+  });
+  const key = cipherKey(masterSeed, opts.transformedKey);
+  try {
+    const sha = new Uint8Array(createHash('sha256').update(header).digest());
+    const pieces: Uint8Array[] = [];
+    const stream = opts.compressed ? new GzipStream() : undefined;
+    opts.xml(sha, streamKey, (piece) => (stream ? stream.write(piece) : pieces.push(piece)));
+    const xml = stream ? stream.end() : concat(...pieces);
+    for (const p of pieces) p.fill(0);
+    const blocks = writeHashedBlocks(xml);
+    xml.fill(0);
+    const plain = concat(startBytes, blocks);
+    blocks.fill(0);
+    const cipherText = encryptPayload(opts.cipher, key, iv, plain);
+    plain.fill(0);
+    return concat(header, cipherText);
+  } finally {
+    key.fill(0);
+    streamKey.fill(0);
   }
 }
 

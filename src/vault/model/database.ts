@@ -18,6 +18,8 @@ export class Database {
   /** Unknown children of <Root> and of <KeePassFile>, kept verbatim. */
   rootExtra: XmlElement[] = [];
   fileExtra: XmlElement[] = [];
+  /** Whether a move records PreviousParentGroup (a KDBX 4.1 field; off while the file is 3.x). */
+  recordPreviousParent = true;
 
   constructor(meta: Meta, root: Group) {
     this.meta = meta;
@@ -134,7 +136,7 @@ export class Database {
   moveEntry(entry: Entry, to: Group): void {
     if (entry.parent === to) return;
     if (entry.parent) {
-      entry.previousParentGroup = entry.parent.uuid;
+      if (this.recordPreviousParent) entry.previousParentGroup = entry.parent.uuid;
       detach(entry.parent.entries, entry);
     }
     to.addEntry(entry);
@@ -145,7 +147,7 @@ export class Database {
     if (group === to || group.isAncestorOf(to)) throw new Error('cannot move a group into itself');
     if (group.parent === to) return;
     if (group.parent) {
-      group.previousParentGroup = group.parent.uuid;
+      if (this.recordPreviousParent) group.previousParentGroup = group.parent.uuid;
       detach(group.parent.groups, group);
     }
     to.addGroup(group);

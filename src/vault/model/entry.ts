@@ -9,6 +9,7 @@ import { cloneNode, el, parent } from '../xml/index.js';
 import { cloneTimes, newTimes, type Times } from './times.js';
 import { newUuid } from './uuid.js';
 import type { Group } from './group.js';
+import { joinPath } from './path.js';
 
 export type FieldValue = string | ProtectedValue;
 
@@ -158,10 +159,10 @@ export class Entry {
     for (const h of this.history) h.wipe();
   }
 
-  /** Path as keepassxc-cli prints it: groups below the root, then the title. */
+  /** Path as keepassxc-cli prints it: groups below the root, then the title (a `/` in a name as `\/`). */
   path(): string {
     const parts: string[] = [this.title];
     for (let g = this.parent; g && g.parent; g = g.parent) parts.unshift(g.name);
-    return parts.join('/');
+    return joinPath(parts);
   }
 }

@@ -2,6 +2,7 @@
 import type { XmlElement } from '../xml/index.js';
 import { newTimes, type Times } from './times.js';
 import { newUuid, ZERO_UUID } from './uuid.js';
+import { joinPath } from './path.js';
 import type { CustomDataItem, Entry } from './entry.js';
 
 export class Group {
@@ -43,11 +44,16 @@ export class Group {
     return group;
   }
 
-  /** Path below the root ('' for the root itself). */
+  /** Path below the root ('' for the root itself; a `/` in a name as `\/`). */
   path(): string {
+    return joinPath(this.names());
+  }
+
+  /** The names from below the root down to this group. */
+  names(): string[] {
     const parts: string[] = [];
     for (let g: Group | undefined = this; g && g.parent; g = g.parent) parts.unshift(g.name);
-    return parts.join('/');
+    return parts;
   }
 
   /** Pre-order walk of this group and every descendant group. */

@@ -4,3 +4,4 @@ export * from './entry.js';
 export * from './group.js';
 export * from './meta.js';
 export * from './database.js';
+export * from './path.js';

@@ -45,7 +45,8 @@ export class XmlWriter {
   readonly #tabs: string[] = [''];
   readonly #valueOf?: (node: XmlElement) => string | undefined;
   readonly #sink?: (utf8: Buffer) => void;
-  readonly #shared = new Map<XmlElement, { depth: number; text: string }>();
+  /** Serialised shared trees by node, then by depth (entries and their history versions sit at two depths). */
+  readonly #shared = new Map<XmlElement, string[]>();
 
   /** `sink`: receives the document as it is written, in UTF-8 pieces, instead of toBytes() at the end. */
   constructor(valueOf?: (node: XmlElement) => string | undefined, sink?: (utf8: Buffer) => void) {
@@ -114,16 +115,21 @@ export class XmlWriter {
    */
   sharedNode(node: XmlElement): void {
     this.#endStartTag();
-    const key = this.#shared.get(node);
-    if (key && key.depth === this.#depth) {
-      this.#out += key.text;
+    const byDepth = this.#shared.get(node);
+    const text = byDepth?.[this.#depth];
+    if (text !== undefined) {
+      this.#out += text;
       return;
     }
-    if (hasSecret(node)) return this.node(node);
+    // Trees met once each (new entries made one by one) are not worth keeping: each kept text
+    // flattens the output so far, and 100k of them ran out of memory on an import.
+    if (hasSecret(node) || (!byDepth && this.#shared.size >= MAX_SHARED)) return this.node(node);
     const before = this.#out.length;
     this.node(node);
     // #out is never flushed inside node(), so the tree's text is its tail.
-    this.#shared.set(node, { depth: this.#depth, text: this.#out.slice(before) });
+    const kept = byDepth ?? [];
+    kept[this.#depth] = this.#out.slice(before);
+    if (!byDepth) this.#shared.set(node, kept);
   }
 
   /**
@@ -165,6 +171,8 @@ export class XmlWriter {
     return this.#chunks.length ? this.toBytes().toString('utf8') : this.#out;
   }
 }
+
+const MAX_SHARED = 64;
 
 function hasSecret(node: XmlElement): boolean {
   return Boolean(node.secret) || node.children.some(hasSecret);

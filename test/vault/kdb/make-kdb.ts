@@ -4,11 +4,12 @@
  * Debian packages no KeePass 1 writer, so fixtures are generated here.
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { twofishCbcEncrypt } from '../../../src/vault/kdbx/twofish.js';
 
 export interface KdbFixtureGroup { id: number; name: string; level: number; icon?: number }
 export interface KdbFixtureEntry {
   groupId: number; title: string; username?: string; password?: string; url?: string; notes?: string; icon?: number;
-  created?: Date; expires?: Date | 'never'; attachment?: { name: string; data: Uint8Array };
+  created?: Date; expires?: Date | 'never'; attachment?: { name: string; data: Uint8Array }; uuid?: Uint8Array;
 }
 export interface KdbFixture {
   /** Password bytes exactly as KeePass 1 hashed them (e.g. Windows-1252). */
@@ -65,7 +66,7 @@ export function kdbRecords(f: KdbFixture): Buffer {
       field(6, packDate('never')), field(7, u32(g.icon ?? 1)), field(8, u16(g.level)), field(9, u32(0)), END);
   }
   for (const e of f.entries) {
-    records.push(field(1, randomBytes(16)), field(2, u32(e.groupId)), field(3, u32(e.icon ?? 0)), field(4, str(e.title)), field(5, str(e.url ?? '')),
+    records.push(field(1, e.uuid ?? randomBytes(16)), field(2, u32(e.groupId)), field(3, u32(e.icon ?? 0)), field(4, str(e.title)), field(5, str(e.url ?? '')),
       field(6, str(e.username ?? '')), field(7, str(e.password ?? '')), field(8, str(e.notes ?? '')), field(9, packDate(e.created ?? now)),
       field(0x0a, packDate(now)), field(0x0b, packDate(now)), field(0x0c, packDate(e.expires ?? 'never')),
       field(0x0d, str(e.attachment?.name ?? '')), field(0x0e, e.attachment?.data ?? new Uint8Array(0)), END);
@@ -86,8 +87,9 @@ export function sealKdb(content: Uint8Array, f: Pick<KdbFixture, 'password' | 'k
   const masterSeed = randomBytes(16);
   const iv = randomBytes(16);
   const key = sha(masterSeed, sha(t));
+  // Twofish (flag 0x8) through our own Twofish-CBC, which test/vault/kdbx/twofish.test.ts checks on the published vectors.
   const cbc = createCipheriv('aes-256-cbc', key, iv);
-  const body = Buffer.concat([cbc.update(content), cbc.final()]);
+  const body = (f.flags ?? 0x3) & 0x8 ? Buffer.from(twofishCbcEncrypt(key, iv, content)) : Buffer.concat([cbc.update(content), cbc.final()]);
 
   const header = Buffer.alloc(124);
   header.writeUInt32LE(0x9aa2d903, 0);

@@ -98,8 +98,14 @@ describe('readKdb', () => {
     expect(Object.keys(table).length).toBeGreaterThan(250);
   });
 
-  test('Twofish files are refused by name; other signatures and damage are reported', async () => {
-    await expect(readKdb(makeKdb(fixture({ flags: 0x9 })), { password: 'masterpw' })).rejects.toThrow(/unsupported cipher Twofish/);
+  test('Twofish files open (flag 0x8, preferred over AES as KeePassXC does); ArcFour and no cipher are refused; damage is reported', async () => {
+    for (const flags of [0x8, 0x9, 0xb]) {
+      const tf = await readKdb(makeKdb(fixture({ flags })), { password: 'masterpw' });
+      expect(tf.cipher).toBe('twofish');
+      expect(tf.groups[0].groups[0].entries[0].password.getText()).toBe('pässwörd ✓');
+    }
+    await expect(readKdb(makeKdb(fixture({ flags: 0x9 })), { password: 'masterpW' })).rejects.toBeInstanceOf(WrongKeyError);
+    await expect(readKdb(makeKdb(fixture({ flags: 0x5 })), { password: 'masterpw' })).rejects.toThrow(/unsupported cipher ArcFour/);
     await expect(readKdb(makeKdb(fixture({ flags: 0x1 })), { password: 'masterpw' })).rejects.toBeInstanceOf(UnsupportedFormatError);
     const file = makeKdb(fixture());
     await expect(readKdb(file.subarray(0, file.length - 5), { password: 'masterpw' })).rejects.toBeInstanceOf(CorruptFileError);

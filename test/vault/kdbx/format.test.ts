@@ -13,7 +13,7 @@ import {
 } from '../../../src/vault/kdbx/index.js';
 import { ByteWriter, concat } from '../../../src/vault/kdbx/bytes.js';
 import { splitHeader as split, type Field } from './helpers.js';
-import { CIPHER_TWOFISH } from '../../../src/vault/kdbx/constants.js';
+import { CIPHER_AES128, CIPHER_TWOFISH } from '../../../src/vault/kdbx/constants.js';
 import { cipherKey, headerHmac, hmacBaseKey } from '../../../src/vault/kdbx/derived-keys.js';
 import { writeHmacBlocks } from '../../../src/vault/kdbx/hmac-blocks.js';
 import { writeInnerHeader } from '../../../src/vault/kdbx/inner-header.js';
@@ -102,9 +102,11 @@ describe('reading header variants', () => {
     expect(() => readOuterHeader(rewrite(makeFile(), (_f, p) => void p.set([0, 0, 1, 0], 8)))).toThrow(UnsupportedFormatError);
   });
 
-  test('Twofish is refused with a message that names it', () => {
+  test('Twofish is read as Twofish; AES-128 (an id KeePassXC knows but cannot use) is refused by name', () => {
     const file = rewrite(makeFile(), (fs) => fs.map((f) => (f.id === 2 ? { id: 2, value: CIPHER_TWOFISH } : f)));
-    expect(() => readOuterHeader(file)).toThrow(/unsupported cipher Twofish/);
+    expect(readOuterHeader(file).cipher).toBe('twofish');
+    const aes128 = rewrite(makeFile(), (fs) => fs.map((f) => (f.id === 2 ? { id: 2, value: CIPHER_AES128 } : f)));
+    expect(() => readOuterHeader(aes128)).toThrow(/unsupported cipher AES-128/);
   });
 
   test('a field length beyond the file says which field and where', () => {
