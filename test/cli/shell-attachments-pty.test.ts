@@ -46,8 +46,8 @@ it('lists, saves and attaches files from the entry menu', async () => {
   await waitFor('NAS  root');
   keys('Enter');
   await waitFor('attachments (1)');
-  // copy password, copy username, show password, show username, edit, new password, attachments
-  keys('Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter');
+  // copy password, copy username, show password, show username, edit, new password, history, attachments
+  keys('Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter');
   await waitFor('id.txt  (5 bytes)');
   keys('Enter');
   await waitFor('save to a file');

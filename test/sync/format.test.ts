@@ -43,6 +43,7 @@ async function setup(name: string): Promise<{ local: string; stick: string; root
   vault.close();
   const info = newStick('s');
   info.vaults[id] = { file: 'v.kdbx' };
+  mkdirSync(root, { recursive: true });
   writeStick(root, info);
   const stick = join(root, 'v.kdbx');
   saveVaultFile(stick, readFileSync(local));

@@ -90,6 +90,8 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
       p.select(
         {
           message: 'Action',
+          // Every action on one page: a menu that scrolls hides the last ones.
+          pageSize: 12,
           choices: [
             { name: 'copy password', value: 'copy:password' },
             { name: 'copy username', value: 'copy:username' },
