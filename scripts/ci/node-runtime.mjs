@@ -2,7 +2,7 @@
 // package (the same build nodejs.org ships) into a cache directory, never over
 // the system Node, and prints the directory that holds its `node` for PATH.
 //
-//   node scripts/ci/node-runtime.mjs 24      → /root/.cache/stickvault/node/24.22.3/bin
+//   node scripts/ci/node-runtime.mjs 24      → /var/cache/stickvault/node/24.22.3/bin (as root)
 //
 // The newest release of the major line is used; a cached copy is reused, and
 // when the registry cannot be asked the newest cached copy of that line is.
@@ -17,8 +17,10 @@ if (!/^\d+$/.test(major ?? '')) {
   process.exit(2);
 }
 const pkg = `node-${process.platform}-${process.arch}`;
-const cache = process.env.STV_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'stickvault', 'node');
-mkdirSync(cache, { recursive: true });
+// As root, outside /root (0700): the secret-hygiene test runs this Node as `nobody`.
+const isRoot = process.getuid?.() === 0;
+const cache = process.env.STV_NODE_CACHE ?? (isRoot ? '/var/cache/stickvault/node' : join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'stickvault', 'node'));
+mkdirSync(cache, { recursive: true, mode: 0o755 });
 const npm = (args, opts = {}) => execFileSync('npm', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
 const binOf = (version) => join(cache, version, 'bin');
 

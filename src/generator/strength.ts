@@ -1,6 +1,9 @@
-/** Strength feedback for a password the user typed (zxcvbn-ts): shown, never blocking. */
+/** Strength estimates (zxcvbn-ts): feedback for entry passwords, and the floor for new master passwords (src/cli/new-master.ts). */
 export interface Strength {
+  /** zxcvbn's 0–4: 3 is "safely unguessable", about 10^8 guesses or more. */
   score: number;
+  /** log10 of the estimated number of guesses. */
+  guessesLog10: number;
   warning: string;
   suggestions: string[];
 }
@@ -19,7 +22,7 @@ export function strength(password: string): Promise<Strength> {
     });
     return (pw: string) => {
       const r = zxcvbn.check(pw);
-      return { score: r.score, warning: r.feedback.warning ?? '', suggestions: r.feedback.suggestions };
+      return { score: r.score, guessesLog10: r.guessesLog10, warning: r.feedback.warning ?? '', suggestions: r.feedback.suggestions };
     };
   })();
   return ready.then((f) => f(password));

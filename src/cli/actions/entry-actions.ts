@@ -1,8 +1,8 @@
 /** add, edit, rm, mv, mkdir, rmdir over a session. */
 import { UsageError, NotFoundError } from '../../errors/index.js';
-import { Entry, Group, resolveEntry, resolveGroup, type Database } from '../../vault/index.js';
+import { Entry, Group, resolveEntry, resolveGroup, uuidText, type Database } from '../../vault/index.js';
 import { type GlobalOptions, info, printJson, warn } from '../runtime.js';
-import { openSession, type Session } from '../session.js';
+import { openSession, type OpenHow, type Session } from '../session.js';
 import { canPrompt, promptSecret, readStdinLine } from '../secrets-input.js';
 
 export interface EntryOpts {
@@ -18,8 +18,8 @@ export interface EntryOpts {
   title?: string;
 }
 
-async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
-  const s = await openSession(opts);
+async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>, how: OpenHow = {}): Promise<T> {
+  const s = await openSession(opts, how);
   try {
     return await fn(s);
   } finally {
@@ -42,6 +42,9 @@ function splitEntryPath(opts: GlobalOptions, db: Database, spec: string, groupOp
   info(opts, `created group ${g.path()}`);
   return { group: g, title };
 }
+
+/** -p reads the entry password from stdin, which then never carries the master password. */
+const stdinUse = (o: EntryOpts): OpenHow => (o.passwordPrompt ? { stdinCarries: 'the entry password' } : {});
 
 async function readEntryPassword(): Promise<string> {
   if (canPrompt()) {
@@ -97,9 +100,9 @@ export async function add(opts: GlobalOptions, spec: string, o: EntryOpts): Prom
     group.addEntry(e);
     await applyOptions(s, e, { ...o, title: undefined });
     await s.save();
-    if (opts.json) printJson({ uuid: e.uuid, path: e.path() });
+    if (opts.json) printJson({ uuid: uuidText(e.uuid), path: e.path() });
     else info(opts, `added ${e.path()}`);
-  });
+  }, stdinUse(o));
 }
 
 export async function edit(opts: GlobalOptions, spec: string, o: EntryOpts): Promise<void> {
@@ -120,7 +123,7 @@ export async function edit(opts: GlobalOptions, spec: string, o: EntryOpts): Pro
     db.truncateHistory(e);
     await s.save();
     info(opts, `updated ${e.path()} (${changed.join(', ')})`);
-  });
+  }, stdinUse(o));
 }
 
 export async function rm(opts: GlobalOptions, spec: string, o: { permanent?: boolean }): Promise<void> {

@@ -2,7 +2,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../errors/index.js';
-import { Vault, readVaultFile, kdfFingerprint, sameDigest, type Credentials, type DerivedKey } from '../../vault/index.js';
+import { Vault, readVaultFile, kdfFingerprint, sameDigest, uuidText, type Credentials, type DerivedKey } from '../../vault/index.js';
 import { loadConfig, resolveVault } from '../../config/index.js';
 import { wipe } from '../../secret/index.js';
 import { readKdb } from '../../vault/kdb/index.js';
@@ -45,7 +45,7 @@ export async function importFile(opts: GlobalOptions, file: string, o: { format?
   const bytes = readInput(file);
   const format = o.format ?? detectFormat(file, bytes);
   const into = (o.group ?? `Imported/${basename(file, extname(file))}`).split('/').filter(Boolean);
-  const s = await openSession(opts);
+  const s = await openSession(opts, format === 'kdb' ? { stdinCarries: `the password of ${basename(file)}` } : {});
   const progress = await importProgress(opts);
   try {
     let count: number;
@@ -107,7 +107,11 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
   const releaseThread = Vault.holdKdfThread();
   let s;
   try {
-    s = await openSession(opts, { keepCredentials: Boolean(o.sameCredentials), afterKdf: o.sameCredentials ? afterKdf : undefined });
+    s = await openSession(opts, {
+      keepCredentials: Boolean(o.sameCredentials),
+      afterKdf: o.sameCredentials ? afterKdf : undefined,
+      stdinCarries: !o.sameCredentials && o.passwordFrom !== false ? `the password of ${otherPath}` : undefined,
+    });
   } finally {
     releaseThread();
   }
@@ -143,7 +147,7 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
     const report = mergeDatabases(s.vault.db, theirs.db);
     theirs.close();
     if (!o.dryRun && report.changes.length) await s.save();
-    if (opts.json) return printJson({ ...report, saved: !o.dryRun && report.changes.length > 0 });
+    if (opts.json) return printJson({ ...report, changes: report.changes.map((c) => ({ ...c, uuid: c.uuid && uuidText(c.uuid) })), conflicts: report.conflicts.map((c) => ({ ...c, uuid: uuidText(c.uuid) })), saved: !o.dryRun && report.changes.length > 0 });
     if (!opts.quiet) for (const c of report.changes) out(`${c.kind}: ${c.path || '(database)'}${c.detail ? ` — ${c.detail}` : ''}`);
     if (report.conflicts.length) warn(`${report.conflicts.length} concurrent edit(s): the later version is current, the other is in history (tag ${'stickvault-conflict'})`);
     info(opts, report.changes.length ? (o.dryRun ? 'dry run: nothing saved' : `merged ${otherPath} into ${s.ref.path}`) : 'databases are already in sync');

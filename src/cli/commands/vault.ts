@@ -17,9 +17,14 @@ export function register(program: Command): void {
       .command('init')
       .description('create a new vault (KDBX 4, Argon2id by default)')
       .option('--name <name>', 'database name', 'Passwords')
-      .option('--force', 'overwrite an existing file'),
+      .option('--force', 'replace an existing file: asks first on a terminal, and keeps the old file as PATH.replaced-DATE')
+      .option('--allow-weak', 'accept a master password zxcvbn rates below "strong" (without a keyfile)'),
   )
     .addHelpText('after', `
+The new master password is rated by zxcvbn: below "strong" (about 10^8 guesses)
+a terminal asks again and a script is refused, unless --allow-weak. With a
+keyfile any password is accepted.
+
 Examples:
   $ stv init                                   the default vault, password asked twice
   $ stv --vault ~/sticks/financial.kdbx init --kdf-ms 2000 --cipher chacha20
@@ -40,9 +45,20 @@ Examples:
       .description('change the master password and/or keyfile (and optionally the KDF)')
       .option('--new-keyfile <path>', 'use this keyfile from now on')
       .option('--remove-keyfile', 'no keyfile from now on')
-      .option('--remove-password', 'no password from now on (needs a keyfile)'),
+      .option('--remove-password', 'no password from now on (needs a keyfile)')
+      .option('--allow-weak', 'accept a new master password zxcvbn rates below "strong"'),
   )
-    .addHelpText('after', '\nExamples:\n  $ stv passwd                      new password, asked twice\n  $ stv passwd --new-keyfile k.keyx   add a keyfile\n')
+    .addHelpText('after', `
+The new password comes from the terminal (asked twice) or stdin; stdin then
+never carries the current one, which comes from the agent, --password-file,
+--password-fd or the terminal (--password-fd 0: the first stdin line is the
+current password, the next the new one).
+
+Examples:
+  $ stv passwd                      new password, asked twice
+  $ stv passwd --new-keyfile k.keyx   add a keyfile
+  $ printf '%s\\n' "$OLD" "$NEW" | stv --password-fd 0 passwd
+`)
     .action(async (o, cmd) => (await import('../actions/vault-actions.js')).passwd(globals(cmd), o, cmd));
 
   program
