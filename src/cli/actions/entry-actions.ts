@@ -16,6 +16,8 @@ export interface EntryOpts {
   length?: string;
   alias?: boolean;
   title?: string;
+  editor?: boolean;
+  showProtected?: boolean;
 }
 
 async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>, how: OpenHow = {}): Promise<T> {
@@ -112,6 +114,12 @@ export async function edit(opts: GlobalOptions, spec: string, o: EntryOpts): Pro
     const db = s.vault.db;
     const before = e.clone(false);
     changed = await applyOptions(s, e, o);
+    if (o.editor) {
+      const form = await import('../editor-form.js');
+      const edited = form.editText(form.entryForm(e, Boolean(o.showProtected)));
+      changed.push(...form.applyForm(e, form.parseForm(edited, e)));
+      if (!changed.length) return info(opts, `${e.path()} unchanged; nothing was saved`);
+    }
     if (o.group !== undefined) {
       db.moveEntry(e, resolveGroup(db, o.group));
       changed.push('group');

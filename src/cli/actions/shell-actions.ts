@@ -1,7 +1,9 @@
 /**
  * The interactive shell. Every prompt carries an idle deadline; when it
  * passes, the shell clears the screen, wipes the vault from memory and asks
- * for the master password again.
+ * for the master password again. Ctrl-C inside an action cancels that action
+ * (what was saved before stays saved); Ctrl-C at the search prompt leaves the
+ * shell, saying how many changes were saved.
  */
 import { UsageError } from '../../errors/index.js';
 import { canPrompt } from '../secrets-input.js';
@@ -14,11 +16,14 @@ const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
 
 class IdleLock extends Error {}
 
+const isCtrlC = (e: unknown) => (e as Error)?.name === 'ExitPromptError';
+
 export async function shell(opts: GlobalOptions, o: { timeout?: string }): Promise<void> {
   if (!canPrompt()) throw new UsageError('stv shell needs a terminal; use the other commands in scripts');
   const prompts = await import('@inquirer/prompts');
   let session: Session | undefined;
   const idleSeconds = o.timeout !== undefined ? Number(o.timeout) : undefined;
+  saves = 0;
   for (;;) {
     if (!session) {
       // Never reuse an agent key after an idle lock: the point is to ask again.
@@ -39,6 +44,11 @@ export async function shell(opts: GlobalOptions, o: { timeout?: string }): Promi
       session.close();
       return;
     } catch (e) {
+      if (isCtrlC(e)) {
+        session.close();
+        process.stderr.write(`stv: left the shell; ${saves === 0 ? 'nothing was changed' : `${saves} change(s) saved`}\n`);
+        return;
+      }
       if (!(e instanceof IdleLock)) {
         session.close();
         throw e;
@@ -47,6 +57,25 @@ export async function shell(opts: GlobalOptions, o: { timeout?: string }): Promi
       session = undefined;
       process.stderr.write(`${CLEAR}stv: locked after ${idleMs / 1000} s of inactivity\n`);
     }
+  }
+}
+
+/** Saves made in this shell, for the message on leaving. */
+let saves = 0;
+
+async function save(s: Session, what: string): Promise<void> {
+  await s.save();
+  saves++;
+  process.stderr.write(`${what}\n`);
+}
+
+/** Runs one action; Ctrl-C in it cancels only it. */
+async function cancellable(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    if (!isCtrlC(e)) throw e;
+    process.stderr.write('cancelled; this action changed nothing\n');
   }
 }
 
@@ -68,16 +97,37 @@ async function mainMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
         ctx,
       ),
     );
-    if (picked === 'quit') return;
-    if (picked === 'add') await addEntry(s, p, ask);
+    if (picked === 'quit') throw Object.assign(new Error('quit'), { name: 'ExitPromptError' });
+    if (picked === 'add') await cancellable(() => addEntry(s, p, ask));
     else await entryMenu(s, picked, p, ask);
   }
 }
 
+/** What the shell shows of an entry: every field but protected values, the notes, and the current TOTP code. */
+async function describe(e: Entry): Promise<string> {
+  const d = entryDetail(e, false);
+  const lines = [`\n${d.path}`, `  user: ${d.username}`, `  url:  ${d.url}`];
+  if (d.tags.length) lines.push(`  tags: ${d.tags.join(', ')}`);
+  for (const [name, value] of Object.entries(d.fields)) {
+    if (name === 'otp' || name === 'TOTP Seed' || name === 'TOTP Settings') continue;
+    lines.push(`  ${name}: ${value}`);
+  }
+  if (e.get('otp') || e.get('TOTP Seed')) {
+    try {
+      lines.push(`  totp: ${(await fieldOf(e, 'totp')).value}`);
+    } catch (err) {
+      lines.push(`  totp: (${(err as Error).message})`);
+    }
+  }
+  if (d.notes) lines.push(`  notes: ${d.notes.split('\n').join('\n         ')}`);
+  lines.push(`  history: ${d.history} version(s)`);
+  return lines.join('\n') + '\n';
+}
+
 async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<void> {
   for (;;) {
-    const d = entryDetail(e, false);
-    process.stderr.write(`\n${d.path}\n  user: ${d.username}\n  url:  ${d.url}\n  history: ${d.history} version(s)\n`);
+    process.stderr.write(await describe(e));
+    const hasTotp = Boolean(e.get('otp') || e.get('TOTP Seed'));
     const action = await ask((ctx) =>
       p.select(
         {
@@ -85,9 +135,11 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
           choices: [
             { name: 'copy password', value: 'copy:password' },
             { name: 'copy username', value: 'copy:username' },
+            ...(hasTotp ? [{ name: 'copy TOTP code', value: 'copy:totp' }] : []),
             { name: 'show password', value: 'show' },
             { name: 'show username', value: 'show:username' },
-            { name: 'edit', value: 'edit' },
+            { name: 'edit title, username, URL, tags, notes', value: 'edit' },
+            { name: 'edit every field in $EDITOR', value: 'editor' },
             { name: 'new password', value: 'password' },
             { name: 'back', value: 'back' },
           ],
@@ -104,23 +156,45 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
       process.stderr.write(`copied ${label}; clears in ${r.clearsInSeconds} s\n`);
     }
     if (action === 'show:username') process.stderr.write(`  username: ${e.get('UserName')}\n`);
-    if (action === 'edit') {
-      const username = await ask((ctx) => p.input({ message: 'Username', default: e.get('UserName') }, ctx));
-      const url = await ask((ctx) => p.input({ message: 'URL', default: e.get('URL') }, ctx));
-      s.vault.db.updateEntry(e, (x) => {
-        x.set('UserName', username);
-        x.set('URL', url);
-      });
-      await s.save();
-      process.stderr.write('saved\n');
-    }
+    if (action === 'edit') await cancellable(() => editFields(s, e, p, ask));
+    if (action === 'editor') await cancellable(() => editInEditor(s, e));
     if (action === 'password') {
-      const pw = await ask((ctx) => p.password({ message: 'New password', mask: false }, ctx));
-      s.vault.db.updateEntry(e, (x) => x.set('Password', pw, true));
-      await s.save();
-      process.stderr.write('saved the new password (old one kept in history)\n');
+      await cancellable(async () => {
+        const pw = await ask((ctx) => p.password({ message: 'New password', mask: false }, ctx));
+        s.vault.db.updateEntry(e, (x) => x.set('Password', pw, true));
+        await save(s, 'saved the new password (old one kept in history)');
+      });
     }
   }
+}
+
+async function editFields(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<void> {
+  const title = await ask((ctx) => p.input({ message: 'Title', default: e.title, required: true }, ctx));
+  const username = await ask((ctx) => p.input({ message: 'Username', default: e.get('UserName') }, ctx));
+  const url = await ask((ctx) => p.input({ message: 'URL', default: e.get('URL') }, ctx));
+  const tags = await ask((ctx) => p.input({ message: 'Tags (comma-separated)', default: e.tags.join(', ') }, ctx));
+  const multiLine = e.get('Notes').includes('\n');
+  const notes = multiLine
+    ? undefined
+    : await ask((ctx) => p.input({ message: 'Notes (one line; multi-line notes: edit in $EDITOR)', default: e.isProtected('Notes') ? '' : e.get('Notes') }, ctx));
+  const tagList = tags.split(',').map((t) => t.trim()).filter(Boolean);
+  s.vault.db.updateEntry(e, (x) => {
+    x.set('Title', title);
+    x.set('UserName', username);
+    x.set('URL', url);
+    x.tags = tagList;
+    if (notes !== undefined && !(e.isProtected('Notes') && notes === '')) x.set('Notes', notes);
+  });
+  await save(s, 'saved (old version kept in history)');
+}
+
+async function editInEditor(s: Session, e: Entry): Promise<void> {
+  const form = await import('../editor-form.js');
+  const changes = form.parseForm(form.editText(form.entryForm(e, false)), e);
+  if (!form.hasChanges(changes)) return void process.stderr.write('unchanged\n');
+  let changed: string[] = [];
+  s.vault.db.updateEntry(e, (x) => void (changed = form.applyForm(x, changes)));
+  await save(s, `saved ${changed.join(', ')} (old version kept in history)`);
 }
 
 async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {
@@ -135,6 +209,5 @@ async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {
   e.set('URL', url);
   e.set('Password', await ask((ctx) => p.password({ message: 'Password', mask: false }, ctx)), true);
   s.vault.db.root.addEntry(e);
-  await s.save();
-  process.stderr.write(`added ${e.path()}\n`);
+  await save(s, `added ${e.path()}`);
 }
