@@ -21,7 +21,7 @@ process.on('uncaughtException', (e) => {
 /** Why a step's output says it failed, and what to do. */
 function diagnose(text) {
   if (/gyp ERR!|node-gyp|prebuild|not found: (make|g\+\+|cc)|Python is not set|find Python/i.test(text)) {
-    return `a native module (argon2) tried to compile because its prebuilt binary did not load on Node ${process.version}; use a Node that package.json's engines lists (${pkg.engines.node}), or install a C++ toolchain (apt-get install build-essential python3)`;
+    return `a native module (argon2) tried to compile because its prebuilt binary did not load on Node ${process.version}; install a C++ toolchain (apt-get install build-essential python3), or use another Node that package.json's engines lists (${pkg.engines.node})`;
   }
   if (/ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|ECONNRESET|network|socket hang up|getaddrinfo/i.test(text)) {
     return "the npm registry could not be reached; check the network or proxy ('npm config get registry'), then run it again";
@@ -31,7 +31,8 @@ function diagnose(text) {
   if (/EBADENGINE|Unsupported engine/i.test(text)) return `this Node (${process.version}) is not one package.json's engines lists (${pkg.engines.node}); use a supported Node`;
   if (/Could not get lock|Unable to locate package|dpkg was interrupted/i.test(text)) return "apt could not install the packages; run 'apt-get update' (or 'dpkg --configure -a') and run it again";
   if (/EJSONPARSE|lockfile|package-lock/i.test(text)) return "package-lock.json does not match package.json; run 'npm install' and commit the lockfile";
-  return 'see the log below for the cause';
+  const last = text.split('\n').map((l) => l.trim()).filter(Boolean).pop();
+  return last ? `unrecognised (its last line: ${last.slice(0, 160)}); see the full log` : 'unknown (no output); see the full log';
 }
 
 /** Runs one install step with its output captured; on failure prints one line and exits. */
@@ -71,7 +72,8 @@ const lock = join(root, 'package-lock.json');
 const marker = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(marker) || statSync(lock).mtimeMs > statSync(marker).mtimeMs) {
   log('installing npm dependencies (npm ci)');
-  run('installing the npm dependencies', 'npm', ['ci', '--no-audit', '--no-fund']);
+  // --loglevel: `npm start --silent` would pass its silence on, and the diagnosis reads npm's errors.
+  run('installing the npm dependencies', 'npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
 }
 
 // 2. Debian programs for the interop, clipboard and file-system tests.
