@@ -84,7 +84,8 @@ export function parseForm(text: string, e: Entry): FormChanges {
   }
   for (const name of e.customFieldNames()) if (!values.has(name)) changes.removed.push(name);
   for (const f of FIXED) if (!values.has(f)) throw new UsageError(`the '${f}:' line is missing (leave it empty to clear the field); nothing was changed`);
-  const notes = all.slice(mark + 1).join('\n').replace(/\n$/, '');
+  // Editors end a file with a newline, and some add blank lines: trailing line breaks are not part of the notes.
+  const notes = all.slice(mark + 1).join('\n').replace(/\n+$/, '');
   if (!(notes === KEEP && e.isProtected('Notes')) && notes !== e.get('Notes')) changes.notes = notes;
   return changes;
 }

@@ -12,9 +12,11 @@ let ready: Promise<(pw: string) => Strength> | undefined;
 
 export function strength(password: string): Promise<Strength> {
   ready ??= (async () => {
-    const core = await import('@zxcvbn-ts/core');
-    const common = await import('@zxcvbn-ts/language-common');
-    const en = await import('@zxcvbn-ts/language-en');
+    // The bundle gets these CommonJS builds as a default export, the sources as named ones.
+    const named = <T>(m: T): T => ((m as { default?: T }).default && !Object.keys(m as object).some((k) => k !== 'default') ? (m as { default: T }).default : m);
+    const core = named(await import('@zxcvbn-ts/core'));
+    const common = named(await import('@zxcvbn-ts/language-common'));
+    const en = named(await import('@zxcvbn-ts/language-en'));
     const zxcvbn = new core.ZxcvbnFactory({
       dictionary: { ...common.dictionary, ...en.dictionary },
       graphs: common.adjacencyGraphs,
