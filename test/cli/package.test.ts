@@ -44,6 +44,8 @@ describe('npm package', () => {
     const v = run(bin, ['--version'], { env });
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(run(join(prefix, 'bin', 'stickvault'), ['--version'], { env }).stdout).toBe(v.stdout);
+    // package.json's man field: npm links the page where `man stv` finds it.
+    expect(readFileSync(join(prefix, 'share', 'man', 'man1', 'stv.1'), 'utf8')).toMatch(/^\.TH STV 1/m);
     const init = run(bin, ['--no-agent', 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' });
     expect(init.status, init.stderr).toBe(0);
     const gen = run(bin, ['gen', '--site', 'apple.com'], { env });
