@@ -13,6 +13,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, chmodSy
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT, STV, isolatedEnv, run, stv, tempDir, type RunResult } from '../helpers/tools.js';
+import { makeKdb } from '../vault/kdb/make-kdb.js';
 
 const PW = 'everyday Mäster pw';
 const KDF = ['--kdf-iterations', '1', '--kdf-memory', '8'];
@@ -96,11 +97,14 @@ describe('2. a value on stdin is never read as the master password', () => {
 
   it('passwd, merge and import of a .kdb follow the same rule', () => {
     const other = newVault('stdin-other.kdbx');
-    for (const args of [['passwd'], ['merge', other], ['edit', '-p', 'Aviva']]) {
+    const kdb = join(dir, 'old.kdb');
+    writeFileSync(kdb, makeKdb({ password: Buffer.from('kdb pw'), groups: [{ id: 1, name: 'Old', level: 0 }], entries: [{ groupId: 1, title: 'Legacy', password: 'legacy-pw' }] }));
+    for (const args of [['passwd'], ['merge', other], ['edit', '-p', 'Aviva'], ['import', kdb]]) {
       const r = detached(['--no-agent', '--vault', v, ...args], `${PW}\n`);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(5);
-      expect(r.stderr).toMatch(/stdin carries (the new master password|the password of .*stdin-other\.kdbx|the entry password)/);
+      expect(r.stderr).toMatch(/stdin carries (the new master password|the password of .*(stdin-other\.kdbx|old\.kdb)|the entry password)/);
     }
+    ok(detached(['--no-agent', '--vault', v, '--password-fd', '0', 'import', kdb], `${PW}\nkdb pw\n`));
     // A command that reads nothing else from stdin still takes the master password from it.
     ok(detached(['--no-agent', '--vault', v, 'merge', '-s', other], `${PW}\n`));
   });
