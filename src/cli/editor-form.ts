@@ -60,11 +60,12 @@ export function parseForm(text: string, e: Entry): FormChanges {
   const values = new Map<string, string>();
   let last: string | undefined;
   for (const [i, line] of all.slice(0, mark).entries()) {
-    if (line.startsWith('#') || (!line.trim() && last === undefined)) continue;
+    if (line.startsWith('#')) continue;
     if (line.startsWith('  ') && last !== undefined) {
       values.set(last, `${values.get(last)}\n${line.slice(2)}`);
       continue;
     }
+    if (!line.trim()) continue;
     const m = /^([^:]+?):(?: (.*))?$/.exec(line);
     if (!m) throw new UsageError(`line ${i + 1} is not 'Name: value'; nothing was changed`);
     last = m[1].trim();

@@ -174,7 +174,8 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
     }
     return { vault, fromTty: creds.fromTty, credentials: keep ? copyCredentials(creds) : undefined, retained: copyCredentials(creds) };
   } catch (e) {
-    if (e instanceof SlowKdfError && creds.fromTty) {
+    // Asked on stdin's terminal only: a piped stdin carries the command's own value.
+    if (e instanceof SlowKdfError && creds.fromTty && stdinIsTty()) {
       progress.stop();
       const { confirm } = await import('@inquirer/prompts');
       const ok = await confirm({ message: `${(e as Error).message}. Open anyway?`, default: false }, { output: process.stderr });

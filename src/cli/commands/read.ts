@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .description('show an entry (protected fields hidden unless -s)')
     .option('-s, --show-protected', 'show protected fields (password) in clear')
     .option('-a, --attr <name>', 'print one field raw (title, username, password, url, notes or a custom field)')
-    .addHelpText('after', '\nExamples:\n  $ stv show Shopping/Amazon\n  $ stv show amazon -a password | xsel -b\n  $ stv --json show -s amazon\n')
+    .addHelpText('after', '\nENTRY may also be its UUID, with or without dashes or braces; --json prints UUIDs as 8-4-4-4-12 hex.\n\nExamples:\n  $ stv show Shopping/Amazon\n  $ stv show amazon -a password | xsel -b\n  $ stv --json show -s amazon\n')
     .action(async (entry, o, cmd) => (await import('../actions/read-actions.js')).show(globals(cmd), entry, o));
 
   program
@@ -28,6 +28,6 @@ export function register(program: Command): void {
   program
     .command('totp <entry>')
     .description("print the entry's current TOTP code (KeePassXC 'otp' field)")
-    .addHelpText('after', '\nExamples:\n  $ stv totp GitHub\n')
+    .addHelpText('after', '\nWith --json: {"code", "period", "remaining" (seconds the code stays valid), "path"}.\n\nExamples:\n  $ stv totp GitHub\n  $ stv --json totp GitHub\n')
     .action(async (entry, _o, cmd) => (await import('../actions/read-actions.js')).totp(globals(cmd), entry));
 }

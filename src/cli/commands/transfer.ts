@@ -10,7 +10,9 @@ export function register(program: Command): void {
     .option('--group <path>', 'group to import into (default: Imported/<file name>)')
     .addHelpText('after', `
 CSV layouts: KeePassXC, Bitwarden, Chrome and Firefox exports (told apart by the header row).
-A KeePass 1 / KeePassX .kdb file asks for its own password (terminal, or the next stdin line).
+A KeePass 1 / KeePassX .kdb file asks for its own password (terminal, or the first
+stdin line); the master password then comes from the agent, --password-file,
+--password-fd or the terminal, never from stdin.
 
 Examples:
   $ stv import ~/old/keepassx.kdb
@@ -33,6 +35,14 @@ Examples:
     .option('--keyfile-from <path>', 'keyfile of the other file')
     .option('--no-password-from', 'the other file has no password (keyfile only)')
     .option('--dry-run', 'show what would change without saving')
-    .addHelpText('after', '\nExamples:\n  $ stv merge -s /media/fred/WHITE-BACKUP/personal.kdbx\n  $ stv merge --dry-run -s other.kdbx\n')
+    .addHelpText('after', `
+Without -s the other file's password comes from the terminal or stdin, and the
+master password then never from stdin (agent, --password-file, --password-fd or
+the terminal).
+
+Examples:
+  $ stv merge -s /media/fred/WHITE-BACKUP/personal.kdbx
+  $ stv merge --dry-run -s other.kdbx
+`)
     .action(async (other, o, cmd) => (await import('../actions/transfer-actions.js')).merge(globals(cmd), other, o));
 }
