@@ -37,12 +37,16 @@ async function storedRules(opts: GlobalOptions): Promise<Map<string, string> | u
 export async function gen(opts: GlobalOptions, o: GenOpts): Promise<void> {
   const count = Number(o.count);
   const config = loadConfig();
+  const inVault = o.rule === undefined && o.site ? await storedRules(opts) : undefined;
   const resolved = o.rule !== undefined
     ? { text: o.rule, source: 'option' as const }
-    : ruleForSite(o.site, { vaultRules: o.site ? await storedRules(opts) : undefined, userRules: o.site ? userRules() : undefined, defaultRule: config.generatorRule });
+    : ruleForSite(o.site, { vaultRules: inVault, userRules: o.site ? userRules() : undefined, defaultRule: config.generatorRule });
   const what = o.rule !== undefined ? 'the rule given' : describeSource(resolved);
   // A site found nowhere must not pass silently for one with a rule.
-  if (o.site && resolved.source === 'default') info(opts, `no rule known for ${hostOf(o.site)} (none in your rules, the vault or Apple's list); using the default rule — add one with 'stv rule set ${hostOf(o.site)} RULE'`);
+  if (o.site && resolved.source === 'default') {
+    const where = inVault ? "your rules, the vault's or Apple's list" : "your rules or Apple's list; the vault's own were not read, it is not unlocked";
+    info(opts, `no rule known for ${hostOf(o.site)} (none in ${where}); using the default rule — add one with 'stv rule set ${hostOf(o.site)} RULE'`);
+  }
   let results: { value: string; entropy: number }[];
   if (o.words !== undefined) {
     // The default rule describes generated passwords; a passphrase only has to pass a real site rule.
