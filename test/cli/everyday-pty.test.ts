@@ -99,19 +99,20 @@ it('7. the shell shows notes, fields and TOTP, edits title/username/URL/tags/not
 
   // "edit title, username, URL, tags, notes" is the 7th choice (copy password, copy username, copy TOTP, show password, show username, edit).
   keys('Down', 'Down', 'Down', 'Down', 'Down', 'Enter');
-  await waitForMore('Title', 0);
+  // Each prompt's own '? Name' line: 'URL' is on the screen already, in the action's label.
+  await waitForMore('? Title', 0);
   await untilPromptReadsKeys();
   keys('Enter'); // keep the title
-  await waitForMore('Username', 0);
+  await waitForMore('? Username', 0);
   keys('-l', 'fred');
   keys('Enter');
-  await waitForMore('URL', 0);
+  await waitForMore('? URL', 0);
   keys('-l', 'https://www.aviva.co.uk');
   keys('Enter');
-  await waitForMore('Tags (comma-separated)', 0);
+  await waitForMore('? Tags (comma-separated)', 0);
   keys('-l', 'pension, uk');
   keys('Enter');
-  await waitForMore('Notes (one line', 0);
+  await waitForMore('? Notes (one line', 0);
   keys('C-u');
   keys('-l', 'policy 12345');
   keys('Enter');
