@@ -2,6 +2,7 @@
 export { tagForSite, cleanTag, validateAddress, splitAddress, codeFor, WHATWG_EMAIL } from './derive.js';
 export {
   setupAliases, getSetup, newAlias, assignAlias, aliasForSite, burntAliases, listAliases, whoIs, burnAlias, markNoPlus, addressesIn, retireMissing, recordOf,
-  SETUP_KEY, ENTRY_KEY, type AliasSetup, type AliasRecord, type WhoIs, type NewAliasOptions,
+  SETUP_KEY, ALIAS_GROUP, ENTRY_KEY, type AliasSetup, type AliasRecord, type WhoIs, type NewAliasOptions,
 } from './registry.js';
+export { knownBases, rememberBases, type KnownBases } from './peers.js';
 export { eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList, ALIASES_HELP } from './mailserver.js';

@@ -90,7 +90,8 @@ export const ALIASES_HELP = `Per-site e-mail aliases
 
   stv alias setup --base fred@example.com --separator - --separator +
   stv alias new amazon.co.uk        → fred-amazon@example.com (or fred+amazon@…),
-                                    recorded on the site's entry (a new one if none)
+                                    recorded on the site's entry (if none: a new
+                                    Aliases/amazon.co.uk, or --group GROUP)
   stv add --alias -g Shop/Amazon --url https://www.amazon.co.uk
   stv alias who 'To: Fred <fred-amazon@example.com>'
   stv alias burn fred-amazon@example.com      never issued again; rejected by the server

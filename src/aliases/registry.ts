@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { getDomain, getHostname } from 'tldts';
 import { UsageError, NotFoundError } from '../errors/index.js';
-import { Entry, type Database } from '../vault/index.js';
+import { Entry, Group, type Database } from '../vault/index.js';
 import { codeFor, MAX_LOCAL, splitAddress, tagForSite, cleanTag, validateAddress } from './derive.js';
 
 export const SETUP_KEY = 'stickvault.aliases';
@@ -148,7 +148,7 @@ function siteKey(site: string): string | undefined {
  * history), or on a new entry for the site when it has none. Several entries
  * for the site: NotFoundError listing them (choose with `edit ENTRY --alias`).
  */
-export function aliasForSite(db: Database, site: string, o: NewAliasOptions = {}): { record: AliasRecord; entry: Entry; created: boolean } {
+export function aliasForSite(db: Database, site: string, o: NewAliasOptions & { group?: string } = {}): { record: AliasRecord; entry: Entry; created: boolean } {
   const key = siteKey(site);
   if (!key) throw new UsageError(`'${site}' is not a domain or URL`);
   const matches = [...db.entries()].filter((e) => !db.isInRecycleBin(e) && e.get('URL') && siteKey(e.get('URL')) === key);
@@ -163,10 +163,21 @@ export function aliasForSite(db: Database, site: string, o: NewAliasOptions = {}
   }
   const entry = new Entry();
   for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) entry.set(f, '', f === 'Password');
-  entry.set('Title', getHostname(site.includes('://') ? site : `https://${site}`) ?? site);
+  // Titled as pass and browser extensions name a site's entry: its host, without 'www.'.
+  const host = getHostname(site.includes('://') ? site : `https://${site}`) ?? site;
+  entry.set('Title', host.replace(/^www\./, ''));
   entry.set('URL', site.includes('://') ? site : `https://${site}`);
-  db.root.addEntry(entry);
+  groupFor(db, o.group ?? ALIAS_GROUP).addEntry(entry);
   return { record: assignAlias(db, entry, site, o), entry, created: true };
+}
+
+/** Where `alias new` puts an entry it creates for a site that has none. */
+export const ALIAS_GROUP = 'Aliases';
+
+function groupFor(db: Database, path: string): Group {
+  let g = db.root;
+  for (const part of path.split('/').filter(Boolean)) g = g.groups.find((c) => c.name === part) ?? g.addGroup(new Group(part));
+  return g;
 }
 
 /** Every address in a header line or text ("To: Fred <fred+x@example.com>, b@c.d"). */
@@ -202,7 +213,11 @@ function findAliases(db: Database, address: string): { entry: Entry; record: Ali
 
 export function whoIs(db: Database, text: string): WhoIs[] {
   const out: WhoIs[] = [];
+  // A whole header names one address several times (To:, Delivered-To:, X-Original-To:): answer each once.
+  const seen = new Set<string>();
   for (const address of addressesIn(text)) {
+    if (seen.has(address.toLowerCase())) continue;
+    seen.add(address.toLowerCase());
     for (const { entry, record } of findAliases(db, address)) out.push({ address, path: entry.path(), site: record.site, created: record.created, burnt: record.burnt });
     // A burnt alias its entry no longer holds (the entry has a newer one, or is gone).
     for (const r of getSetup(db).burnt ?? []) {

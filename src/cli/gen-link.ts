@@ -1,6 +1,6 @@
 /** Rules for an entry or site, from every source in order, and generation for add/edit -g. */
 import type { Database, Entry } from '../vault/index.js';
-import { ruleForSite, generate, hostOf, VAULT_RULES_KEY, ENTRY_RULE_KEY, type ResolvedRule } from '../generator/index.js';
+import { ruleForSite, generate, hostOf, userRules, VAULT_RULES_KEY, ENTRY_RULE_KEY, type ResolvedRule } from '../generator/index.js';
 import type { Session } from './session.js';
 import { UsageError } from '../errors/index.js';
 
@@ -10,7 +10,7 @@ export function vaultRules(db: Database): Map<string, string> {
   try {
     return new Map(Object.entries(JSON.parse(raw) as Record<string, string>));
   } catch {
-    throw new UsageError(`the vault's ${VAULT_RULES_KEY} data is damaged; remove it with 'stv rule rm'`);
+    throw new UsageError(`the vault's ${VAULT_RULES_KEY} data is damaged; remove it with 'stv rule rm --in-vault'`);
   }
 }
 
@@ -19,7 +19,9 @@ export function saveVaultRules(db: Database, rules: Map<string, string>): void {
 }
 
 export function describeSource(r: ResolvedRule): string {
-  return r.source === 'default' ? 'the default rule' : r.source === 'entry' ? "the entry's own rule" : `the rule for ${r.site} (${r.source})`;
+  if (r.source === 'default') return 'the default rule';
+  if (r.source === 'entry') return "the entry's own rule";
+  return `the rule for ${r.site} (${r.source === 'vault' ? 'stored in the vault' : r.source === 'your rules' ? 'your rules' : "Apple's site list"})`;
 }
 
 export async function generateForEntry(s: Session, e: Entry, length?: string): Promise<{ password: string; note: string }> {
@@ -30,7 +32,7 @@ export async function generateForEntry(s: Session, e: Entry, length?: string): P
   } catch {
     site = undefined;
   }
-  const resolved = ruleForSite(site, { entryRule: e.customData.get(ENTRY_RULE_KEY)?.value, vaultRules: vaultRules(s.vault.db), defaultRule: s.config.generatorRule });
+  const resolved = ruleForSite(site, { entryRule: e.customData.get(ENTRY_RULE_KEY)?.value, vaultRules: vaultRules(s.vault.db), userRules: userRules(), defaultRule: s.config.generatorRule });
   const g = generate(resolved.text, 1, { length: length === undefined ? undefined : Number(length), optionsWin: resolved.source === 'default' });
   return { password: g.passwords[0], note: `generated ${g.length} characters, ${g.entropy.toFixed(1)} bits, by ${describeSource(resolved)}` };
 }

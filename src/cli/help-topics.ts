@@ -41,7 +41,12 @@ export const SECURITY_HELP = `Security model (summary; the README has the full t
   A KDBX 3.1 file you bring stays 3.1 (no MAC) until 'stv upgrade'.
   Someone with the stick but neither has to guess the password through the KDF.
 - Secrets never travel on argv or in the environment: passwords come from a
-  terminal prompt, stdin, --password-file or --password-fd.
+  terminal prompt, stdin, --password-file or --password-fd. A secret on stdin
+  has one meaning: a command that reads a value from stdin (add -p, passwd,
+  merge, import of a .kdb) takes the master password only from the agent, a
+  flag or the terminal (/dev/tty).
+- New master passwords below zxcvbn's "strong" are refused unless --allow-weak.
+- 'stv init --force' keeps the replaced file as PATH.replaced-DATE.
 - The agent holds the derived key (never the password) for the idle timeout
   (default 30 s) and forgets it on 'stv lock', on the timeout, and after the
   hard cap (8 h, agentHardCapSeconds in the config; clients cannot raise it).

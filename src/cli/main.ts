@@ -41,7 +41,10 @@ Examples:
 
 The master password comes from --password-file, --password-fd, the unlock
 agent, a no-echo prompt on the terminal, or the first line of stdin — never
-from an option value or the environment.
+from an option value or the environment. A command that reads a value of its
+own from stdin (add/edit -p, passwd, merge, import of a .kdb) never takes the
+master password from it: agent, flag or terminal, else exit 5
+(--password-fd 0 says the first stdin line is the master password).
 
 ${EXIT_CODES_HELP}`);
   program.exitOverride();

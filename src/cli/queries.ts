@@ -24,19 +24,27 @@ export interface QueryArgs {
 }
 
 /** A field value with the label the CLI shows ("PASSWORD of Group/Title"). TOTP codes are computed here. */
-export async function fieldOf(e: Entry, field: string): Promise<{ value: string; label: string }> {
+export async function fieldOf(e: Entry, field: string): Promise<{ value: string; label: string; period?: number }> {
   const label = `${field.toUpperCase()} of ${e.path()}`;
-  if (field.toLowerCase() === 'totp') return { value: await totpNow(e), label: `TOTP of ${e.path()}` };
+  if (field.toLowerCase() === 'totp') {
+    const { code, period } = await totpOf(e);
+    return { value: code, label: `TOTP of ${e.path()}`, period };
+  }
   return { value: entryField(e, field), label };
 }
 
 export async function totpNow(e: Entry): Promise<string> {
+  return (await totpOf(e)).code;
+}
+
+/** The current code and the code's period in seconds (for `totp --json`'s time left). */
+export async function totpOf(e: Entry): Promise<{ code: string; period: number }> {
   const OTPAuth = await import('otpauth');
   const uri = otpUri(e);
   if (!uri) throw new NotFoundError(`entry '${e.path()}' has no TOTP set up (no 'otp' field)`);
   try {
     const otp = OTPAuth.URI.parse(uri);
-    return otp.generate();
+    return { code: otp.generate(), period: 'period' in otp ? Number(otp.period) : 30 };
   } catch (err) {
     throw new UsageError(`entry '${e.path()}' has an invalid otp field: ${(err as Error).message}`);
   }

@@ -90,6 +90,35 @@ export async function promptSecret(message: string): Promise<string> {
   return password({ message, mask: false }, { output: process.stderr });
 }
 
+/** Whether the process has a controlling terminal, whatever stdin is. */
+export function hasTerminal(): boolean {
+  try {
+    closeSync(openSync('/dev/tty', 'r'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A no-echo prompt on the controlling terminal (/dev/tty) when stdin is not
+ * it: stdin then carries data of its own (`gen | stv add -p`), which must not
+ * be read as this secret.
+ */
+export async function promptSecretOnTerminal(message: string): Promise<string> {
+  if (stdinIsTty()) return promptSecret(message);
+  const { ReadStream, WriteStream } = await import('node:tty');
+  const input = new ReadStream(openSync('/dev/tty', 'r'));
+  const output = process.stderr.isTTY ? undefined : new WriteStream(openSync('/dev/tty', 'w'));
+  try {
+    const { password } = await import('@inquirer/prompts');
+    return await password({ message, mask: false }, { input, output: output ?? process.stderr });
+  } finally {
+    input.destroy();
+    output?.destroy();
+  }
+}
+
 export async function promptText(message: string, initial?: string): Promise<string> {
   const { input } = await import('@inquirer/prompts');
   return input({ message, default: initial }, { output: process.stderr });

@@ -6,7 +6,10 @@
  * Password sources, in order: --password-file, --password-fd, an unlocked
  * agent holding this vault's key, a no-echo prompt when stdin is a terminal,
  * else the first line of stdin (as keepassxc-cli, so `printf 'pw\n' | stv ls`
- * works). --no-password means keyfile only.
+ * works). --no-password means keyfile only. A command whose stdin carries a
+ * value of its own (add -p, passwd, merge, import of a .kdb) never reads the
+ * master password from it: the prompt then goes to /dev/tty, and with no
+ * terminal the command stops before reading anything.
  */
 import { LockedError, UsageError, VaultChangedError, StvError, WrongKeyError } from '../errors/index.js';
 import { resolveVault, loadConfig, readRegularFile, SafeReadError, type ResolvedVault, type Config } from '../config/index.js';
@@ -17,7 +20,7 @@ import {
 } from '../vault/index.js';
 import type { GlobalOptions } from './runtime.js';
 import { canSpin, info, warn } from './runtime.js';
-import { canPrompt, promptSecret, readFirstLineOfFd, readFirstLineOfFile, readStdinLine, stdinIsTty } from './secrets-input.js';
+import { canPrompt, hasTerminal, promptSecret, promptSecretOnTerminal, readFirstLineOfFd, readFirstLineOfFile, readStdinLine, stdinIsTty } from './secrets-input.js';
 import * as agent from './agent-link.js';
 import { recordLocalSave } from '../sync/sidecar.js';
 import { vaultIdOf } from '../sync/vault-id.js';
@@ -65,6 +68,12 @@ export interface AskOptions {
   /** Ask twice on a terminal (new passwords). */
   confirm?: boolean;
   prompt?: string;
+  /**
+   * What stdin carries for the command ("the entry password"): then the
+   * password never comes from stdin, only from the flags, the terminal
+   * (/dev/tty) or — before this is called — the agent.
+   */
+  stdinCarries?: string;
 }
 
 /** Credentials from flags, terminal or stdin. Throws LockedError when there is no source. */
@@ -78,6 +87,11 @@ export async function readCredentials(opts: GlobalOptions, ref: ResolvedVault, a
   }
   let pw = passwordFromFlags(opts);
   let fromTty = false;
+  if (pw === undefined && ask.stdinCarries && !stdinIsTty()) {
+    if (!hasTerminal()) throw stdinTaken(ref, ask.stdinCarries);
+    pw = await promptSecretOnTerminal(ask.prompt ?? `Master password for ${ref.name ?? ref.path}:`);
+    fromTty = true;
+  }
   if (pw === undefined) {
     if (canPrompt()) {
       pw = await promptSecret(ask.prompt ?? `Master password for ${ref.name ?? ref.path}:`);
@@ -95,6 +109,13 @@ export async function readCredentials(opts: GlobalOptions, ref: ResolvedVault, a
   }
   const password = utf8(pw);
   return { password, keyfile, fromTty };
+}
+
+function stdinTaken(ref: ResolvedVault, carries: string): LockedError {
+  return new LockedError(
+    `${ref.name ?? ref.path} is locked and stdin carries ${carries}, which is never read as the master password; ` +
+      `unlock it first ('stv unlock' on a terminal), or give the master password with --password-file FILE or --password-fd N (--password-fd 0: the first stdin line)`,
+  );
 }
 
 export function wipeCredentials(c: Credentials): void {
@@ -126,6 +147,8 @@ export interface OpenHow {
   keepCredentials?: boolean;
   /** Called with the credentials and the key once the KDF ran, before the file is parsed (merge starts the other file's KDF here). */
   afterKdf?: (creds: Credentials, key: DerivedKey) => void;
+  /** What the command reads from stdin besides (see AskOptions.stdinCarries). */
+  stdinCarries?: string;
 }
 
 async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8Array, how: OpenHow = {}): Promise<Unlocked> {
@@ -146,7 +169,7 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
     }
   }
   Vault.prewarm(bytes);
-  const creds = await readCredentials(opts, ref);
+  const creds = await readCredentials(opts, ref, { stdinCarries: how.stdinCarries });
   const progress = await startProgress(opts, 'unlocking');
   try {
     const key = await Vault.deriveKeyFor(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
@@ -159,7 +182,8 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
     }
     return { vault, fromTty: creds.fromTty, credentials: keep ? copyCredentials(creds) : undefined, retained: copyCredentials(creds) };
   } catch (e) {
-    if (e instanceof SlowKdfError && creds.fromTty) {
+    // Asked on stdin's terminal only: a piped stdin carries the command's own value.
+    if (e instanceof SlowKdfError && creds.fromTty && stdinIsTty()) {
       progress.stop();
       const { confirm } = await import('@inquirer/prompts');
       const ok = await confirm({ message: `${(e as Error).message}. Open anyway?`, default: false }, { output: process.stderr });
@@ -308,8 +332,8 @@ function noteLocalSave(s: Session, replacedSha: string): void {
 }
 
 /** Runs `fn` on an opened session and closes it, whatever happens. */
-export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>): Promise<T> {
-  const s = await openSession(opts);
+export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>, how: OpenHow = {}): Promise<T> {
+  const s = await openSession(opts, how);
   try {
     return await fn(s);
   } finally {

@@ -16,7 +16,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { UsageError } from '../errors/index.js';
+import { UsageError, didYouMean } from '../errors/index.js';
+import { existsSync } from 'node:fs';
 import { configDir, configFile, defaultVaultPath } from './paths.js';
 import { ensurePrivateDir, writeFileAtomic } from './fs-private.js';
 
@@ -115,9 +116,11 @@ export interface ResolvedVault {
 
 /**
  * Which vault: --vault > STICKVAULT_VAULT > config default > XDG default path.
- * A value is a configured name if the config knows it, else a path.
+ * A value is a configured name if the config knows it, else a path. A bare
+ * word that is neither a name nor an existing file is taken for a mistyped
+ * name (the known ones are listed), except when the vault is being created.
  */
-export function resolveVault(cliVault: string | undefined, config: Config = loadConfig()): ResolvedVault {
+export function resolveVault(cliVault: string | undefined, config: Config = loadConfig(), how: { creating?: boolean } = {}): ResolvedVault {
   const chosen = cliVault ?? process.env.STICKVAULT_VAULT ?? config.defaultVault;
   if (!chosen) return { path: defaultVaultPath() };
   const named = config.vaults?.[chosen];
@@ -125,7 +128,14 @@ export function resolveVault(cliVault: string | undefined, config: Config = load
   const path = expandPath(chosen);
   const byPath = Object.entries(config.vaults ?? {}).find(([, v]) => expandPath(v.path) === path);
   if (byPath) return { name: byPath[0], path, keyfile: byPath[1].keyfile ? expandPath(byPath[1].keyfile) : undefined };
+  if (!how.creating && !/[/.]/.test(chosen) && !existsSync(path)) throw unknownVaultName(chosen, config);
   return { path };
+}
+
+function unknownVaultName(name: string, config: Config): UsageError {
+  const names = Object.keys(config.vaults ?? {});
+  if (!names.length) return new UsageError(`no vault named '${name}' and no file ./${name}; name vaults with 'stv config add-vault NAME PATH', or give a path`);
+  return new UsageError(`no vault named '${name}'${didYouMean(name, names)}; vaults: ${names.join(', ')} (or give a path, e.g. ./${name}.kdbx)`);
 }
 
 export function expandPath(p: string): string {

@@ -72,3 +72,50 @@ export function untrusted(text: string, max = 40): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
   return `'${cut.replace(/[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)}'`;
 }
+
+/**
+ * " (did you mean X?)" for a mistyped name: the candidates at the smallest
+ * edit distance (case-insensitive, a transposition counts once) within about
+ * a quarter of the name's length, or that start with it; '' when none is close.
+ * `show` names each hit in the message (e.g. by its full path).
+ */
+export function didYouMean(word: string, candidates: Iterable<string>, show: (hit: string) => string = (h) => h, max = 3): string {
+  const w = word.toLowerCase();
+  const limit = Math.max(1, Math.floor(w.length / 4));
+  let best = Infinity;
+  let hits: string[] = [];
+  for (const c of new Set(candidates)) {
+    const lc = c.toLowerCase();
+    const d = w.length >= 3 && lc.startsWith(w) ? 0.5 : editDistance(w, lc, limit);
+    if (d > limit) continue;
+    if (d < best) {
+      best = d;
+      hits = [c];
+    } else if (d === best) hits.push(c);
+  }
+  if (!hits.length) return '';
+  const shown = hits.slice(0, max).map((h) => `'${show(h)}'`);
+  return ` (did you mean ${shown.length > 1 ? `${shown.slice(0, -1).join(', ')} or ${shown[shown.length - 1]}` : shown[0]}${hits.length > max ? ', …' : ''}?)`;
+}
+
+/** Optimal-string-alignment distance, giving up (limit + 1) once it exceeds `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+      cur[j] = v;
+      rowMin = Math.min(rowMin, v);
+    }
+    if (rowMin > limit) return limit + 1;
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[b.length];
+}

@@ -15,7 +15,7 @@ import { Sampler, RandomSource } from './sample.js';
 export { parseRule, formatRule, alphabetOf, CLASSES, DEFAULT_RULE, type Rule } from './rules.js';
 export { countPasswords, shapeOf, log2, runLimited } from './count.js';
 export { Sampler, RandomSource } from './sample.js';
-export { ruleForSite, siteList, updateSiteList, hostOf, dataDir, type ResolvedRule, type RuleSources, type RuleSource } from './sites.js';
+export { ruleForSite, siteList, updateSiteList, hostOf, dataDir, userRules, saveUserRules, userRulesPath, type ResolvedRule, type RuleSources, type RuleSource } from './sites.js';
 export { passphrase, effWords, type PassphraseOptions } from './passphrase.js';
 export { strength, type Strength } from './strength.js';
 
@@ -47,7 +47,7 @@ export function tweakRule(rule: Rule, t: Tweaks): Rule {
     if (!t.charset) throw new UsageError('--charset must not be empty');
     alphabet = [...new Set(t.charset)].sort().join('');
   }
-  const drop = (t.noSpecial ? CLASSES.special : '') + (t.excludeAmbiguous ? AMBIGUOUS : '');
+  const drop = (t.noSpecial ? `${CLASSES.special} ` : '') + (t.excludeAmbiguous ? AMBIGUOUS : '');
   const keep = (s: string) => [...s].filter((c) => alphabet.includes(c) && !drop.includes(c)).join('');
   const required = rule.required.flatMap((set) => {
     const kept = keep(set);
@@ -113,11 +113,17 @@ export const RULES_HELP = `Password rules use Apple's Password Rules syntax:
   required: CLASS, …      at least one character from these classes (one line per requirement)
   allowed: CLASS, …       characters that may also be used
   max-consecutive: N      no character repeated more than N times in a row
-Classes: upper, lower, digit, special (-~!@#$%^&*_+=\`|(){}[:;"'<>,.?] and space),
+Classes: upper, lower, digit, special (-~!@#$%^&*_+=\`|(){}[:;"'<>,.?]),
 ascii-printable, unicode (generated as ascii-printable), or a custom set in [brackets].
+Apple's special and ascii-printable include the space; stickvault never generates
+one from them (invisible, and trimmed by many forms): a space comes only from a
+custom set that lists it, e.g. 'allowed: [ ]', as some sites' rules do.
 
 Rules come from, most specific first: the entry's own rule, a site rule stored in
-the vault ('stv rule set SITE RULE'), Apple's bundled site list ('stv rule update
-FILE' installs a newer one), then the default (${DEFAULT_RULE}).
+the vault ('stv rule set --in-vault SITE RULE'), your own site rules ('stv rule set
+SITE RULE': site-rules.json in the config dir, so they apply to every vault, and to
+'stv gen --site' while the vault is locked), Apple's bundled site list ('stv rule
+update FILE' installs a newer one), then the default (${DEFAULT_RULE}).
+'stv gen --site' says which one it used; a site found nowhere gets the default.
 Passwords are ${DEFAULT_LENGTH} characters unless the rule or --length says otherwise; every valid
 password of that length is equally likely, and the entropy shown is exact.`;

@@ -43,7 +43,7 @@ export function passphrase(o: PassphraseOptions, rng = new RandomSource()): { va
     entropy += Math.log2(pool.length);
   }
   if (o.rule && (o.rule.required.length || o.rule.allowed)) {
-    const alphabet = alphabetOf(o.rule);
+    const alphabet = alphabetOf(o.rule) + (o.rule.acceptsSpace ? ' ' : '');
     const bad = [...new Set(value)].filter((c) => !alphabet.includes(c));
     if (bad.length) throw new UsageError(`the site's rule does not allow ${bad.map((c) => `'${c}'`).join(' ')} in a passphrase; use a password, or --separator/--capitalize to fit`);
   }

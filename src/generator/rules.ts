@@ -13,11 +13,13 @@ export const CLASSES: Record<string, string> = {
   upper: range('A', 'Z'),
   lower: range('a', 'z'),
   digit: range('0', '9'),
-  // Apple's definition, including the space.
-  special: "-~!@#$%^&*_+=`|(){}[:;\"'<>,.?] ",
-  'ascii-printable': range(' ', '~'),
+  // Apple's definitions of special and ascii-printable include the space; ours
+  // leave it out, so no generated password holds an invisible character that
+  // many forms trim. A rule that means a space lists it: `allowed: [ ]`.
+  special: "-~!@#$%^&*_+=`|(){}[:;\"'<>,.?]",
+  'ascii-printable': range('!', '~'),
   // We generate from ASCII only: `unicode` is read as ascii-printable (documented).
-  unicode: range(' ', '~'),
+  unicode: range('!', '~'),
 };
 
 export interface Rule {
@@ -28,6 +30,12 @@ export interface Rule {
   /** Characters from `allowed` lines. */
   allowed: string;
   maxConsecutive?: number;
+  /**
+   * A class that Apple defines with the space (special, ascii-printable,
+   * unicode) was named: a space the user typed (a passphrase separator)
+   * passes the rule, though the generator never draws one from those classes.
+   */
+  acceptsSpace?: boolean;
 }
 
 function fail(text: string, pos: number, msg: string): never {
@@ -71,7 +79,9 @@ function parseCustomClass(sc: Scanner): string {
   }
 }
 
-function parseClassList(sc: Scanner): string {
+const CLASSES_WITH_SPACE = new Set(['special', 'ascii-printable', 'unicode']);
+
+function parseClassList(sc: Scanner, rule: Rule): string {
   let chars = '';
   for (;;) {
     sc.skip(/[\s,]/);
@@ -89,6 +99,7 @@ function parseClassList(sc: Scanner): string {
       fail(sc.text, start, `unknown character class '${sc.text.slice(start, Math.max(end, start + 1))}' (use ${Object.keys(CLASSES).join(', ')} or [custom])`);
     }
     chars += CLASSES[name];
+    if (CLASSES_WITH_SPACE.has(name)) rule.acceptsSpace = true;
   }
 }
 
@@ -109,7 +120,7 @@ export function parseRule(text: string): Rule {
     sc.i++; // ':'
     if (name === 'required' || name === 'allowed') {
       const valueStart = sc.i;
-      const set = parseClassList(sc);
+      const set = parseClassList(sc, rule);
       if (name === 'required') {
         if (!set) fail(text, valueStart, 'required needs at least one character class');
         rule.required.push(set);

@@ -1,19 +1,21 @@
 /**
  * Where a rule comes from, most specific first: the entry's own rule, a
- * per-site rule stored in the vault, the bundled (or updated) site list from
- * Apple's password-manager-resources, then the default. Sites match by exact
- * host, then by registrable domain (tldts), so accounts.example.co.uk finds a
- * rule for example.co.uk.
+ * per-site rule stored in the vault, your own site rules (site-rules.json in
+ * the config dir: not secrets, so they apply to every vault and while it is
+ * locked), the bundled (or updated) site list from Apple's
+ * password-manager-resources, then the default. Sites match by exact host,
+ * then by registrable domain (tldts), so accounts.example.co.uk finds a rule
+ * for example.co.uk.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getDomain, getHostname } from 'tldts';
 import { UsageError } from '../errors/index.js';
-import { stateDir, writeFileAtomic, ensurePrivateDir } from '../config/index.js';
+import { configDir, stateDir, writeFileAtomic, ensurePrivateDir } from '../config/index.js';
 import { parseRule, DEFAULT_RULE } from './rules.js';
 
-export type RuleSource = 'entry' | 'vault' | 'site list' | 'default' | 'option';
+export type RuleSource = 'entry' | 'vault' | 'your rules' | 'site list' | 'default' | 'option';
 
 export interface ResolvedRule {
   text: string;
@@ -95,7 +97,38 @@ function lookup(map: Record<string, string> | Map<string, string> | undefined, h
 export interface RuleSources {
   entryRule?: string;
   vaultRules?: Map<string, string>;
+  /** The user's own rules (userRules()). */
+  userRules?: Map<string, string>;
   defaultRule?: string;
+}
+
+export const userRulesPath = (): string => join(configDir(), 'site-rules.json');
+
+/** The user's site rules (site → rule text); empty when the file does not exist. */
+export function userRules(): Map<string, string> {
+  const path = userRulesPath();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`invalid ${path}: ${(e as Error).message}; fix the JSON or remove the file`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || Object.values(raw).some((v) => typeof v !== 'string')) {
+    throw new UsageError(`invalid ${path}: it must map sites to rule texts ({"example.com": "maxlength: 16;"})`);
+  }
+  return new Map(Object.entries(raw as Record<string, string>));
+}
+
+export function saveUserRules(rules: Map<string, string>): void {
+  ensurePrivateDir(configDir());
+  writeFileAtomic(userRulesPath(), JSON.stringify(Object.fromEntries([...rules].sort()), null, 2) + '\n');
 }
 
 export function ruleForSite(site: string | undefined, sources: RuleSources = {}): ResolvedRule {
@@ -104,6 +137,8 @@ export function ruleForSite(site: string | undefined, sources: RuleSources = {})
     const host = hostOf(site);
     const v = lookup(sources.vaultRules, host);
     if (v) return { text: v.text, source: 'vault', site: v.site };
+    const u = lookup(sources.userRules, host);
+    if (u) return { text: u.text, source: 'your rules', site: u.site };
     const l = lookup(siteList(), host);
     if (l) return { text: l.text, source: 'site list', site: l.site };
   }

@@ -6,7 +6,7 @@
  * (size + mtime + SHA-256), so the caller can merge instead.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, copyFileSync, constants } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, copyFileSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CorruptFileError, StvError, UsageError, VaultChangedError } from '../errors/index.js';
@@ -262,5 +262,36 @@ function pidAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Keeps the file at PATH as PATH.replaced-YYYYMMDD-HHMMSS (a hard link, or a
+ * 0600 copy where links are unsupported) before something replaces it
+ * wholesale (`init --force`). Unlike PATH.bak it is never rotated by a save.
+ */
+export function keepReplacedCopy(path: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+  for (let n = 1; ; n++) {
+    const keep = `${path}.replaced-${stamp}${n > 1 ? `-${n}` : ''}`;
+    try {
+      linkSync(path, keep);
+      return keep;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw new StvError(`cannot keep a copy of ${path}: ${code ?? (e as Error).message}; nothing was changed`);
+    }
+    try {
+      copyFileSync(path, keep, constants.COPYFILE_EXCL);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw new StvError(`cannot keep a copy of ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing was changed`);
+    }
+    chmodSync(keep, 0o600);
+    const fd = openSync(keep, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    return keep;
   }
 }

@@ -6,9 +6,9 @@
  * with or without a leading `/`), by its UUID, or by a bare title or URL host
  * that matches exactly one entry outside the recycle bin.
  */
-import { NotFoundError } from '../errors/index.js';
+import { NotFoundError, didYouMean } from '../errors/index.js';
 import { ProtectedValue } from '../secret/index.js';
-import { type Database, type Entry, type Group, parseUuidInput, STANDARD_FIELDS, splitPath, escapePathPart } from './model/index.js';
+import { type Database, type Entry, type Group, parseUuidInput, uuidText, STANDARD_FIELDS, splitPath, escapePathPart } from './model/index.js';
 import { fieldLabel } from './merge/fields.js';
 import { hasConflict, readConflict } from './merge/records.js';
 
@@ -63,7 +63,16 @@ export function resolveEntry(db: Database, spec: string): Entry {
   const byHost = live.filter((e) => hostOf(e.get('URL')) === host || hostOf(e.get('URL')) === `www.${host}`);
   if (byHost.length === 1) return byHost[0];
   if (byHost.length > 1) throw ambiguous(spec, byHost);
-  throw new NotFoundError(`entry '${spec}' not found; search with 'stv find ${splitPath(spec).pop()}'`);
+  throw new NotFoundError(`entry '${spec}' not found${closeEntries(spec, live)}; search with 'stv find ${splitPath(spec).pop()}'`);
+}
+
+/** " (did you mean 'Shopping/Amazon'?)": entries whose title (or path, for a path) is a near miss. */
+function closeEntries(spec: string, live: Entry[]): string {
+  const byPath = spec.includes('/');
+  const paths = new Map<string, string>();
+  for (const e of live) paths.set(byPath ? e.path() : e.title, e.path());
+  // Each hit is named by its path, which is unambiguous where a title may not be.
+  return didYouMean(byPath ? spec.replace(/^\/+/, '') : spec, paths.keys(), (k) => paths.get(k) ?? k);
 }
 
 function ambiguous(spec: string, matches: Entry[]): NotFoundError {
@@ -96,7 +105,7 @@ export interface EntryDetail extends EntrySummary {
 
 export function entrySummary(e: Entry): EntrySummary {
   return {
-    uuid: e.uuid,
+    uuid: uuidText(e.uuid),
     path: e.path(),
     title: e.title,
     username: e.get('UserName'),

@@ -41,7 +41,7 @@ describe('a new user from the README', () => {
 
   it('adds, finds, shows, edits with history, and removes entries', () => {
     ok(['mkdir', 'Shopping']);
-    ok(['add', 'Shopping/Amazon', '-u', 'fred@example.com', '--url', 'https://www.amazon.co.uk/login', '-p'], `${PW}\nentry-pw-1\n`);
+    ok(['--password-fd', '0', 'add', 'Shopping/Amazon', '-u', 'fred@example.com', '--url', 'https://www.amazon.co.uk/login', '-p'], `${PW}\nentry-pw-1\n`);
     expect(ok(['find', 'amazon']).stdout.trim()).toBe('Shopping/Amazon');
     const hidden = ok(['show', 'Shopping/Amazon']).stdout;
     expect(hidden).toContain('Password: PROTECTED');
@@ -49,7 +49,7 @@ describe('a new user from the README', () => {
     expect(ok(['show', '-s', 'Shopping/Amazon']).stdout).toContain('Password: entry-pw-1');
     expect(ok(['show', 'amazon.co.uk', '-a', 'PASSWORD']).stdout).toBe('entry-pw-1\n');
     expect(ok(['show', 'Amazon', '-a', 'username']).stdout).toBe('fred@example.com\n');
-    ok(['edit', 'Amazon', '-p'], `${PW}\nentry-pw-2\n`);
+    ok(['--password-fd', '0', 'edit', 'Amazon', '-p'], `${PW}\nentry-pw-2\n`);
     const shown = JSON.parse(ok(['--json', 'show', '-s', 'Amazon']).stdout);
     expect(shown).toMatchObject({ title: 'Amazon', path: 'Shopping/Amazon', username: 'fred@example.com', password: 'entry-pw-2', history: 1 });
     expect(Object.keys(shown).sort()).toEqual(['attachments', 'created', 'expires', 'fields', 'history', 'modified', 'notes', 'password', 'path', 'protectedFields', 'tags', 'title', 'url', 'username', 'uuid']);

@@ -28,8 +28,8 @@ const pathOf = (r: RunResult) => JSON.parse(r.stdout).path as string;
 beforeAll(() => {
   ({ dir, cleanup } = tempDir('stv-commands-'));
   env = isolatedEnv(dir);
-  for (const v of ['a', 'b', 'c']) ok(['--vault', join(dir, `${v}.kdbx`), 'init', '--kdf-iterations', '1', '--kdf-memory', '8']);
-  ok(['init', '--kdf-iterations', '1', '--kdf-memory', '8']);
+  for (const v of ['a', 'b', 'c']) ok(['--vault', join(dir, `${v}.kdbx`), 'init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8']);
+  ok(['init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8']);
 });
 afterAll(() => cleanup());
 
@@ -56,7 +56,7 @@ describe('which vault', () => {
 
 describe('passwd, mv, mkdir, rmdir', () => {
   it('passwd changes the master password: the old one is then exit 3', () => {
-    ok(['--vault', 'bee', 'passwd'], `${PW}\nnew ${PW}\n`);
+    ok(['--vault', 'bee', '--password-fd', '0', 'passwd', '--allow-weak'], `${PW}\nnew ${PW}\n`);
     fails(['--vault', 'bee', 'ls'], 3, 'stv: wrong master password or keyfile');
     ok(['--vault', 'bee', 'ls'], `new ${PW}\n`);
   });

@@ -30,7 +30,7 @@ beforeAll(() => {
   ({ dir, cleanup } = tempDir('stv-concurrent-'));
   env = isolatedEnv(dir);
   vault = join(dir, 'v.kdbx');
-  ok(['init', '--kdf-iterations', '1', '--kdf-memory', '8']);
+  ok(['init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8']);
   for (const t of ['A', 'B', 'C', 'D']) ok(['add', t]);
 });
 afterAll(() => cleanup());
@@ -47,7 +47,7 @@ interface Held {
  * password: by then it has read the vault file and its stamp.
  */
 async function holdEdit(args: string[]): Promise<Held> {
-  return hold(process.execPath, [STV, '--no-agent', '--vault', vault, 'edit', ...args, '-p'], env);
+  return hold(process.execPath, [STV, '--no-agent', '--vault', vault, '--password-fd', '0', 'edit', ...args, '-p'], env);
 }
 
 async function hold(cmd: string, argv: string[], childEnv: NodeJS.ProcessEnv): Promise<Held> {

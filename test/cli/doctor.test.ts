@@ -27,7 +27,8 @@ const doctor = () => {
 };
 const find = (checks: Check[], name: string) => checks.find((c) => c.check === name)!;
 /** Runs a printed fix the way a user would paste it, with the vault password on stdin. */
-const runFix = (fix: string) => run('sh', ['-c', fix.replace(/^stv /, `'${process.execPath}' '${join(__dirname, '../../dist/stv.js')}' --no-agent `)], { env, input: `${PW}\n${PW}\n` });
+// As a script: both passwords on stdin (--password-fd 0), and this test's weak one kept (--allow-weak).
+const runFix = (fix: string) => run('sh', ['-c', `${fix.replace(/^stv /, `'${process.execPath}' '${join(__dirname, '../../dist/stv.js')}' --no-agent --password-fd 0 `)}${/ passwd /.test(fix) ? ' --allow-weak' : ''}`], { env, input: `${PW}\n${PW}\n` });
 
 describe('stv doctor', () => {
   it('a missing vault and no display fail with fixes, and the exit status is 1', () => {
@@ -40,7 +41,7 @@ describe('stv doctor', () => {
 
   it('a weak KDF fails with the reason and a passwd fix that removes it', () => {
     const vault = join(dir, 'weak.kdbx');
-    expect(stv(['--no-agent', '--vault', vault, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: `${PW}\n` }).status).toBe(0);
+    expect(stv(['--no-agent', '--vault', vault, 'init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: `${PW}\n` }).status).toBe(0);
     expect(stv(['config', 'set', 'defaultVault', vault], { env }).status).toBe(0);
     const weak = find(doctor().checks, 'vault default KDF');
     expect(weak).toMatchObject({ ok: false, detail: 'argon2id 8 MiB × 1 (under 64 MiB, under 0.5 s here)', fix: `stv --vault ${vault} passwd --kdf-memory 64 --kdf-ms 1000` });

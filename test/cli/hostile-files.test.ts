@@ -96,11 +96,11 @@ describe('hostile files', () => {
 
   test('KeePass 1 imports: ArcFour is refused by name (exit 6), 2^32-1 rounds asks for --allow-slow-kdf (exit 1)', () => {
     const vault = join(dir, 'v.kdbx');
-    expect(stv(['--no-agent', '--vault', vault, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' }).status).toBe(0);
-    const tf = measured(['--no-agent', '--vault', vault, 'import', join(HOSTILE, 'kdb-arcfour.kdb')], `pw\n${PW}\n`);
+    expect(stv(['--no-agent', '--vault', vault, 'init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' }).status).toBe(0);
+    const tf = measured(['--no-agent', '--vault', vault, '--password-fd', '0', 'import', join(HOSTILE, 'kdb-arcfour.kdb')], `pw\n${PW}\n`);
     expect(tf.status, tf.stderr).toBe(6);
     expect(tf.stderr.trim()).toMatch(/^stv: unsupported cipher ArcFour in this KeePass 1 file;[^\n]*$/);
-    const slow = measured(['--no-agent', '--vault', vault, 'import', join(HOSTILE, 'kdb-rounds-2p32.kdb')], `pw\n${PW}\n`);
+    const slow = measured(['--no-agent', '--vault', vault, '--password-fd', '0', 'import', join(HOSTILE, 'kdb-rounds-2p32.kdb')], `pw\n${PW}\n`);
     expect(slow.status, slow.stderr).toBe(1);
     expect(slow.stderr.trim()).toMatch(/^stv: opening this file needs about \d+ s of key derivation \(AES-KDF 4294967295 rounds\)[^\n]*--allow-slow-kdf/);
     expect(slow.cpuS).toBeLessThan(2);

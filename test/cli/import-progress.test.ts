@@ -37,7 +37,7 @@ function inTerminal(vault: string, extra: string[]): { status: number | null; dr
 
 function newVault(name: string): string {
   const vault = join(dir, name);
-  expect(stv(['--no-agent', '--vault', vault, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: `${PW}\n` }).status).toBe(0);
+  expect(stv(['--no-agent', '--vault', vault, 'init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: `${PW}\n` }).status).toBe(0);
   return vault;
 }
 

@@ -44,7 +44,9 @@ describe('npm package', () => {
     const v = run(bin, ['--version'], { env });
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(run(join(prefix, 'bin', 'stickvault'), ['--version'], { env }).stdout).toBe(v.stdout);
-    const init = run(bin, ['--no-agent', 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' });
+    // package.json's man field: npm links the page where `man stv` finds it.
+    expect(readFileSync(join(prefix, 'share', 'man', 'man1', 'stv.1'), 'utf8')).toMatch(/^\.TH STV 1/m);
+    const init = run(bin, ['--no-agent', 'init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' });
     expect(init.status, init.stderr).toBe(0);
     const gen = run(bin, ['gen', '--site', 'apple.com'], { env });
     expect(gen.status, gen.stderr).toBe(0);
@@ -83,7 +85,7 @@ describe('help and completion', () => {
     expect(probe('stv show --')).toEqual(expect.arrayContaining(['--show-protected', '--attr']));
     // Entry paths come from the agent for the vault named on the line; a locked vault completes nothing.
     const vault = join(dir, 'completion.kdbx');
-    expect(stv(['--no-agent', '--vault', vault, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' }).status).toBe(0);
+    expect(stv(['--no-agent', '--vault', vault, 'init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' }).status).toBe(0);
     expect(stv(['--no-agent', '--vault', vault, 'add', 'Shop/Item'], { env, input: 'pw\n' }).status).toBe(0);
     expect(probe(`stv --vault ${vault} show Sh`)).toEqual(['', '']);
     try {

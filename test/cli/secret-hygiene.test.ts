@@ -104,7 +104,7 @@ describe('secret hygiene', () => {
     writeFileSync(pwFile, `${MASTER}\n`, { mode: 0o600 });
     await run('init', ['--no-agent', ...V(), 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { input: `${MASTER}\n` });
     await run('config add-vault', ['config', 'add-vault', 'stick', vault]);
-    await run('add -p (stdin)', ['--no-agent', ...V(), 'add', 'Bank', '-u', 'fred', '-p'], { input: `${MASTER}\n${ENTRY[0]}\n` });
+    await run('add -p (stdin, --password-fd 0)', ['--no-agent', ...V(), '--password-fd', '0', 'add', 'Bank', '-u', 'fred', '-p'], { input: `${MASTER}\n${ENTRY[0]}\n` });
     await run('edit -p (--password-fd)', ['--no-agent', ...V(), '--password-fd', '3', 'edit', 'Bank', '-p'], { fd3: `${MASTER}\n`, input: `${ENTRY[1]}\n` });
     await run('edit --protected-field (stdin)', ['--no-agent', ...V(), 'edit', 'Bank', '--protected-field', 'PIN'], { input: `${MASTER}\n${ENTRY[2]}\n`, debug: true });
     const shown = await run('show -s (--password-file)', ['--no-agent', ...V(), '--password-file', pwFile, 'show', '-s', 'Bank'], { mayShowEntries: true });
@@ -115,7 +115,7 @@ describe('secret hygiene', () => {
 
     const other = join(dir, 'stick', 'other.kdbx');
     await run('init other', ['--no-agent', '--vault', other, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { input: `${MASTER}\n` });
-    await run('add other', ['--no-agent', '--vault', other, 'add', 'Mail', '-p'], { input: `${MASTER}\n${ENTRY[2]}\n` });
+    await run('add other', ['--no-agent', '--vault', other, '--password-fd', '0', 'add', 'Mail', '-p'], { input: `${MASTER}\n${ENTRY[2]}\n` });
     await run('merge -s', ['--no-agent', ...V(), 'merge', '-s', other], { input: `${MASTER}\n`, debug: true });
 
     const csv = join(dir, 'import.csv');
@@ -123,12 +123,12 @@ describe('secret hygiene', () => {
     await run('import csv', ['--no-agent', ...V(), 'import', csv], { input: `${MASTER}\n`, debug: true });
     const kdb = join(dir, 'old.kdb');
     writeFileSync(kdb, makeKdb({ password: Buffer.from(KDB_PW), groups: [{ id: 1, name: 'Old', level: 0 }], entries: [{ groupId: 1, title: 'Legacy', password: 'legacy-pw' }] }));
-    await run('import kdb', ['--no-agent', ...V(), 'import', kdb], { input: `${MASTER}\n${KDB_PW}\n`, debug: true });
-    await run('import kdb, wrong kdb password', ['--no-agent', ...V(), 'import', kdb], { input: `${MASTER}\n${WRONG}\n`, debug: true, expect: 3 });
+    await run('import kdb', ['--no-agent', ...V(), '--password-fd', '0', 'import', kdb], { input: `${MASTER}\n${KDB_PW}\n`, debug: true });
+    await run('import kdb, wrong kdb password', ['--no-agent', ...V(), '--password-fd', '0', 'import', kdb], { input: `${MASTER}\n${WRONG}\n`, debug: true, expect: 3 });
 
     // Failing runs, with and without STV_DEBUG's stack traces.
     await run('ls, wrong password', ['--no-agent', ...V(), 'ls'], { input: `${WRONG}\n`, expect: 3 });
-    await run('edit, wrong password, debug', ['--no-agent', ...V(), 'edit', 'Bank', '-p'], { input: `${WRONG}\n${ENTRY[0]}\n`, debug: true, expect: 3 });
+    await run('edit, wrong password, debug', ['--no-agent', ...V(), '--password-fd', '0', 'edit', 'Bank', '-p'], { input: `${WRONG}\n${ENTRY[0]}\n`, debug: true, expect: 3 });
     await run('show, missing entry, debug', ['--no-agent', ...V(), 'show', '-s', 'Nope'], { input: `${MASTER}\n`, debug: true, expect: 4 });
     await run('bad --password-fd, debug', [...V(), '--password-fd', '9', 'ls'], { debug: true, expect: 2 });
 
@@ -144,7 +144,7 @@ describe('secret hygiene', () => {
     await runAgentPermissionCheck();
     await run('lock', [...V(), 'lock']);
 
-    await run('passwd', ['--no-agent', ...V(), 'passwd', '--kdf-iterations', '1', '--kdf-memory', '8'], { input: `${MASTER}\n${MASTER2}\n${MASTER2}\n`, debug: true });
+    await run('passwd', ['--no-agent', ...V(), '--password-fd', '0', 'passwd', '--kdf-iterations', '1', '--kdf-memory', '8'], { input: `${MASTER}\n${MASTER2}\n${MASTER2}\n`, debug: true });
     await run('ls with the new password', ['--no-agent', ...V(), 'ls'], { input: `${MASTER2}\n` });
     await run('ls with the old password', ['--no-agent', ...V(), 'ls'], { input: `${MASTER}\n`, debug: true, expect: 3 });
 

@@ -32,7 +32,7 @@ beforeAll(() => {
   env = isolatedEnv(dir, { TERM: 'xterm-256color' });
   const vault = join(dir, 'v.kdbx');
   expect(stv(['--no-agent', '--vault', vault, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: `${PW}\n` }).status).toBe(0);
-  expect(stv(['--no-agent', '--vault', vault, 'add', 'Amazon', '-u', 'fred@example.com', '-p'], { env, input: `${PW}\nshell-entry-pw\n` }).status).toBe(0);
+  expect(stv(['--no-agent', '--vault', vault, '--password-fd', '0', 'add', 'Amazon', '-u', 'fred@example.com', '-p'], { env, input: `${PW}\nshell-entry-pw\n` }).status).toBe(0);
   expect(stv(['--no-agent', '--vault', vault, 'add', 'Bank'], { env, input: `${PW}\n` }).status).toBe(0);
   const cmd = `${process.execPath} ${STV} --vault ${vault} shell --timeout 3`;
   const r = tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', cmd);

@@ -27,7 +27,7 @@ beforeAll(() => {
   ({ dir, cleanup } = tempDir('stv-transfer-'));
   env = isolatedEnv(dir);
   vault = join(dir, 'v.kdbx');
-  ok(['init', '--kdf-iterations', '1', '--kdf-memory', '8']);
+  ok(['init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8']);
   kxc(['db-create', '-q', '-p', 'src.kdbx'], 'k\nk\n');
   kxc(['mkdir', '-q', 'src.kdbx', 'Mail'], 'k\n');
   kxc(['add', '-q', '-u', 'bob', '--url', 'https://mail.example', '-p', 'src.kdbx', 'Mail/Webmail'], 'k\nweb-pw, with "quotes"\n');

@@ -100,7 +100,7 @@ beforeAll(async () => {
   const opts = { env, input: `${PW}\n` };
   expect(stv(['--no-agent', '--vault', vault, 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], opts).status).toBe(0);
   for (const [title, pw] of [['Alpha', 'alpha-secret-1'], ['Beta', 'beta-secret-2']]) {
-    const r = stv(['--no-agent', '--vault', vault, 'add', title, '-u', `${title.toLowerCase()}@example.com`, '-p'], { env, input: `${PW}\n${pw}\n` });
+    const r = stv(['--no-agent', '--vault', vault, '--password-fd', '0', 'add', title, '-u', `${title.toLowerCase()}@example.com`, '-p'], { env, input: `${PW}\n${pw}\n` });
     expect(r.status, r.stderr).toBe(0);
   }
 });

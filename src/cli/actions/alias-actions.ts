@@ -1,7 +1,7 @@
 /** alias setup/new/ls/who/burn/noplus/config over an unlocked session. */
 import { UsageError } from '../../errors/index.js';
 import {
-  setupAliases, getSetup, aliasForSite, burntAliases, listAliases, whoIs, burnAlias, markNoPlus, eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList,
+  setupAliases, getSetup, aliasForSite, burntAliases, listAliases, whoIs, burnAlias, markNoPlus, eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList, rememberBases,
 } from '../../aliases/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
 import { openSession, type Session } from '../session.js';
@@ -18,11 +18,15 @@ async function withVault<T>(opts: GlobalOptions, fn: (s: Session) => T | Promise
 }
 
 export async function setup(opts: GlobalOptions, o: { base: string[]; separator?: string[]; style?: 'plain' | 'code' }): Promise<void> {
-  const st = await withVault(opts, (s) => setupAliases(s.vault.db, { bases: o.base, separators: o.separator, style: o.style }), true);
+  const st = await withVault(opts, (s) => {
+    const setUp = setupAliases(s.vault.db, { bases: o.base, separators: o.separator, style: o.style });
+    rememberBases(s.ref.path, setUp.bases);
+    return setUp;
+  }, true);
   info(opts, `aliases for ${st.bases.join(', ')} with separators ${st.separators.join(' ')} (${st.style} tags)`);
 }
 
-export async function newOne(opts: GlobalOptions, site: string, o: { tag?: string; base?: string }): Promise<void> {
+export async function newOne(opts: GlobalOptions, site: string, o: { tag?: string; base?: string; group?: string }): Promise<void> {
   const { otherVaultTags } = await import('../alias-link.js');
   const r = await withVault(opts, async (s) => {
     const { record, entry, created } = aliasForSite(s.vault.db, site, { ...o, otherVaultTags: await otherVaultTags(s) });

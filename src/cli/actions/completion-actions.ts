@@ -29,9 +29,15 @@ export function completion(program: Command, shell: string): void {
     const cases = table.map((t) => `    ${t.name}) opts="${t.options.join(' ')}" ;;`).join('\n');
     script = `# bash completion for stv (stickvault)
 _stv() {
-  local cur cmd i opts
+  local cur prev cmd i opts
   local -a vault=()
   cur="\${COMP_WORDS[COMP_CWORD]}"
+  prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  # The value of an option that takes one: vault names, or file names.
+  case "$prev" in
+    --vault) COMPREPLY=( $(compgen -W "$(stv __complete-vaults 2>/dev/null)" -- "$cur") $(compgen -f -- "$cur") ); return ;;
+    --keyfile|--password-file|--keyfile-from|--new-keyfile) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
+  esac
   cmd=""
   # The word after a global option that takes a value is that value, not the command;
   # --vault's is passed on so entry names come from that vault.
@@ -55,8 +61,13 @@ ${cases}
   fi
   case "$cmd" in
     ${ENTRY_COMMANDS.join('|')})
-      local IFS=$'\\n'
-      COMPREPLY=( $(compgen -W "$(stv "\${vault[@]}" __complete-entries 2>/dev/null)" -- "$cur") )
+      # Names may hold spaces and shell characters: match the typed word with its
+      # backslashes removed, and insert each name quoted for the shell.
+      local IFS=$'\\n' typed="\${cur//\\\\/}" name
+      COMPREPLY=()
+      for name in $(stv "\${vault[@]}" __complete-entries 2>/dev/null); do
+        [[ "$name" == "$typed"* ]] && COMPREPLY+=( "$(printf '%q' "$name")" )
+      done
       ;;
   esac
 }
@@ -65,15 +76,28 @@ complete -o default -F _stv stv stickvault
   } else if (shell === 'zsh') {
     script = `#compdef stv stickvault
 _stv() {
-  local -a cmds entries
+  local -a cmds entries vault
+  local i cmd=""
   cmds=(${names})
-  if (( CURRENT == 2 )); then
+  case "\${words[CURRENT-1]}" in
+    --vault) compadd -- \${(f)"$(stv __complete-vaults 2>/dev/null)"}; _files; return ;;
+    --keyfile|--password-file|--keyfile-from|--new-keyfile) _files; return ;;
+  esac
+  for (( i = 2; i < CURRENT; i++ )); do
+    case "\${words[i]}" in
+      ${VALUE_OPTIONS.join('|')}) [[ "\${words[i]}" == --vault ]] && vault=(--vault "\${words[i+1]}"); (( i++ )) ;;
+      -*) ;;
+      *) cmd="\${words[i]}"; break ;;
+    esac
+  done
+  if [[ -z "$cmd" ]]; then
     _describe 'command' cmds
     return
   fi
-  case "\${words[2]}" in
+  case "$cmd" in
     ${ENTRY_COMMANDS.join('|')})
-      entries=("\${(@f)$(stv __complete-entries 2>/dev/null)}")
+      # compadd quotes spaces and shell characters itself.
+      entries=("\${(@f)$(stv "\${vault[@]}" __complete-entries 2>/dev/null)}")
       compadd -a entries ;;
     *) _files ;;
   esac
@@ -84,6 +108,7 @@ compdef _stv stv stickvault
     script = [
       '# fish completion for stv (stickvault)',
       `complete -c stv -f -n '__fish_use_subcommand' -a '${names}'`,
+      "complete -c stv -l vault -x -a '(stv __complete-vaults 2>/dev/null; __fish_complete_path)'",
       ...ENTRY_COMMANDS.map((c) => `complete -c stv -f -n '__fish_seen_subcommand_from ${c}' -a '(stv __complete-entries 2>/dev/null)'`),
       '',
     ].join('\n');
@@ -91,6 +116,12 @@ compdef _stv stv stickvault
     throw new UsageError(`unknown shell '${shell}'; use bash, zsh or fish`);
   }
   process.stdout.write(script);
+}
+
+/** Vault names from the config (never a secret), for `--vault <Tab>`. */
+export async function completeVaults(): Promise<void> {
+  const names = Object.keys(loadConfig().vaults ?? {});
+  if (names.length) process.stdout.write(names.join('\n') + '\n');
 }
 
 /** Entry paths from the agent's cached vault; silent and empty when locked. */

@@ -1,8 +1,8 @@
 /** add, edit, rm, mv, mkdir, rmdir over a session. */
 import { UsageError, NotFoundError } from '../../errors/index.js';
-import { Entry, Group, resolveEntry, resolveGroup, splitPath, joinPath, canonicalFieldName, STANDARD_FIELDS, type Database } from '../../vault/index.js';
+import { Entry, Group, resolveEntry, resolveGroup, splitPath, joinPath, canonicalFieldName, STANDARD_FIELDS, uuidText, type Database } from '../../vault/index.js';
 import { type GlobalOptions, info, printJson, warn } from '../runtime.js';
-import { withSession, type Session } from '../session.js';
+import { withSession, type OpenHow, type Session } from '../session.js';
 import { canPrompt, promptSecret, readStdinLine } from '../secrets-input.js';
 
 export interface EntryOpts {
@@ -19,6 +19,8 @@ export interface EntryOpts {
   field?: string[];
   protectedField?: string[];
   rmField?: string[];
+  editor?: boolean;
+  showProtected?: boolean;
 }
 
 /** A custom field name from the command line: not one of the five standard fields, which have their own options. */
@@ -76,6 +78,13 @@ function splitEntryPath(opts: GlobalOptions, db: Database, spec: string, groupOp
   return { group: g, title };
 }
 
+/** -p reads the entry password from stdin, which then never carries the master password. */
+/** What stdin carries for this command besides (never instead of) the master password. */
+const stdinUse = (o: EntryOpts): OpenHow => {
+  const what = [...(o.passwordPrompt ? ['the entry password'] : []), ...(o.protectedField?.length ? ['protected field values'] : [])];
+  return what.length ? { stdinCarries: what.join(' and ') } : {};
+};
+
 async function readEntryPassword(): Promise<string> {
   if (canPrompt()) {
     const pw = await promptSecret('Password for the entry:');
@@ -131,9 +140,9 @@ export async function add(opts: GlobalOptions, spec: string, o: EntryOpts): Prom
     group.addEntry(e);
     await applyOptions(s, e, { ...o, title: undefined });
     await s.save();
-    if (opts.json) printJson({ uuid: e.uuid, path: e.path() });
+    if (opts.json) printJson({ uuid: uuidText(e.uuid), path: e.path() });
     else info(opts, `added ${e.path()}`);
-  });
+  }, stdinUse(o));
 }
 
 export async function edit(opts: GlobalOptions, spec: string, o: EntryOpts): Promise<void> {
@@ -143,6 +152,12 @@ export async function edit(opts: GlobalOptions, spec: string, o: EntryOpts): Pro
     const db = s.vault.db;
     const before = e.clone(false);
     changed = await applyOptions(s, e, o);
+    if (o.editor) {
+      const form = await import('../editor-form.js');
+      const edited = form.editText(form.entryForm(e, Boolean(o.showProtected)));
+      changed.push(...form.applyForm(e, form.parseForm(edited, e)));
+      if (!changed.length) return info(opts, `${e.path()} unchanged; nothing was saved`);
+    }
     if (o.group !== undefined) {
       db.moveEntry(e, resolveGroup(db, o.group));
       changed.push('group');
@@ -152,7 +167,7 @@ export async function edit(opts: GlobalOptions, spec: string, o: EntryOpts): Pro
     db.commitEdit(e, before);
     await s.save();
     info(opts, `updated ${e.path()} (${changed.join(', ')})`);
-  });
+  }, stdinUse(o));
 }
 
 export async function rm(opts: GlobalOptions, spec: string, o: { permanent?: boolean }): Promise<void> {

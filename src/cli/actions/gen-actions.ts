@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../../errors/index.js';
 import { loadConfig, resolveVault, runtimeDir } from '../../config/index.js';
-import { generate, passphrase, parseRule, describeRule, ruleForSite, hostOf, updateSiteList } from '../../generator/index.js';
+import { generate, passphrase, parseRule, describeRule, ruleForSite, hostOf, updateSiteList, userRules, saveUserRules, userRulesPath } from '../../generator/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
 import { describeSource, saveVaultRules, vaultRules } from '../gen-link.js';
 import { join } from 'node:path';
@@ -37,8 +37,16 @@ async function storedRules(opts: GlobalOptions): Promise<Map<string, string> | u
 export async function gen(opts: GlobalOptions, o: GenOpts): Promise<void> {
   const count = Number(o.count);
   const config = loadConfig();
-  const resolved = o.rule !== undefined ? { text: o.rule, source: 'option' as const } : ruleForSite(o.site, { vaultRules: o.site ? await storedRules(opts) : undefined, defaultRule: config.generatorRule });
+  const inVault = o.rule === undefined && o.site ? await storedRules(opts) : undefined;
+  const resolved = o.rule !== undefined
+    ? { text: o.rule, source: 'option' as const }
+    : ruleForSite(o.site, { vaultRules: inVault, userRules: o.site ? userRules() : undefined, defaultRule: config.generatorRule });
   const what = o.rule !== undefined ? 'the rule given' : describeSource(resolved);
+  // A site found nowhere must not pass silently for one with a rule.
+  if (o.site && resolved.source === 'default') {
+    const where = inVault ? "your rules, the vault's or Apple's list" : "your rules or Apple's list; the vault's own were not read, it is not unlocked";
+    info(opts, `no rule known for ${hostOf(o.site)} (none in ${where}); using the default rule — add one with 'stv rule set ${hostOf(o.site)} RULE'`);
+  }
   let results: { value: string; entropy: number }[];
   if (o.words !== undefined) {
     // The default rule describes generated passwords; a passphrase only has to pass a real site rule.
@@ -83,14 +91,24 @@ async function withVault(opts: GlobalOptions, fn: (rules: Map<string, string>) =
   }
 }
 
-export async function ruleSet(opts: GlobalOptions, site: string, text: string): Promise<void> {
+/**
+ * Rules go to your own site-rules.json unless --in-vault: they are not
+ * secrets, and there every vault and a locked `gen --site` find them.
+ */
+export async function ruleSet(opts: GlobalOptions, site: string, text: string, o: { inVault?: boolean } = {}): Promise<void> {
   describeRule(text); // refuses invalid or impossible rules before anything is stored
   const host = hostOf(site);
-  await withVault(opts, (rules) => {
-    rules.set(host, text.trim());
-    return true;
-  });
-  info(opts, `stored rule for ${host}`);
+  if (o.inVault) {
+    await withVault(opts, (rules) => {
+      rules.set(host, text.trim());
+      return true;
+    });
+    return info(opts, `stored the rule for ${host} in the vault`);
+  }
+  const rules = userRules();
+  rules.set(host, text.trim());
+  saveUserRules(rules);
+  info(opts, `stored the rule for ${host} in ${userRulesPath()} (every vault uses it)`);
 }
 
 export async function ruleShow(opts: GlobalOptions, site: string): Promise<void> {
@@ -98,25 +116,41 @@ export async function ruleShow(opts: GlobalOptions, site: string): Promise<void>
   const config = loadConfig();
   let rules: Map<string, string> | undefined;
   if (existsSync(resolveVault(opts.vault, config).path)) await withVault(opts, (r) => void (rules = r));
-  const r = ruleForSite(site, { vaultRules: rules, defaultRule: config.generatorRule });
+  const r = ruleForSite(site, { vaultRules: rules, userRules: userRules(), defaultRule: config.generatorRule });
   if (opts.json) return printJson(r);
   out(`${r.text.trim()}\t(${describeSource(r)})`);
 }
 
-export async function ruleLs(opts: GlobalOptions): Promise<void> {
-  await withVault(opts, (rules) => {
-    if (opts.json) printJson(Object.fromEntries(rules));
-    else for (const [site, rule] of rules) out(`${site}\t${rule}`);
-  });
+/** Your rules, and the vault's when it is unlocked (--in-vault: the vault's only, asking for its password). */
+export async function ruleLs(opts: GlobalOptions, o: { inVault?: boolean } = {}): Promise<void> {
+  const rows: { site: string; rule: string; source: 'your rules' | 'vault' }[] = [];
+  if (!o.inVault) for (const [site, rule] of userRules()) rows.push({ site, rule, source: 'your rules' });
+  const vault = o.inVault ? await vaultRulesAsking(opts) : await storedRules(opts);
+  for (const [site, rule] of vault ?? []) rows.push({ site, rule, source: 'vault' });
+  if (!vault) info(opts, "the vault is locked: its own rules (if any) are not listed; 'stv rule ls --in-vault' asks for its password");
+  if (opts.json) return printJson(rows);
+  for (const r of rows) out(`${r.site}\t${r.rule}\t(${r.source})`);
 }
 
-export async function ruleRm(opts: GlobalOptions, site: string): Promise<void> {
+async function vaultRulesAsking(opts: GlobalOptions): Promise<Map<string, string>> {
+  let rules = new Map<string, string>();
+  await withVault(opts, (r) => void (rules = r));
+  return rules;
+}
+
+export async function ruleRm(opts: GlobalOptions, site: string, o: { inVault?: boolean } = {}): Promise<void> {
   const host = hostOf(site);
-  await withVault(opts, (rules) => {
-    if (!rules.delete(host)) throw new UsageError(`no rule stored for ${host}; see 'stv rule ls'`);
-    return true;
-  });
-  info(opts, `removed the rule for ${host}`);
+  if (o.inVault) {
+    await withVault(opts, (rules) => {
+      if (!rules.delete(host)) throw new UsageError(`no rule for ${host} in the vault; see 'stv rule ls --in-vault'`);
+      return true;
+    });
+    return info(opts, `removed the vault's rule for ${host}`);
+  }
+  const rules = userRules();
+  if (!rules.delete(host)) throw new UsageError(`no rule for ${host} in ${userRulesPath()}; see 'stv rule ls' (a rule stored in the vault: 'stv rule rm --in-vault ${host}')`);
+  saveUserRules(rules);
+  info(opts, `removed your rule for ${host}`);
 }
 
 export async function ruleUpdate(opts: GlobalOptions, file: string): Promise<void> {

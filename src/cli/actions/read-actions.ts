@@ -43,7 +43,7 @@ export async function show(opts: GlobalOptions, entry: string, o: { showProtecte
   out(`URL: ${d.url}`);
   out(`Notes: ${d.notes}`);
   for (const [k, v] of Object.entries(d.fields)) out(`${k}: ${v}`);
-  out(`Uuid: {${d.uuid.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}}`);
+  out(`Uuid: {${d.uuid}}`); // keepassxc-cli's line: the --json form in braces
   out(`Tags: ${d.tags.join(',')}`);
   if (d.attachments.length) out(`Attachments: ${d.attachments.map((a) => `${a.name} (${a.size} bytes)`).join(', ')}`);
   out(`Created: ${d.created}`);
@@ -78,6 +78,9 @@ export async function find(opts: GlobalOptions, q: string): Promise<void> {
 }
 
 export async function totp(opts: GlobalOptions, entry: string): Promise<void> {
-  const r = (await query(opts, 'field', { entry, field: 'totp' })) as { value: string };
-  out(r.value);
+  const r = (await query(opts, 'field', { entry, field: 'totp' })) as { value: string; label: string; period?: number };
+  if (!opts.json) return out(r.value);
+  const period = r.period ?? 30;
+  const now = Date.now() / 1000;
+  printJson({ code: r.value, period, remaining: Math.ceil(period - (now % period)), path: r.label.replace(/^TOTP of /, '') });
 }

@@ -1,28 +1,35 @@
 /**
  * The interactive shell. Every prompt carries an idle deadline; when it
  * passes, the shell clears the screen, wipes the vault from memory and asks
- * for the master password again.
+ * for the master password again. Ctrl-C inside an action cancels that action
+ * (what was saved before stays saved); Ctrl-C at the search prompt leaves the
+ * shell, saying how many changes were saved. Every vault value it shows is
+ * escaped (terminal-safe.ts): the shell always runs on a terminal.
  */
 import { UsageError } from '../../errors/index.js';
 import { canPrompt } from '../secrets-input.js';
 import { openSession, type Session } from '../session.js';
 import { type GlobalOptions } from '../runtime.js';
-import { findEntries, entryDetail, listVersions, listConflicts, versionAt, restoreVersion, resolveConflict, type Entry } from '../../vault/index.js';
+import { findEntries, entryDetail, listConflicts, type Entry } from '../../vault/index.js';
 import { fieldOf } from '../queries.js';
-import { escapeControls } from '../terminal-safe.js';
-
-/** The shell runs on a terminal: every vault value it shows is escaped (terminal-safe.ts). */
-const t = (v: string) => escapeControls(v);
+import { IdleLock, t, type Ask, type Prompts, type Saver } from './shell-common.js';
+import { addEntry, attachmentMenu, conflictsMenu, editFields, editInEditor, historyMenu, resolveMenu } from './shell-menus.js';
 
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
 
-class IdleLock extends Error {}
+const isCtrlC = (e: unknown) => (e as Error)?.name === 'ExitPromptError';
 
 export async function shell(opts: GlobalOptions, o: { timeout?: string }): Promise<void> {
   if (!canPrompt()) throw new UsageError('stv shell needs a terminal; use the other commands in scripts');
   const prompts = await import('@inquirer/prompts');
   let session: Session | undefined;
   const idleSeconds = o.timeout !== undefined ? Number(o.timeout) : undefined;
+  let saves = 0;
+  const save: Saver = async (s, what) => {
+    await s.save();
+    saves++;
+    process.stderr.write(`${t(what)}\n`);
+  };
   for (;;) {
     if (!session) {
       // Never reuse an agent key after an idle lock: the point is to ask again.
@@ -30,7 +37,7 @@ export async function shell(opts: GlobalOptions, o: { timeout?: string }): Promi
       process.stderr.write(`unlocked ${t(session.ref.name ?? session.ref.path)}; type to search, Ctrl-C to quit\n`);
     }
     const idleMs = 1000 * (idleSeconds ?? session.config.autoLockSeconds ?? 30);
-    const ask = async <T>(fn: (ctx: { signal: AbortSignal; output: NodeJS.WritableStream }) => Promise<T>): Promise<T> => {
+    const ask: Ask = async (fn) => {
       try {
         return await fn({ signal: AbortSignal.timeout(idleMs), output: process.stderr });
       } catch (e) {
@@ -39,10 +46,15 @@ export async function shell(opts: GlobalOptions, o: { timeout?: string }): Promi
       }
     };
     try {
-      await mainMenu(session, prompts, ask);
+      await mainMenu(session, prompts, ask, save);
       session.close();
       return;
     } catch (e) {
+      if (isCtrlC(e)) {
+        session.close();
+        process.stderr.write(`stv: left the shell; ${saves === 0 ? 'nothing was changed' : `${saves} change(s) saved`}\n`);
+        return;
+      }
       if (!(e instanceof IdleLock)) {
         session.close();
         throw e;
@@ -54,10 +66,17 @@ export async function shell(opts: GlobalOptions, o: { timeout?: string }): Promi
   }
 }
 
-type Prompts = typeof import('@inquirer/prompts');
-type Ask = <T>(fn: (ctx: { signal: AbortSignal; output: NodeJS.WritableStream }) => Promise<T>) => Promise<T>;
+/** Runs one action; Ctrl-C in it cancels only it. */
+async function cancellable(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    if (!isCtrlC(e)) throw e;
+    process.stderr.write('cancelled; this action changed nothing\n');
+  }
+}
 
-async function mainMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
+async function mainMenu(s: Session, p: Prompts, ask: Ask, save: Saver): Promise<void> {
   const db = s.vault.db;
   for (;;) {
     const conflicted = listConflicts(db).length;
@@ -74,33 +93,60 @@ async function mainMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
         ctx,
       ),
     );
-    if (picked === 'quit') return;
-    if (picked === 'add') await addEntry(s, p, ask);
-    else if (picked === 'conflicts') await conflictsMenu(s, p, ask);
-    else await entryMenu(s, picked, p, ask);
+    if (picked === 'quit') throw Object.assign(new Error('quit'), { name: 'ExitPromptError' });
+    if (picked === 'add') await cancellable(() => addEntry(s, p, ask, save));
+    else if (picked === 'conflicts') {
+      const e = await conflictsMenu(s, p, ask);
+      if (e) await entryMenu(s, e, p, ask, save);
+    } else await entryMenu(s, picked, p, ask, save);
   }
 }
 
-async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<void> {
+/** What the shell shows of an entry: every field but protected values, the notes, the current TOTP code, a conflict. */
+async function describe(e: Entry): Promise<string> {
+  const d = entryDetail(e, false);
+  const lines = [`\n${t(d.path)}`, `  user: ${t(d.username)}`, `  url:  ${t(d.url)}`];
+  if (d.tags.length) lines.push(`  tags: ${d.tags.map(t).join(', ')}`);
+  for (const [name, value] of Object.entries(d.fields)) {
+    if (name === 'otp' || name === 'TOTP Seed' || name === 'TOTP Settings') continue;
+    lines.push(`  ${t(name)}: ${t(value)}`);
+  }
+  if (e.get('otp') || e.get('TOTP Seed')) {
+    try {
+      lines.push(`  totp: ${(await fieldOf(e, 'totp')).value}`);
+    } catch (err) {
+      lines.push(`  totp: (${t((err as Error).message)})`);
+    }
+  }
+  if (d.notes) lines.push(`  notes: ${d.notes.split('\n').map(t).join('\n         ')}`);
+  if (e.hasAttachments) lines.push(`  attachments: ${[...e.attachments.keys()].map(t).join(', ')}`);
+  lines.push(`  history: ${d.history} version(s)`);
+  if (d.conflict) lines.push(`  conflict: ${d.conflict.map(t).join(', ')} (a merge kept both values; see 'history', settle with 'resolve')`);
+  return lines.join('\n') + '\n';
+}
+
+async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask, save: Saver): Promise<void> {
   for (;;) {
-    const d = entryDetail(e, false);
-    process.stderr.write(`\n${t(d.path)}\n  user: ${t(d.username)}\n  url:  ${t(d.url)}\n  history: ${d.history} version(s)\n`);
-    if (d.conflict) process.stderr.write(`  conflict: ${d.conflict.map(t).join(', ')} (a merge kept both values; see 'history', settle with 'resolve')\n`);
+    process.stderr.write(await describe(e));
+    const hasTotp = Boolean(e.get('otp') || e.get('TOTP Seed'));
+    const conflict = Boolean(entryDetail(e, false).conflict);
     const action = await ask((ctx) =>
       p.select(
         {
           message: 'Action',
           // Every action on one page: a menu that scrolls hides the last ones.
-          pageSize: 12,
+          pageSize: 15,
           choices: [
             { name: 'copy password', value: 'copy:password' },
             { name: 'copy username', value: 'copy:username' },
+            ...(hasTotp ? [{ name: 'copy TOTP code', value: 'copy:totp' }] : []),
             { name: 'show password', value: 'show' },
             { name: 'show username', value: 'show:username' },
-            { name: 'edit', value: 'edit' },
+            { name: 'edit title, username, URL, tags, notes', value: 'edit' },
+            { name: 'edit every field in $EDITOR', value: 'editor' },
             { name: 'new password', value: 'password' },
             { name: 'history', value: 'history' },
-            ...(d.conflict ? [{ name: 'resolve conflict', value: 'resolve' }] : []),
+            ...(conflict ? [{ name: 'resolve conflict', value: 'resolve' }] : []),
             { name: `attachments (${e.hasAttachments ? e.attachments.size : 0})`, value: 'attachments' },
             { name: 'back', value: 'back' },
           ],
@@ -109,141 +155,25 @@ async function entryMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<vo
       ),
     );
     if (action === 'back') return;
-    if (action === 'attachments') await attachmentMenu(s, e, p, ask);
     if (action === 'show') process.stderr.write(`  password: ${t(e.get('Password'))}\n`);
+    if (action === 'show:username') process.stderr.write(`  username: ${t(e.get('UserName'))}\n`);
     if (action.startsWith('copy:')) {
       const { value, label } = await fieldOf(e, action.slice(5));
       const { copySecret } = await import('../../clipboard/index.js');
       const r = await copySecret(value, { timeoutSeconds: s.config.clipboardSeconds ?? 30 });
       process.stderr.write(`copied ${t(label)}; clears in ${r.clearsInSeconds} s\n`);
     }
-    if (action === 'show:username') process.stderr.write(`  username: ${t(e.get('UserName'))}\n`);
-    if (action === 'edit') {
-      const username = await editField(p, ask, 'Username', e.get('UserName'));
-      const url = await editField(p, ask, 'URL', e.get('URL'));
-      s.vault.db.updateEntry(e, (x) => {
-        x.set('UserName', username);
-        x.set('URL', url);
-      });
-      await s.save();
-      process.stderr.write('saved\n');
-    }
-    if (action === 'history') await historyMenu(s, e, p, ask);
-    if (action === 'resolve') {
-      const keep = await ask((ctx) =>
-        p.select<'current' | number>(
-          { message: 'Keep', choices: [{ name: 'the current values', value: 'current' as const }, ...versionChoices(e).filter((c) => c.side)] },
-          ctx,
-        ),
-      );
-      resolveConflict(s.vault.db, e, keep);
-      await s.save();
-      process.stderr.write('resolved\n');
-    }
+    if (action === 'edit') await cancellable(() => editFields(s, e, p, ask, save));
+    if (action === 'editor') await cancellable(() => editInEditor(s, e, save));
+    if (action === 'history') await cancellable(() => historyMenu(s, e, p, ask, save));
+    if (action === 'resolve') await cancellable(() => resolveMenu(s, e, p, ask, save));
+    if (action === 'attachments') await cancellable(() => attachmentMenu(s, e, p, ask, save));
     if (action === 'password') {
-      const pw = await ask((ctx) => p.password({ message: 'New password', mask: false }, ctx));
-      s.vault.db.updateEntry(e, (x) => x.set('Password', pw, true));
-      await s.save();
-      process.stderr.write('saved the new password (old one kept in history)\n');
+      await cancellable(async () => {
+        const pw = await ask((ctx) => p.password({ message: 'New password', mask: false }, ctx));
+        s.vault.db.updateEntry(e, (x) => x.set('Password', pw, true));
+        await save(s, 'saved the new password (old one kept in history)');
+      });
     }
   }
-}
-
-function versionChoices(e: Entry): { name: string; value: number; side: boolean }[] {
-  return listVersions(e).slice(1).map((v) => ({
-    name: `${v.n}  ${v.modified}  ${v.differs.length ? `differs in ${v.differs.join(', ')}` : 'same content'}${v.conflictSide ? '  (conflict side)' : ''}`,
-    value: v.n,
-    side: v.conflictSide,
-  }));
-}
-
-async function historyMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<void> {
-  const choices = versionChoices(e);
-  if (!choices.length) return void process.stderr.write('  no earlier versions\n');
-  const n = await ask((ctx) => p.select<number | 0>({ message: 'Version', choices: [...choices, { name: 'back', value: 0 }] }, ctx));
-  if (!n) return;
-  const v = entryDetail(versionAt(e, n), false);
-  process.stderr.write(`  version ${n} (${v.modified})\n  user: ${t(v.username)}\n  url:  ${t(v.url)}\n`);
-  const what = await ask((ctx) => p.select({ message: 'Action', choices: [{ name: 'make it current', value: 'restore' }, { name: 'back', value: 'back' }] }, ctx));
-  if (what !== 'restore') return;
-  restoreVersion(s.vault.db, e, n);
-  await s.save();
-  process.stderr.write(`restored version ${n}\n`);
-}
-
-async function conflictsMenu(s: Session, p: Prompts, ask: Ask): Promise<void> {
-  const list = listConflicts(s.vault.db);
-  for (const c of list) {
-    process.stderr.write(`${t(c.path)}${c.deletedElsewhere ? ' (deleted elsewhere, kept)' : ''}\n`);
-    for (const f of c.fields) process.stderr.write(`  ${t(f.field)}: ${t(f.current)} (current)${f.others.map((o) => `; ${t(o.value)} (version ${o.version})`).join('')}\n`);
-  }
-  const uuid = await ask((ctx) => p.select<string>({ message: 'Entry', choices: [...list.map((c) => ({ name: t(c.path), value: c.uuid })), { name: 'back', value: '' }] }, ctx));
-  const e = uuid ? [...s.vault.db.entries()].find((x) => x.uuid === uuid) : undefined;
-  if (e) await entryMenu(s, e, p, ask);
-}
-
-/**
- * A prompt prefilled with the current value. A value with controls in it is
- * not put on the prompt line (the terminal would act on it): it is named
- * escaped, and an empty answer keeps it unchanged.
- */
-async function editField(p: Prompts, ask: Ask, label: string, current: string): Promise<string> {
-  if (t(current) === current) return ask((ctx) => p.input({ message: label, default: current }, ctx));
-  const answer = await ask((ctx) => p.input({ message: `${label} (now ${t(current)}; Enter keeps it)` }, ctx));
-  return answer === '' ? current : answer;
-}
-
-/** The same operations as `stv attachment ls|get|add|rm`. */
-async function attachmentMenu(s: Session, e: Entry, p: Prompts, ask: Ask): Promise<void> {
-  const { listAttachments, putAttachment, removeAttachment, getAttachment } = await import('../../vault/index.js');
-  for (;;) {
-    const list = listAttachments(e);
-    const picked = await ask((ctx) => p.select({
-      message: 'Attachments',
-      choices: [...list.map((a) => ({ name: `${t(a.name)}  (${a.size} bytes)`, value: a.name })), { name: '+ attach a file', value: '\0add' }, { name: 'back', value: '\0back' }],
-    }, ctx));
-    if (picked === '\0back') return;
-    try {
-      if (picked === '\0add') {
-        const file = await ask((ctx) => p.input({ message: 'File to attach', required: true }, ctx));
-        const { readRegularFile } = await import('../../config/index.js');
-        const data = readRegularFile(file, { maxBytes: 256 * 1024 * 1024, follow: true, what: 'file to attach' });
-        const name = await ask((ctx) => p.input({ message: 'Name', default: file.split('/').pop() }, ctx));
-        putAttachment(s.vault.db, e, name, data);
-        await s.save();
-        process.stderr.write(`attached ${name}\n`);
-        continue;
-      }
-      const what = await ask((ctx) => p.select({ message: picked, choices: [{ name: 'save to a file', value: 'save' }, { name: 'remove', value: 'rm' }, { name: 'back', value: 'back' }] }, ctx));
-      if (what === 'save') {
-        const path = await ask((ctx) => p.input({ message: 'Save as (mode 0600, an existing file is not replaced)', required: true }, ctx));
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(path, getAttachment(e, picked), { mode: 0o600, flag: 'wx' });
-        process.stderr.write(`wrote ${path}\n`);
-      } else if (what === 'rm') {
-        removeAttachment(s.vault.db, e, picked);
-        await s.save();
-        process.stderr.write(`removed ${picked} (kept in history)\n`);
-      }
-    } catch (err) {
-      if (err instanceof IdleLock) throw err;
-      process.stderr.write(`stv: ${t((err as Error).message)}\n`);
-    }
-  }
-}
-
-async function addEntry(s: Session, p: Prompts, ask: Ask): Promise<void> {
-  const { Entry } = await import('../../vault/index.js');
-  const title = await ask((ctx) => p.input({ message: 'Title', required: true }, ctx));
-  const username = await ask((ctx) => p.input({ message: 'Username' }, ctx));
-  const url = await ask((ctx) => p.input({ message: 'URL' }, ctx));
-  const e = new Entry();
-  for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) e.set(f, '', f === 'Password');
-  e.set('Title', title);
-  e.set('UserName', username);
-  e.set('URL', url);
-  e.set('Password', await ask((ctx) => p.password({ message: 'Password', mask: false }, ctx)), true);
-  s.vault.db.root.addEntry(e);
-  await s.save();
-  process.stderr.write(`added ${t(e.path())}\n`);
 }

@@ -1,7 +1,7 @@
 /** import, export, merge over a session. */
 import { basename, extname, resolve } from 'node:path';
 import { UsageError } from '../../errors/index.js';
-import { Vault, readVaultFile, kdfFingerprint, sameDigest, splitPath, mergeCopies, CONFLICT_TAG, type Credentials, type DerivedKey } from '../../vault/index.js';
+import { Vault, readVaultFile, kdfFingerprint, sameDigest, splitPath, mergeCopies, CONFLICT_TAG, uuidText, type Credentials, type DerivedKey } from '../../vault/index.js';
 import { loadConfig, resolveVault, readRegularFile, SafeReadError } from '../../config/index.js';
 import { wipe } from '../../secret/index.js';
 import { readKdb } from '../../vault/kdb/index.js';
@@ -56,7 +56,7 @@ export async function importFile(opts: GlobalOptions, file: string, o: ImportFla
   if (format !== 'kdb' && (o.keyfileFrom || o.passwordFrom === false)) throw new UsageError('--keyfile-from and --no-password-from are for KeePass 1 .kdb files; this file has no key');
   if (o.passwordFrom === false && !o.keyfileFrom) throw new UsageError('--no-password-from needs the old file\'s keyfile: --keyfile-from PATH');
   const into = o.group !== undefined ? splitPath(o.group).filter(Boolean) : ['Imported', basename(file, extname(file))];
-  const s = await openSession(opts);
+  const s = await openSession(opts, format === 'kdb' && o.passwordFrom !== false ? { stdinCarries: `the password of ${basename(file)}` } : {});
   const progress = await importProgress(opts);
   try {
     let r: ImportResult;
@@ -122,7 +122,11 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
   const releaseThread = Vault.holdKdfThread();
   let s;
   try {
-    s = await openSession(opts, { keepCredentials: Boolean(o.sameCredentials), afterKdf: o.sameCredentials ? afterKdf : undefined });
+    s = await openSession(opts, {
+      keepCredentials: Boolean(o.sameCredentials),
+      afterKdf: o.sameCredentials ? afterKdf : undefined,
+      stdinCarries: !o.sameCredentials && o.passwordFrom !== false ? `the password of ${otherPath}` : undefined,
+    });
   } finally {
     releaseThread();
   }
@@ -160,7 +164,7 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
     // Saved whenever the result differs from this file in any way (history, tags, deletion records, settings too).
     const differs = r.differs[0];
     if (!o.dryRun && differs) await s.save();
-    if (opts.json) return printJson({ changes: r.changes, conflicts: r.conflicts, differs, saved: !o.dryRun && differs });
+    if (opts.json) return printJson({ changes: r.changes.map((c) => ({ ...c, uuid: c.uuid && uuidText(c.uuid) })), conflicts: r.conflicts.map((c) => ({ ...c, uuid: uuidText(c.uuid) })), differs, saved: !o.dryRun && differs });
     if (!opts.quiet) for (const c of r.changes) out(`${c.kind}: ${c.path || '(database)'}${c.detail ? ` — ${c.detail}` : ''}`);
     if (r.conflicts.length) warn(`${r.conflicts.length} concurrent edit(s): both values kept, the later one current, the other in history (tag ${CONFLICT_TAG}); see 'stv conflicts'`);
     info(opts, differs ? (o.dryRun ? 'dry run: nothing saved' : `merged ${otherPath} into ${s.ref.path}`) : 'databases are already in sync');

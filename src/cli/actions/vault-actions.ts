@@ -1,12 +1,15 @@
 /** init, keyfile new, passwd, info. */
 import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, StvError } from '../../errors/index.js';
 import { ensurePrivateDir, loadConfig, resolveVault, writeFileAtomic } from '../../config/index.js';
-import { Vault, saveVaultFile, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, INTEGRITY_TEXT, type Integrity, type KdfParams, type VaultSettings } from '../../vault/index.js';
+import { Vault, saveVaultFile, keepReplacedCopy, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, INTEGRITY_TEXT, type Integrity, type KdfParams, type VaultSettings } from '../../vault/index.js';
 import { type GlobalOptions, info as say, out, printJson } from '../runtime.js';
-import { readCredentials, wipeCredentials, openSession, openIfUnlocked, readKeyfile } from '../session.js';
+import { wipeCredentials, openSession, openIfUnlocked, readKeyfile } from '../session.js';
+import { readNewMasterPassword } from '../new-master.js';
+import { canPrompt } from '../secrets-input.js';
+import { EXIT_CANCELLED } from '../exit-codes.js';
 
 interface KdfOpts {
   kdf: 'argon2id' | 'argon2d' | 'aes';
@@ -41,27 +44,54 @@ export async function settingsFrom(o: KdfOpts): Promise<VaultSettings> {
   return { cipher: CIPHERS[o.cipher] ?? 'aes256', kdf, compressed: true };
 }
 
-export async function init(opts: GlobalOptions, o: KdfOpts & { name: string; force?: boolean }): Promise<void> {
-  const ref = resolveVault(opts.vault, loadConfig());
+/**
+ * init over an existing file needs --force; the old file is then kept as
+ * PATH.replaced-DATE (never rotated, unlike PATH.bak, which the new vault's
+ * next save would overwrite), and on a terminal init asks first.
+ */
+export async function init(opts: GlobalOptions, o: KdfOpts & { name: string; force?: boolean; allowWeak?: boolean }): Promise<void> {
+  const ref = resolveVault(opts.vault, loadConfig(), { creating: true });
+  let replacing = false;
   if (existsSync(ref.path)) {
     if (statSync(ref.path).isDirectory()) throw new UsageError(`${ref.path} is a directory; give a file path with --vault`);
-    if (!o.force) throw new UsageError(`${ref.path} already exists; use another --vault or --force to replace it`);
+    if (!o.force) throw new UsageError(`${ref.path} already exists; use another --vault, or --force to replace it (the old file is then kept as ${basename(ref.path)}.replaced-DATE)`);
+    replacing = true;
+    if (canPrompt() && !(await confirmReplace(ref.path))) {
+      process.stderr.write('stv: not replaced; nothing was changed\n');
+      process.exitCode = EXIT_CANCELLED;
+      return;
+    }
   }
   const settings = await settingsFrom(o);
-  const creds = await readCredentials(opts, ref, { confirm: true, prompt: `New master password for ${ref.path}:` });
+  const creds = await readNewMasterPassword(opts, ref, { prompt: `New master password for ${ref.path}:`, allowWeak: o.allowWeak });
+  let kept: string | undefined;
   try {
-    if (creds.password && creds.password.length === 0 && creds.fromTty) say(opts, 'stv: warning: empty master password');
     const vault = await Vault.create(o.name, creds, settings);
     ensurePrivateDir(dirname(ref.path));
+    if (replacing) kept = keepReplacedCopy(ref.path);
     saveVaultFile(ref.path, vault.toBytes(), { backup: false });
     vault.close();
   } finally {
     wipeCredentials(creds);
   }
+  if (replacing) {
+    // The agent may hold the replaced vault's key.
+    const { agent } = await import('../session.js');
+    await agent.forget(ref.path).catch(() => undefined);
+  }
   const kdf = settings.kdf;
   const kdfText = kdf.type === 'aes' ? `AES-KDF ${kdf.rounds} rounds` : `${kdf.type} ${Number(kdf.memoryBytes) / 1048576} MiB × ${kdf.iterations} iterations × ${kdf.parallelism} lanes`;
-  if (opts.json) printJson({ path: ref.path, cipher: settings.cipher, kdf: kdfText });
-  else say(opts, `created ${ref.path} (${CIPHER_NAMES[settings.cipher]}, ${kdfText})`);
+  if (opts.json) printJson({ path: ref.path, cipher: settings.cipher, kdf: kdfText, ...(kept ? { replacedKeptAs: kept } : {}) });
+  else say(opts, `created ${ref.path} (${CIPHER_NAMES[settings.cipher]}, ${kdfText})${kept ? `; the old file is kept as ${kept}` : ''}`);
+}
+
+async function confirmReplace(path: string): Promise<boolean> {
+  const st = statSync(path);
+  const { confirm } = await import('@inquirer/prompts');
+  return confirm(
+    { message: `Replace ${path} (${st.size} bytes, changed ${st.mtime.toISOString().slice(0, 16).replace('T', ' ')})? The old file is kept beside it as ${basename(path)}.replaced-DATE`, default: false },
+    { output: process.stderr },
+  );
 }
 
 export async function keyfileNew(opts: GlobalOptions, path: string): Promise<void> {
@@ -73,18 +103,21 @@ export async function keyfileNew(opts: GlobalOptions, path: string): Promise<voi
 
 export async function passwd(
   opts: GlobalOptions,
-  o: KdfOpts & { newKeyfile?: string; removeKeyfile?: boolean; removePassword?: boolean; rekey?: boolean },
+  o: KdfOpts & { newKeyfile?: string; removeKeyfile?: boolean; removePassword?: boolean; rekey?: boolean; allowWeak?: boolean },
   cmd: Command,
 ): Promise<void> {
   if (o.rekey && (o.newKeyfile || o.removeKeyfile || o.removePassword)) throw new UsageError('--rekey keeps the password and keyfile; give it alone, or change them without it');
   // --rekey needs the credentials themselves (not the agent's key) to derive a key with a new salt.
-  const s = await openSession(opts, { keepCredentials: Boolean(o.rekey) });
+  const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+  const explicitKdf = ['kdf', 'kdfMs', 'kdfMemory', 'kdfIterations', 'kdfParallelism'].some(given);
+  const cipherOnly = given('cipher') && !explicitKdf && !o.rekey && !o.newKeyfile && !o.removeKeyfile && !o.removePassword;
+  // Stdin may carry the new password; then it never carries the current one.
+  const stdin = o.rekey || o.removePassword || cipherOnly ? {} : { stdinCarries: 'the new master password' };
+  const s = await openSession(opts, { keepCredentials: Boolean(o.rekey), ...stdin });
   const oldKey = s.vault.derivedKey();
   try {
-    const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
-    const explicitKdf = ['kdf', 'kdfMs', 'kdfMemory', 'kdfIterations', 'kdfParallelism'].some(given);
     const cipher = given('cipher') ? CIPHERS[o.cipher] : s.vault.settings.cipher;
-    if (given('cipher') && !explicitKdf && !o.rekey && !o.newKeyfile && !o.removeKeyfile && !o.removePassword) {
+    if (cipherOnly) {
       // Only the cipher: the derived key stays valid (same KDF parameters), so no new password is asked.
       const was = s.vault.settings.cipher;
       s.vault.settings = { ...s.vault.settings, cipher };
@@ -99,7 +132,7 @@ export async function passwd(
       const keyfile = o.removeKeyfile ? undefined : o.newKeyfile ? readKeyfile(o.newKeyfile) : (opts.keyfile ?? s.ref.keyfile) ? readKeyfile((opts.keyfile ?? s.ref.keyfile)!) : undefined;
       let password: Uint8Array | undefined;
       if (!o.removePassword) {
-        const c = await readCredentials({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { confirm: true, prompt: 'New master password:' });
+        const c = await readNewMasterPassword({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { prompt: 'New master password:', allowWeak: o.allowWeak || keyfile !== undefined });
         password = c.password;
       }
       if (!password && !keyfile) throw new UsageError('a vault needs a password or a keyfile; nothing was changed');

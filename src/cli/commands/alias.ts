@@ -20,7 +20,17 @@ export function register(program: Command): void {
     .description('a new unique address for a site (domain or URL), recorded on its entry (a new one if it has none)')
     .option('--tag <tag>', 'use this tag instead of the site name')
     .option('--base <address>', 'which base address')
-    .addHelpText('after', '\nExamples:\n  $ stv alias new https://www.amazon.co.uk\n  $ stv alias new 192.0.2.7 --tag router\n')
+    .option('--group <path>', 'group for an entry it creates (default Aliases); it is titled by the host without www.')
+    .addHelpText('after', `
+Other configured vaults are checked (through the agent, never asking) so an
+alias is unique across vaults that share a base address. A locked vault is
+skipped in silence once stv has seen it unlocked and knows it shares no base;
+otherwise a warning says to unlock it.
+
+Examples:
+  $ stv alias new https://www.amazon.co.uk     → Aliases/amazon.co.uk when no entry has that site
+  $ stv alias new 192.0.2.7 --tag router
+`)
     .action(async (site, o, cmd) => (await act()).newOne(globals(cmd), site, o));
   alias
     .command('ls')

@@ -13,8 +13,12 @@ Examples:
   $ stv completion fish > ~/.config/fish/completions/stv.fish
 
 Entry names complete only while the vault is unlocked ('stv unlock'); completion never asks for a password.
+Names with spaces or shell characters are inserted quoted; --vault completes the configured vault names.
 `)
     .action(async (shell, _o, cmd) => (await import('../actions/completion-actions.js')).completion(cmd.parent!, shell));
+  program
+    .command('__complete-vaults', { hidden: true })
+    .action(async () => (await import('../actions/completion-actions.js')).completeVaults());
   program
     .command('__complete-entries', { hidden: true })
     .action(async (_o, cmd) => (await import('../actions/completion-actions.js')).completeEntries(globals(cmd)));

@@ -11,7 +11,7 @@ function entryOptions(cmd: Command): Command {
     .option('--notes <text>', 'notes')
     .option('--tag <tag>', 'tag (repeatable)', collect)
     .option('--group <path>', 'group to put the entry in')
-    .option('-p, --password-prompt', 'read the entry password from the terminal, or the next stdin line')
+    .option('-p, --password-prompt', 'read the entry password from the terminal, or the first stdin line (the master password then never comes from stdin)')
     .option('-g, --generate', "generate the password (the site's rule applies)")
     .option('-l, --length <n>', 'length of a generated password')
     .option('--alias', "make the username a new e-mail alias for the entry's site")
@@ -25,7 +25,8 @@ export function register(program: Command): void {
     .addHelpText('after', `
 Examples:
   $ stv add -g Shopping/Amazon --url https://www.amazon.co.uk -u fred@example.com
-  $ printf '%s\\n' "$PW" "$ENTRY_PW" | stv add -p Bank/Example --url bank.example
+  $ stv gen --words 6 | stv add -p Pension/Aviva     needs the vault unlocked (or a terminal)
+  $ printf '%s\\n' "$PW" "$ENTRY_PW" | stv --password-fd 0 add -p Bank/Example --url bank.example
   $ stv add --alias -g Forums/Bugzilla --url https://bugzilla.mozilla.org
   $ stv add 'Social/Twitter \\/ X' -u fred      a '/' inside a title or group name is written '\\/'
   $ stv add Bank --field 'Customer no=1234' --protected-field PIN
@@ -34,7 +35,24 @@ Examples:
 
   entryOptions(program.command('edit <entry>').description('change an entry; the old version goes into its history'))
     .option('--title <title>', 'new title')
-    .addHelpText('after', '\nExamples:\n  $ stv edit Shopping/Amazon -g          new generated password (old one kept in history)\n  $ stv edit amazon --username fred+amazon@example.com\n  $ printf \'%s\\n\' "$PW" "$PIN" | stv edit Bank --protected-field PIN --rm-field Old\n')
+    .option('-e, --editor', 'edit the fields and notes in $VISUAL/$EDITOR, as pass edit does')
+    .option('-s, --show-protected', 'with --editor: put the password and protected fields in the file too')
+    .addHelpText('after', `
+--editor writes the entry to a 0600 file in the private runtime directory, runs
+$VISUAL (else $EDITOR, else vi) on it, applies what you saved and removes the
+file. Protected values appear only with --show-protected; their line reads
+PROTECTED otherwise, which keeps them.
+
+-p reads the entry password from the terminal or stdin; stdin then never
+carries the master password, which comes from the agent, --password-file,
+--password-fd or the terminal.
+
+Examples:
+  $ stv edit Shopping/Amazon -g          new generated password (old one kept in history)
+  $ stv edit amazon --username fred+amazon@example.com
+  $ stv edit amazon --editor             notes and custom fields in your editor
+  $ printf '%s\\n' "$MASTER" "$PIN" | stv --password-fd 0 edit Bank --protected-field PIN --rm-field Old
+`)
     .action(async (entry, o, cmd) => (await import('../actions/entry-actions.js')).edit(globals(cmd), entry, o));
 
   program

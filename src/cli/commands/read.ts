@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .option('-s, --show-protected', 'show protected fields (password) in clear')
     .option('-a, --attr <name>', 'print one field raw, control characters included (title, username, password, url, notes or a custom field)')
     .option('--version <n>', "show version N from 'stv history' (0: the current one)")
-    .addHelpText('after', '\nOn a terminal, control characters in values (escape sequences, CR, C1 codes) are shown\nescaped, as \\e, \\r, \\x9b; -a and --json print them raw (JSON escapes them itself).\n\nExamples:\n  $ stv show Shopping/Amazon\n  $ stv show amazon -a password | xsel -b\n  $ stv --json show -s amazon\n  $ stv show amazon --version 2\n')
+    .addHelpText('after', '\nENTRY may also be its UUID, with or without dashes or braces; --json prints UUIDs as 8-4-4-4-12 hex.\nOn a terminal, control characters in values (escape sequences, CR, C1 codes) are shown\nescaped, as \\e, \\r, \\x9b; -a and --json print them raw (JSON escapes them itself).\n\nExamples:\n  $ stv show Shopping/Amazon\n  $ stv show amazon -a password | xsel -b\n  $ stv --json show -s amazon\n  $ stv show amazon --version 2\n')
     .action(async (entry, o, cmd) => (await import('../actions/read-actions.js')).show(globals(cmd), entry, o));
 
   program
@@ -29,6 +29,6 @@ export function register(program: Command): void {
   program
     .command('totp <entry>')
     .description("print the entry's current TOTP code (KeePassXC 'otp' field)")
-    .addHelpText('after', '\nExamples:\n  $ stv totp GitHub\n')
+    .addHelpText('after', '\nWith --json: {"code", "period", "remaining" (seconds the code stays valid), "path"}.\n\nExamples:\n  $ stv totp GitHub\n  $ stv --json totp GitHub\n')
     .action(async (entry, _o, cmd) => (await import('../actions/read-actions.js')).totp(globals(cmd), entry));
 }

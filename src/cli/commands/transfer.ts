@@ -16,7 +16,9 @@ CSV layouts: KeePassXC, Bitwarden, Chrome and Firefox exports (told apart by the
 Bitwarden JSON: logins, secure notes, cards, identities, SSH keys, TOTP, custom fields,
 password history and dates; what cannot be imported (passkeys, linked fields) is named.
 A KeePass 1 / KeePassX .kdb file (AES or Twofish) asks for its own password (terminal, or
-the next stdin line) and comes in whole: every group, icons, expiry, attachments.
+the first stdin line) and comes in whole: every group, icons, expiry, attachments; the
+master password then comes from the agent, --password-file, --password-fd or the
+terminal, never from stdin.
 Importing into a group that already holds the same items says so; --skip-existing skips them.
 
 Examples:
@@ -42,6 +44,14 @@ Examples:
     .option('--keyfile-from <path>', 'keyfile of the other file')
     .option('--no-password-from', 'the other file has no password (keyfile only)')
     .option('--dry-run', 'show what would change without saving')
-    .addHelpText('after', '\nExamples:\n  $ stv merge -s /media/fred/WHITE-BACKUP/personal.kdbx\n  $ stv merge --dry-run -s other.kdbx\n')
+    .addHelpText('after', `
+Without -s the other file's password comes from the terminal or stdin, and the
+master password then never from stdin (agent, --password-file, --password-fd or
+the terminal).
+
+Examples:
+  $ stv merge -s /media/fred/WHITE-BACKUP/personal.kdbx
+  $ stv merge --dry-run -s other.kdbx
+`)
     .action(async (other, o, cmd) => (await import('../actions/transfer-actions.js')).merge(globals(cmd), other, o));
 }

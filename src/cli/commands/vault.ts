@@ -17,9 +17,14 @@ export function register(program: Command): void {
       .command('init')
       .description('create a new vault (KDBX 4, Argon2id by default)')
       .option('--name <name>', 'database name', 'Passwords')
-      .option('--force', 'overwrite an existing file'),
+      .option('--force', 'replace an existing file: asks first on a terminal, and keeps the old file as PATH.replaced-DATE')
+      .option('--allow-weak', 'accept a master password zxcvbn rates below "strong" (without a keyfile)'),
   )
     .addHelpText('after', `
+The new master password is rated by zxcvbn: below "strong" (about 10^8 guesses)
+a terminal asks again and a script is refused, unless --allow-weak. With a
+keyfile any password is accepted.
+
 Examples:
   $ stv init                                   the default vault, password asked twice
   $ stv --vault ~/sticks/financial.kdbx init --kdf-ms 2000 --cipher chacha20
@@ -41,9 +46,27 @@ Examples:
       .option('--new-keyfile <path>', 'use this keyfile from now on')
       .option('--remove-keyfile', 'no keyfile from now on')
       .option('--remove-password', 'no password from now on (needs a keyfile)')
-      .option('--rekey', 'keep the password and keyfile, change only the KDF salt and so the key (after a derived key may have leaked)'),
+      .option('--rekey', 'keep the password and keyfile, change only the KDF salt and so the key (after a derived key may have leaked)')
+      .option('--allow-weak', 'accept a new master password zxcvbn rates below "strong"'),
   )
-    .addHelpText('after', "\nEvery key change also gives PATH.bak and the mounted sticks' backup generations the new key (or removes\nthose under keys retired before), and says what remains: the sticks' copies until their next 'stv sync'.\nWith only --cipher, the key stays and no password is asked: the file is re-encrypted.\n\nExamples:\n  $ stv passwd                      new password, asked twice\n  $ stv passwd --new-keyfile k.keyx   add a keyfile\n  $ stv passwd --rekey              same password, new salt and key\n  $ stv passwd --cipher twofish       same key, Twofish from now on\n")
+    .addHelpText('after', `
+The new password comes from the terminal (asked twice) or stdin; stdin then
+never carries the current one, which comes from the agent, --password-file,
+--password-fd or the terminal (--password-fd 0: the first stdin line is the
+current password, the next the new one).
+
+Every key change also gives PATH.bak, the local base and the mounted sticks'
+backup generations the new key (or removes those under keys retired before),
+and says what remains: the sticks' copies until their next 'stv sync'.
+With only --cipher, the key stays and no password is asked: the file is re-encrypted.
+
+Examples:
+  $ stv passwd                      new password, asked twice
+  $ stv passwd --new-keyfile k.keyx   add a keyfile
+  $ stv passwd --rekey              same password, new salt and key
+  $ stv passwd --cipher twofish       same key, Twofish from now on
+  $ printf '%s\\n' "$OLD" "$NEW" | stv --password-fd 0 passwd
+`)
     .action(async (o, cmd) => (await import('../actions/vault-actions.js')).passwd(globals(cmd), o, cmd));
 
   program

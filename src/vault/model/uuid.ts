@@ -52,9 +52,17 @@ export function uuidToBase64(hex: string): string {
   return Buffer.from(hex, 'hex').toString('base64');
 }
 
-/** Accepts hex (with or without dashes, any case) or base64; returns hex or undefined. */
+/**
+ * The form every `--json` output uses: RFC 4122's 8-4-4-4-12 lowercase hex,
+ * as pykeepass prints it and keepassxc-cli shows it inside braces.
+ */
+export function uuidText(hex: string): string {
+  return hex.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+}
+
+/** Accepts hex (with or without dashes or braces, any case) or base64; returns hex or undefined. */
 export function parseUuidInput(text: string): string | undefined {
-  const hex = text.replace(/-/g, '').toLowerCase();
+  const hex = text.replace(/^\{(.*)\}$/, '$1').replace(/-/g, '').toLowerCase();
   if (/^[0-9a-f]{32}$/.test(hex)) return hex;
   if (/^[A-Za-z0-9+/]{22}==$/.test(text)) return uuidFromBase64(text);
   return undefined;
