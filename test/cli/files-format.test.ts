@@ -74,8 +74,8 @@ describe('Twofish', () => {
 
   it('init --cipher twofish makes a KDBX 4 Twofish file that keepassxc-cli opens; info names the cipher', () => {
     const path = join(dir, 'new-tf.kdbx');
-    ok(path, ['init', '--cipher', 'twofish', '--kdf-iterations', '2', '--kdf-memory', '8'], `${PW}\n`);
-    ok(path, ['add', 'Alpha', '-u', 'a', '-p'], `${PW}\nalpha-secret\n`);
+    ok(path, ['init', '--allow-weak', '--cipher', 'twofish', '--kdf-iterations', '2', '--kdf-memory', '8'], `${PW}\n`);
+    ok(path, ['--password-fd', '0', 'add', 'Alpha', '-u', 'a', '-p'], `${PW}\nalpha-secret\n`);
     expect(header(path)).toEqual({ version: '4.0', cipher: 'twofish' });
     expect(ok(path, ['info']).stdout).toMatch(/Cipher:\s+Twofish-CBC/);
     expect(kxc(['show', '-q', '-s', '-a', 'Password', path, 'Alpha'], `${PW}\n`).trim()).toBe('alpha-secret');
@@ -93,7 +93,7 @@ describe('a KDBX 3.1 file keeps its format', () => {
 
   it('stays 3.1 through stv add, rm (to the recycle bin), an attachment and custom fields; keepassxc-cli and pykeepass read every value', () => {
     writeFileSync(join(dir, 'blob.bin'), Buffer.from([0, 1, 2, 255, 254, 10, 13]));
-    ok(path, ['add', 'Mail', '-u', 'fred', '-p', '--field', 'Customer=42', '--protected-field', 'PIN'], `${PW}\nmail-pw\n1234\n`);
+    ok(path, ['--password-fd', '0', 'add', 'Mail', '-u', 'fred', '-p', '--field', 'Customer=42', '--protected-field', 'PIN'], `${PW}\nmail-pw\n1234\n`);
     ok(path, ['attachment', 'add', 'Mail', join(dir, 'blob.bin')]);
     ok(path, ['add', 'Doomed']);
     const r = ok(path, ['rm', 'Doomed']);
@@ -144,7 +144,7 @@ print(e.password, e.get_custom_property('PIN'), kp.binaries[0].hex())`, [path, P
   it('a 3.1 file whose content needs KDBX 4 (Argon2) is saved as 4 and the save says why and what it costs', () => {
     const p2 = join(dir, 'kxc31b.kdbx');
     kxc(['db-create', '-q', '-p', p2], `${PW}\n${PW}\n`);
-    const r = ok(p2, ['passwd', '--kdf', 'argon2id', '--kdf-iterations', '2', '--kdf-memory', '8'], `${PW}\n${PW}\n`);
+    const r = ok(p2, ['--password-fd', '0', 'passwd', '--allow-weak', '--kdf', 'argon2id', '--kdf-iterations', '2', '--kdf-memory', '8'], `${PW}\n${PW}\n`);
     expect(r.stderr).toMatch(/saving .* as KDBX 4 \(it was KDBX 3\.1; its key derivation is Argon2id\): apps that read only KDBX 3\.1/);
     expect(header(p2).version).toBe('4.0');
   });

@@ -13,12 +13,13 @@ import { stv, tempDir, isolatedEnv, keepassxc, pykeepass, ROOT } from '../helper
 import { makeKdb } from '../vault/kdb/make-kdb.js';
 
 const KX = join(ROOT, 'test', 'fixtures', 'public', 'keepassx');
-const PW = 'import pw';
+const PW = 'import pw Kx7!qz Lm2';
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
 let vault: string;
-const run = (args: string[], input = `${PW}\n`) => stv(['--no-agent', '--vault', vault, ...args], { env, input });
+// The master password is always stdin's first line here (--password-fd 0), whatever else stdin carries.
+const run = (args: string[], input = `${PW}\n`) => stv(['--no-agent', '--vault', vault, '--password-fd', '0', ...args], { env, input });
 const ok = (args: string[], input = `${PW}\n`) => {
   const r = run(args, input);
   expect(r.status, `stv ${args.join(' ')}: ${r.stderr}`).toBe(0);

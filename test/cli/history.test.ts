@@ -11,12 +11,13 @@ import { Vault, sha256Hex, type Database } from '../../src/vault/index.js';
 import { writeConflict } from '../../src/vault/merge/records.js';
 import { isolatedEnv, keepassxc, stv, tempDir } from '../helpers/tools.js';
 
-const PW = 'history pw';
+const PW = 'history pw Rb4#vt Qe8';
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
 let vault: string;
-const run = (args: string[], input = `${PW}\n`, path = vault) => stv(['--no-agent', '--vault', path, ...args], { env, input });
+// The master password is always stdin's first line here (--password-fd 0), whatever else stdin carries.
+const run = (args: string[], input = `${PW}\n`, path = vault) => stv(['--no-agent', '--vault', path, '--password-fd', '0', ...args], { env, input });
 const ok = (args: string[], input?: string, path?: string) => {
   const r = run(args, input, path);
   expect(r.status, `stv ${args.join(' ')}: ${r.stderr}`).toBe(0);

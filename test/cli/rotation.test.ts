@@ -65,7 +65,7 @@ describe('passwd', () => {
     for (const g of [...generations('white'), ...generations('black')]) expect(opensWith(g, OLD)).toBe(true);
     // black is "not mounted": out of the configured stick paths during the key change.
     writeFileSync(join(dir, 'config', 'stickvault', 'config.json'), JSON.stringify({ stickPaths: [stick('white')] }));
-    const r = ok(['passwd'], `${OLD}\n${NEW}\n`);
+    const r = ok(['--password-fd', '0', 'passwd'], `${OLD}\n${NEW}\n`);
     expect(r.stderr).toMatch(/^re-encrypted \S+v\.kdbx\.bak with the new key$/m);
     expect(r.stderr).toMatch(/^stick white: re-encrypted \d+ backup generations?$/m);
     expect(r.stderr).toMatch(/still has the old key until 'stv sync'/);

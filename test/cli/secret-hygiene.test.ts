@@ -106,7 +106,7 @@ describe('secret hygiene', () => {
     await run('config add-vault', ['config', 'add-vault', 'stick', vault]);
     await run('add -p (stdin, --password-fd 0)', ['--no-agent', ...V(), '--password-fd', '0', 'add', 'Bank', '-u', 'fred', '-p'], { input: `${MASTER}\n${ENTRY[0]}\n` });
     await run('edit -p (--password-fd)', ['--no-agent', ...V(), '--password-fd', '3', 'edit', 'Bank', '-p'], { fd3: `${MASTER}\n`, input: `${ENTRY[1]}\n` });
-    await run('edit --protected-field (stdin)', ['--no-agent', ...V(), 'edit', 'Bank', '--protected-field', 'PIN'], { input: `${MASTER}\n${ENTRY[2]}\n`, debug: true });
+    await run('edit --protected-field (stdin, --password-fd 0)', ['--no-agent', ...V(), '--password-fd', '0', 'edit', 'Bank', '--protected-field', 'PIN'], { input: `${MASTER}\n${ENTRY[2]}\n`, debug: true });
     const shown = await run('show -s (--password-file)', ['--no-agent', ...V(), '--password-file', pwFile, 'show', '-s', 'Bank'], { mayShowEntries: true });
     expect(shown.stdout).toContain(ENTRY[1]); // the scenario really handled the secrets it then looks for
     expect(shown.stdout).toContain(ENTRY[2]);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { STV, stv, tempDir, isolatedEnv } from '../helpers/tools.js';
 import { terminal } from '../helpers/terminal.js';
 
-const PW = 'shell att pw';
+const PW = 'shell att pw Nz5-kd Wp3';
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
@@ -46,8 +46,8 @@ it('lists, saves and attaches files from the entry menu', async () => {
   await waitFor('NAS  root');
   keys('Enter');
   await waitFor('attachments (1)');
-  // copy password, copy username, show password, show username, edit, new password, history, attachments
-  keys('Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter');
+  // copy password, copy username, show password, show username, edit, edit in $EDITOR, new password, history, attachments
+  keys('Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter');
   await waitFor('id.txt  (5 bytes)');
   keys('Enter');
   await waitFor('save to a file');

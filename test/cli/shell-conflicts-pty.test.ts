@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { STV, stv, tempDir, isolatedEnv } from '../helpers/tools.js';
 import { terminal } from '../helpers/terminal.js';
 
-const PW = 'shell conflict pw';
+const PW = 'shell conflict pw Jh6%rc Ty9';
 let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
@@ -53,8 +53,8 @@ it('lists the conflict, names its field, and resolves it', async () => {
   await waitFor('Acme  fred-there');
   tmux('send-keys', '-t', session, 'Enter');
   await waitFor('conflict: UserName');
-  // copy password, copy username, show password, show username, edit, new password, history, resolve conflict
-  tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter');
+  // copy password, copy username, show password, show username, edit, edit in $EDITOR, new password, history, resolve conflict
+  tmux('send-keys', '-t', session, 'Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter');
   await waitFor('Keep');
   tmux('send-keys', '-t', session, 'Enter');
   await waitFor('resolved');

@@ -83,7 +83,7 @@ describe.skipIf(!isRoot)('the agent after a lock', () => {
       const init = stv(['--no-agent', '--vault', v, 'init', '--kdf', 'argon2id', '--kdf-memory', '8', '--kdf-iterations', '2'], { env, input: `${PW}\n${PW}\n` });
       expect(init.status, init.stderr).toBe(0);
     }
-    const add = stv(['--no-agent', '--vault', a, 'add', 'Bank', '-p'], { env, input: `${PW}\n${NEEDLE}\n` });
+    const add = stv(['--no-agent', '--vault', a, '--password-fd', '0', 'add', 'Bank', '-p'], { env, input: `${PW}\n${NEEDLE}\n` });
     expect(add.status, add.stderr).toBe(0);
     for (const v of [a, b]) expect(stv(['--vault', v, 'unlock', '--timeout', '300'], { env, input: `${PW}\n` }).status).toBe(0);
     const shown = stv(['--vault', a, 'show', '-s', 'Bank'], { env, input: '' });
