@@ -41,6 +41,13 @@ if (wantTest) {
     ['mkfs.ext4', 'e2fsprogs', () => have('mkfs.ext4')],
     ['mkfs.vfat', 'dosfstools', () => have('mkfs.vfat')],
     ['exim', 'exim4-daemon-light', () => existsSync('/usr/sbin/exim')],
+    // The integrations are tested against the programs they serve.
+    ['git', 'git', () => have('git')],
+    ['ssh-keygen, ssh-agent, ssh-add', 'openssh-client', () => have('ssh-keygen') && have('ssh-agent') && have('ssh-add')],
+    ['fzf', 'fzf', () => have('fzf')],
+    ['dmenu', 'suckless-tools', () => have('dmenu')],
+    ['xdotool', 'xdotool', () => have('xdotool')],
+    ['zbarimg', 'zbar-tools', () => have('zbarimg')],
     // npm run bench times both tools with hyperfine.
     ...(wantBench ? [['hyperfine', 'hyperfine', () => have('hyperfine')]] : []),
   ];

@@ -82,6 +82,33 @@ export async function promptSecret(message: string): Promise<string> {
   return password({ message, mask: false }, { output: process.stderr });
 }
 
+/** Whether this process has a controlling terminal to ask on, whatever its stdin is. */
+export function hasControllingTty(): boolean {
+  try {
+    closeSync(openSync('/dev/tty', 'r+'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A no-echo prompt on the controlling terminal, for a process whose stdin
+ * belongs to someone else (git's credential protocol): reads /dev/tty, never fd 0.
+ */
+export async function promptSecretOnTty(message: string): Promise<string> {
+  const { ReadStream, WriteStream } = await import('node:tty');
+  const input = new ReadStream(openSync('/dev/tty', 'r'));
+  const output = new WriteStream(openSync('/dev/tty', 'w'));
+  try {
+    const { password } = await import('@inquirer/prompts');
+    return await password({ message, mask: false }, { input, output });
+  } finally {
+    input.destroy();
+    output.destroy();
+  }
+}
+
 export async function promptText(message: string, initial?: string): Promise<string> {
   const { input } = await import('@inquirer/prompts');
   return input({ message, default: initial }, { output: process.stderr });

@@ -18,7 +18,7 @@ import {
 } from '../vault/index.js';
 import type { GlobalOptions } from './runtime.js';
 import { info, warn } from './runtime.js';
-import { canPrompt, promptSecret, readFirstLineOfFd, readFirstLineOfFile, readStdinLine, stdinIsTty } from './secrets-input.js';
+import { canPrompt, hasControllingTty, promptSecret, promptSecretOnTty, readFirstLineOfFd, readFirstLineOfFile, readStdinLine, stdinIsTty } from './secrets-input.js';
 import * as agent from './agent-link.js';
 import { recordLocalSave } from '../sync/sidecar.js';
 import { vaultIdOf } from '../sync/vault-id.js';
@@ -60,6 +60,8 @@ export interface AskOptions {
   /** Ask twice on a terminal (new passwords). */
   confirm?: boolean;
   prompt?: string;
+  /** Never read stdin (it carries another protocol, e.g. git's): ask on /dev/tty or fail as locked. */
+  ttyOnly?: boolean;
 }
 
 /** Credentials from flags, terminal or stdin. Throws LockedError when there is no source. */
@@ -74,7 +76,12 @@ export async function readCredentials(opts: GlobalOptions, ref: ResolvedVault, a
   let pw = passwordFromFlags(opts);
   let fromTty = false;
   if (pw === undefined) {
-    if (canPrompt()) {
+    if (ask.ttyOnly) {
+      if (hasControllingTty()) {
+        pw = await promptSecretOnTty(ask.prompt ?? `Master password for ${ref.name ?? ref.path}:`);
+        fromTty = true;
+      }
+    } else if (canPrompt()) {
       pw = await promptSecret(ask.prompt ?? `Master password for ${ref.name ?? ref.path}:`);
       if (ask.confirm) {
         const again = await promptSecret('Repeat the master password:');
@@ -116,6 +123,8 @@ const copyCredentials = (c: Credentials): Credentials => ({ password: c.password
 export interface OpenHow {
   /** Keep a copy of the credentials in the session (e.g. merge -s); wiped by close(). */
   keepCredentials?: boolean;
+  /** Ask for the password on /dev/tty only, never on stdin (see AskOptions.ttyOnly). */
+  ttyOnly?: boolean;
   /** Called with the credentials and the key once the KDF ran, before the file is parsed (merge starts the other file's KDF here). */
   afterKdf?: (creds: Credentials, key: DerivedKey) => void;
 }
@@ -138,7 +147,7 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
     }
   }
   Vault.prewarm(bytes);
-  const creds = await readCredentials(opts, ref);
+  const creds = await readCredentials(opts, ref, { ttyOnly: how.ttyOnly });
   const progress = await startProgress(opts, 'unlocking');
   try {
     const key = await Vault.deriveKeyFor(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
@@ -151,7 +160,7 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
     }
     return { vault, fromTty: creds.fromTty, credentials: keep ? copyCredentials(creds) : undefined, retained: copyCredentials(creds) };
   } catch (e) {
-    if (e instanceof SlowKdfError && creds.fromTty) {
+    if (e instanceof SlowKdfError && creds.fromTty && !how.ttyOnly) {
       progress.stop();
       const { confirm } = await import('@inquirer/prompts');
       const ok = await confirm({ message: `${(e as Error).message}. Open anyway?`, default: false }, { output: process.stderr });

@@ -10,12 +10,14 @@ import { register as registerGen } from './gen.js';
 import { register as registerClip } from './clip.js';
 import { register as registerAlias } from './alias.js';
 import { register as registerSync } from './sync.js';
+import { register as registerIntegrations } from './integrations.js';
 
 export function registerOptional(program: Command): void {
   registerGen(program);
   registerClip(program);
   registerAlias(program);
   registerSync(program);
+  registerIntegrations(program);
   registerConfig(program);
   registerCompletion(program);
   registerExtra(program);
