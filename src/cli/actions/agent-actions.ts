@@ -27,6 +27,7 @@ export async function unlock(opts: GlobalOptions, o: { timeout?: string; hardCap
 }
 
 export async function lock(opts: GlobalOptions, o: { all?: boolean }): Promise<void> {
+  (await import('../../exec/index.js')).sweepLeftovers();
   if (o.all) {
     await agent.lockAll();
     info(opts, 'locked all vaults');
