@@ -3,12 +3,13 @@
  * agent (which answers them from its cached, unlocked copy of the vault so a
  * repeat `show` costs neither the KDF nor a parse).
  */
-import { UsageError, NotFoundError } from '../errors/index.js';
+import { UsageError } from '../errors/index.js';
+import { otpUriOf, totpNow } from '../totp/index.js';
 import {
   type Database, type Entry, resolveEntry, resolveGroup, entryDetail, entrySummary, entryField, listGroup, findEntries,
 } from '../vault/index.js';
 
-export type QueryOp = 'show' | 'ls' | 'find' | 'field' | 'paths';
+export type QueryOp = 'show' | 'ls' | 'find' | 'field' | 'paths' | 'totp';
 
 export interface QueryArgs {
   entry?: string;
@@ -16,6 +17,8 @@ export interface QueryArgs {
   query?: string;
   field?: string;
   showProtected?: boolean;
+  /** totp: the otpauth URI too (for a QR code). */
+  uri?: boolean;
   recursive?: boolean;
   flat?: boolean;
   json?: boolean;
@@ -24,30 +27,8 @@ export interface QueryArgs {
 /** A field value with the label the CLI shows ("PASSWORD of Group/Title"). TOTP codes are computed here. */
 export async function fieldOf(e: Entry, field: string): Promise<{ value: string; label: string }> {
   const label = `${field.toUpperCase()} of ${e.path()}`;
-  if (field.toLowerCase() === 'totp') return { value: await totpNow(e), label: `TOTP of ${e.path()}` };
+  if (field.toLowerCase() === 'totp') return { value: (await totpNow(e)).code, label: `TOTP of ${e.path()}` };
   return { value: entryField(e, field), label };
-}
-
-export async function totpNow(e: Entry): Promise<string> {
-  const OTPAuth = await import('otpauth');
-  const uri = otpUri(e);
-  if (!uri) throw new NotFoundError(`entry '${e.path()}' has no TOTP set up (no 'otp' field)`);
-  try {
-    const otp = OTPAuth.URI.parse(uri);
-    return otp.generate();
-  } catch (err) {
-    throw new UsageError(`entry '${e.path()}' has an invalid otp field: ${(err as Error).message}`);
-  }
-}
-
-/** KeePassXC keeps TOTP as an otpauth:// URI in `otp`; older versions used `TOTP Seed` + `TOTP Settings` ("30;6"). */
-function otpUri(e: Entry): string | undefined {
-  const otp = e.get('otp');
-  if (otp) return otp.startsWith('otpauth://') ? otp : `otpauth://totp/stickvault?secret=${encodeURIComponent(otp)}`;
-  const seed = e.get('TOTP Seed');
-  if (!seed) return undefined;
-  const [period = '30', digits = '6'] = e.get('TOTP Settings').split(';');
-  return `otpauth://totp/stickvault?secret=${encodeURIComponent(seed.replace(/\s/g, ''))}&period=${Number(period) || 30}&digits=${Number(digits) || 6}`;
 }
 
 export async function runQuery(db: Database, op: QueryOp, a: QueryArgs): Promise<unknown> {
@@ -69,6 +50,11 @@ export async function runQuery(db: Database, op: QueryOp, a: QueryArgs): Promise
       return findEntries(db, a.query ?? '').map(entrySummary);
     case 'field':
       return fieldOf(resolveEntry(db, a.entry!), a.field ?? 'password');
+    case 'totp': {
+      const e = resolveEntry(db, a.entry!);
+      const now = await totpNow(e);
+      return a.uri ? { ...now, uri: otpUriOf(e) } : now;
+    }
     case 'paths':
       return [...db.entries()].map((e) => e.path());
     default:

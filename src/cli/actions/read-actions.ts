@@ -1,4 +1,4 @@
-/** show, ls, find, totp: through the agent when it holds the key, else by opening the vault. */
+/** show, ls, find: through the agent when it holds the key, else by opening the vault. */
 import type { EntryDetail, EntrySummary } from '../../vault/index.js';
 import { type GlobalOptions, out, printJson } from '../runtime.js';
 import * as agent from '../agent-link.js';
@@ -65,9 +65,4 @@ export async function find(opts: GlobalOptions, q: string): Promise<void> {
     return;
   }
   process.stdout.write(r.map((e) => e.path).join('\n') + '\n');
-}
-
-export async function totp(opts: GlobalOptions, entry: string): Promise<void> {
-  const r = (await query(opts, 'field', { entry, field: 'totp' })) as { value: string };
-  out(r.value);
 }
