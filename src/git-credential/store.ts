@@ -6,6 +6,7 @@
  * and password all match: git erases the credential that just failed, and a
  * vault entry the user changed meanwhile must not go with it.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { NotFoundError } from '../errors/index.js';
 import { Entry, Group, resolveGroup, type Database } from '../vault/index.js';
 import { requestUrl, siteOfRequest, siteOfUrl, type Site } from './match.js';
@@ -19,6 +20,12 @@ const KEPT_FIELDS: Record<string, { field: string; protect: boolean }> = {
   oauth_refresh_token: { field: 'oauth_refresh_token', protect: true },
   password_expiry_utc: { field: 'password_expiry_utc', protect: false },
 };
+
+/** Password equality without a comparison whose time tells how much of a guess was right. */
+function samePassword(a: string, b: string): boolean {
+  const d = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(d(a), d(b));
+}
 
 function sameSite(a: Site, b: Site): boolean {
   return a.protocol === b.protocol && a.hostname === b.hostname && a.port === b.port && a.path === b.path;
@@ -48,7 +55,7 @@ export function storeCredential(db: Database, req: CredentialRequest, groupPath:
   const kept = Object.entries(KEPT_FIELDS).filter(([k]) => req.other[k] !== undefined);
   if (matches.length === 1) {
     const e = matches[0];
-    const same = e.get('Password') === req.password && kept.every(([k, f]) => e.get(f.field) === req.other[k]);
+    const same = samePassword(e.get('Password'), req.password) && kept.every(([k, f]) => e.get(f.field) === req.other[k]);
     if (same) return { kind: 'unchanged', path: e.path() };
     db.updateEntry(e, (x) => {
       x.set('Password', req.password!, true);
@@ -84,7 +91,7 @@ export type EraseOutcome = { kind: 'erased'; path: string } | { kind: 'kept'; wh
 
 export function eraseCredential(db: Database, req: CredentialRequest): EraseOutcome {
   if (req.password === undefined) return { kind: 'kept', why: 'git sent no password, so nothing matches exactly' };
-  const matches = exactMatches(db, req).filter((e) => e.get('Password') === req.password);
+  const matches = exactMatches(db, req).filter((e) => samePassword(e.get('Password'), req.password!));
   if (matches.length !== 1) return { kind: 'kept', why: matches.length ? `${matches.length} entries match exactly` : 'no entry matches exactly' };
   const path = matches[0].path();
   db.removeEntry(matches[0]);

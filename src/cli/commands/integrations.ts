@@ -23,6 +23,7 @@ Examples:
 `)
     .action(async (action, _o, cmd) => (await import('../actions/git-credential-actions.js')).gitCredential(globals(cmd), action));
   registerExec(program);
+  registerAudit(program);
 }
 
 export function registerExec(program: Command): void {
@@ -47,4 +48,30 @@ Examples:
 `)
     .action(async (argv: string[], o, cmd) => (await import('../actions/exec-actions.js')).exec(globals(cmd), argv, o));
   program.command('__exec-watchdog <dir>', { hidden: true }).action(async (dir: string) => (await import('../../exec/index.js')).runWatchdog(dir));
+}
+
+function registerAudit(program: Command): void {
+  program
+    .command('audit [group]')
+    .description('check passwords: weak, reused, short, old, expired, breached (Pwned Passwords); exit 1 when something is found')
+    .option('--hibp <file>', "look each password up in the Pwned Passwords SHA-1 file ordered by hash (binary search: milliseconds, never loaded)")
+    .option('--hibp-online', 'ask the Pwned Passwords range API (only the first 5 hex digits of each SHA-1 are sent)')
+    .option('--hibp-url <url>', 'the range API to ask (default: config hibpRangeUrl, else https://api.pwnedpasswords.com/range/)')
+    .option('--older-than <age>', 'flag passwords unchanged for longer than this (1y, 6m, 90d, 12w)')
+    .option('--min-length <n>', 'passwords shorter than this are short', '12')
+    .option('--min-score <n>', 'zxcvbn scores (0-4) below this are weak', '3')
+    .option('-v, --verbose', 'details for each finding (score and guesses, which entries share a password, breach counts)')
+    .addHelpText('after', `
+Entries in the recycle bin, without a password, or excluded from reports in
+KeePassXC are skipped. Reused passwords are found by a keyed hash made for
+this run; no password is printed.
+
+Examples:
+  $ stv audit
+  $ stv audit -v --older-than 1y Finance
+  $ stv audit --hibp ~/pwned-passwords-sha1-ordered-by-hash-v8.txt
+  $ stv audit --hibp-online
+  $ stv --json audit --hibp-online | jq '.entries[].path'
+`)
+    .action(async (group, o, cmd) => (await import('../actions/audit-actions.js')).audit(globals(cmd), group, o));
 }
