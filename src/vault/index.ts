@@ -4,7 +4,7 @@ export { Vault, StaleKeyError, credentialsToComposite, deriveKey, type Credentia
 export * from './file.js';
 export * from './query.js';
 export { readXmlExport, writeXmlExport } from './format/plain-xml.js';
-export { serializeXml, type XmlElement } from './xml/index.js';
+export { serializeXml, parseXml, child as xmlChild, type XmlElement } from './xml/index.js';
 export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';
 export { newKeyfileXmlV2 } from './keys/index.js';
