@@ -1,4 +1,4 @@
-/** Long-form help: `stv help rules|aliases|sync|security|exit-codes`. */
+/** Long-form help: `stv help rules|aliases|sync|security|integrations|exit-codes`. */
 import { EXIT_CODES_HELP } from './exit-codes.js';
 
 export const TOPICS: Record<string, () => Promise<string>> = {
@@ -7,6 +7,7 @@ export const TOPICS: Record<string, () => Promise<string>> = {
   rules: async () => (await import('../generator/index.js')).RULES_HELP,
   aliases: async () => (await import('../aliases/index.js')).ALIASES_HELP,
   sync: async () => (await import('../sync/help.js')).SYNC_HELP,
+  integrations: async () => (await import('./integrations-help.js')).INTEGRATIONS_HELP,
 };
 
 export const SECURITY_HELP = `Security model (summary; the README has the full text)

@@ -26,6 +26,19 @@ Examples:
   registerAudit(program);
   registerSshAdd(program);
   registerPick(program);
+  // For npm run bench: N lookups of random SHA-1s in a Pwned Passwords file, timed in-process.
+  program.command('__bench-hibp <file> <count>', { hidden: true }).action(async (file: string, count: string) => {
+    const [{ HibpFile }, { randomBytes }] = await Promise.all([import('../../audit/index.js'), import('node:crypto')]);
+    const f = HibpFile.open(file);
+    const hashes = Array.from({ length: Number(count) }, () => randomBytes(20).toString('hex'));
+    const reads = f.reads;
+    const start = performance.now();
+    let found = 0;
+    for (const h of hashes) if (f.count(h) > 0) found++;
+    const ms = performance.now() - start;
+    process.stdout.write(`${JSON.stringify({ lookups: hashes.length, found, ms, perLookupUs: (ms * 1000) / hashes.length, readsPerLookup: (f.reads - reads) / hashes.length, size: f.size })}\n`);
+    f.close();
+  });
 }
 
 export function registerExec(program: Command): void {

@@ -27,7 +27,8 @@ export function register(program: Command): void {
 
   const totp = program
     .command('totp')
-    .description("TOTP codes (KeePassXC 'otp' field): show the current code, or set one up");
+    .description("TOTP codes (KeePassXC 'otp' field): show the current code, or set one up")
+    .addHelpText('after', '\nExamples:\n  $ stv totp GitHub\n  $ stv --json totp GitHub\n  $ stv totp GitHub --qr\n  $ stv totp set GitHub\n');
   totp
     .command('show <entry>', { isDefault: true })
     .description("print the entry's current TOTP code (with --json: {code, period, remaining})")
