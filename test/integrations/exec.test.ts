@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { STV, isolatedEnv, stv, tempDir } from '../helpers/tools.js';
+import { until } from '../helpers/wait.js';
 
 const MASTER = 'exec master pw';
 const DBPW = 'db-secret-Qw3!';
@@ -19,15 +20,6 @@ let dir: string;
 let cleanup: () => void;
 let env: NodeJS.ProcessEnv;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, ms = 20_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await sleep(50);
-  }
-  return cond();
-}
 
 beforeAll(() => {
   ({ dir, cleanup } = tempDir('stv-exec-'));

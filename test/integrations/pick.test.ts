@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STV, isolatedEnv, stv, tempDir, type RunResult } from '../helpers/tools.js';
+import { until } from '../helpers/wait.js';
 import { terminal } from '../helpers/terminal.js';
 
 const MASTER = 'pick master pw';
@@ -20,14 +21,6 @@ let xvfb: ChildProcess;
 
 const clipboard = () => spawnSync('xsel', ['-ob'], { env, encoding: 'utf8', timeout: 10_000 }).stdout;
 const clearClipboard = () => spawnSync('xsel', ['-cb'], { env, timeout: 10_000 });
-async function until(cond: () => boolean, ms = 30_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return cond();
-}
 function stvAsync(args: string[]): { done: Promise<RunResult> } {
   const child = spawn(process.execPath, [STV, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isolatedEnv, keepassxc, run, stv, tempDir } from '../helpers/tools.js';
+import { until } from '../helpers/wait.js';
 
 const MASTER = 'ssh master pw';
 let dir: string;
@@ -74,14 +75,6 @@ function keeAgentXml(s: Partial<Settings>, attachment: string): Buffer {
 
 const sshAddL = () => run('ssh-add', ['-l'], { env }).stdout;
 const fingerprintOf = (file: string) => run('ssh-keygen', ['-lf', join(dir, `${file}.pub`)], { env }).stdout.split(' ')[1];
-async function until(cond: () => boolean, ms = 30_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return cond();
-}
 
 beforeAll(async () => {
   ({ dir, cleanup } = tempDir('stv-ssh-'));
