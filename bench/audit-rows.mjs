@@ -1,6 +1,6 @@
 // The `audit --hibp` row of `npm run bench`: a Pwned Passwords file of 1 GB
 // in the real format (SHA-1 ordered by hash, CRLF), generated once into
-// bench/cache, searched by stv in place (binary search with positioned reads)
+// bench/cache, searched by stv in place (interpolation/binary search with positioned reads)
 // against a linear scan of the same file by `grep -F` and by
 // `keepassxc-cli analyze --hibp`. All three read a file the page cache holds
 // (it was just written), so the figures compare work, not the disk.
@@ -59,7 +59,7 @@ export function auditLines(a) {
     `| whole command, median (stv and keepassxc-cli also rate each password's strength) | ${secs(a.withHibp.median)} | ${secs(a.kxc.median)} | ${secs(a.grep.median)} (found ${a.found}) |`,
     `| breach lookup per password | ${first.perLookupUs.toFixed(0)} µs (${second.perLookupUs.toFixed(0)} µs on a second pass), ${first.readsPerLookup.toFixed(1)} reads of ≤ 4 KiB | one linear scan of the file for all | one linear scan: ${secs(a.grep.median)} however few passwords |`,
     '',
-    `Row 11: stv binary-searches the file in place (${first.lookups.toLocaleString('en')} random lookups timed in-process, twice); keepassxc-cli and grep read all of it. The file had just been written or read, so the page cache held most of it: on a cold 35 GB file each lookup costs its ~${Math.round(first.readsPerLookup)} reads from the disk (~2 ms on an SSD), a linear scan the whole file. Load average during the row: ${a.load.toFixed(1)} on ${cpus().length} cores.`,
+    `Row 11: stv searches the file in place (interpolation, bisection as a fallback; ${first.lookups.toLocaleString('en')} random lookups timed in-process, twice); keepassxc-cli and grep read all of it. The first pass reads the file from wherever it is (page cache or disk, on a machine others share), the second finds the pages the first touched in the cache; on a cold disk each lookup costs its ~${Math.round(first.readsPerLookup)} random reads, a linear scan the whole file. Load average during the row: ${a.load.toFixed(1)} on ${cpus().length} cores.`,
   ];
 }
 

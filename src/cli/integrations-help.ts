@@ -29,7 +29,7 @@ Password audit
   $ stv audit --hibp pwned-passwords-sha1-ordered-by-hash-v8.txt
   $ stv audit --hibp-online
   Weak, reused, short, old, expired, breached; exit 1 when something is found.
-  --hibp binary-searches the file ordered by hash (milliseconds for 35 GB);
+  --hibp searches the file ordered by hash in place (milliseconds for 35 GB);
   --hibp-online sends 5 hex digits of each SHA-1 (config hibpRangeUrl).
 
 TOTP

@@ -69,7 +69,7 @@ function registerAudit(program: Command): void {
   program
     .command('audit [group]')
     .description('check passwords: weak, reused, short, old, expired, breached (Pwned Passwords); exit 1 when something is found')
-    .option('--hibp <file>', "look each password up in the Pwned Passwords SHA-1 file ordered by hash (binary search: milliseconds, never loaded)")
+    .option('--hibp <file>', "look each password up in the Pwned Passwords SHA-1 file ordered by hash (searched in place: milliseconds, never loaded)")
     .option('--hibp-online', 'ask the Pwned Passwords range API (only the first 5 hex digits of each SHA-1 are sent)')
     .option('--hibp-url <url>', 'the range API to ask (default: config hibpRangeUrl, else https://api.pwnedpasswords.com/range/)')
     .option('--older-than <age>', 'flag passwords unchanged for longer than this (1y, 6m, 90d, 12w)')
