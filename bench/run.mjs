@@ -7,6 +7,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { makeXml } from './make-inputs.mjs';
 import { syncRows, syncMergeRows } from './sync-rows.mjs';
+import { auditRows, auditLines } from './audit-rows.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const work = join(root, 'bench', 'work');
@@ -145,6 +146,7 @@ const gen1 = time('stv gen1', `${STV} gen --count 1 -q > /dev/null`);
 const perSecond = 99_999 / Math.max(1e-6, gen.median - gen1.median);
 
 const syncFF = syncRows({ work, STV, PW, dbA, time, sh, log });
+const audit = auditRows({ root, work, STV, PW, time, sh, log, quick });
 
 let big;
 if (!quick) {
@@ -206,6 +208,7 @@ if (caCost) {
 lines.push(`Row 8: \`stv gen --count 100000\` ${ms(gen.median)} median; generation work ≈ ${Math.round(perSecond).toLocaleString('en')} passwords/s excluding process start (target ≥ 200,000/s).`);
 const ffOwn = syncFF.stv.median - syncFF.noop.median;
 lines.push(`${syncFF.label}: ${ms(syncFF.stv.median)} median against ${ms(syncFF.other.median)} for \`cp\` + \`sync\` of the same file (${(syncFF.stv.median / syncFF.other.median).toFixed(2)}×). The same \`stv sync\` with nothing to copy (Node's start, module load, reading and hashing the copies) takes ${ms(syncFF.noop.median)}, so the fast-forward itself (the copies, no KDF, no parse) costs ${ffOwn > 0 ? ms(ffOwn) : 'nothing measurable'} on top.`);
+lines.push(...auditLines(audit));
 lines.push('', '| peak RSS (row 10) | stickvault | keepassxc-cli | ratio | target |', '|---|---|---|---|---|');
 lines.push(`| open + ls -R -f (10k) | ${rss.lsS.toFixed(0)} MiB | ${rss.lsK.toFixed(0)} MiB | ${(rss.lsS / rss.lsK).toFixed(2)}× | ≤ 1.5× |`);
 lines.push(`| merge (10k) | ${rss.mergeS.toFixed(0)} MiB | ${rss.mergeK.toFixed(0)} MiB | ${(rss.mergeS / rss.mergeK).toFixed(2)}× | ≤ 1.5× |`);

@@ -49,7 +49,7 @@ cpSync(new URL('../node_modules/clipboardy/fallbacks', import.meta.url), 'dist/f
 // blocking prlimit that would run there otherwise cost ~4 ms of every command, agent-served ones too.
 // Kept in step with CHAIN_WORKER_OPTIONS in src/vault/kdbx/aes-kdf.ts (test/cli/cli.test.ts compares them).
 const CHAIN_WORKER_OPTIONS = { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2 } };
-const KEY_COMMANDS = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'check', 'history', 'restore', 'conflicts', 'resolve'];
+const KEY_COMMANDS = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'check', 'history', 'restore', 'conflicts', 'resolve', 'git-credential', 'ssh-add', 'exec', 'audit', 'pick'];
 writeFileSync('dist/stv.cjs', `#!/usr/bin/env node
 'use strict';
 const a = process.argv.slice(2);
@@ -79,6 +79,17 @@ else {
 }
 `);
 chmodSync('dist/stv.cjs', 0o755);
+
+// `git config credential.helper stv` makes git run `git-credential-stv [OPTIONS] get|store|erase`:
+// that is `stv [OPTIONS] git-credential ACTION`, the action being git's last argument.
+writeFileSync('dist/git-credential-stv.cjs', `#!/usr/bin/env node
+'use strict';
+process.argv.splice(Math.max(2, process.argv.length - 1), 0, 'git-credential');
+// Helpers stv starts (the agent, the clipboard purge) run process.argv[1]: that must be stv itself.
+process.argv[1] = require('node:path').join(__dirname, 'stv.cjs');
+require('./stv.cjs');
+`);
+chmodSync('dist/git-credential-stv.cjs', 0o755);
 
 // The man page comes from the same command definitions as --help.
 mkdirSync('man', { recursive: true });

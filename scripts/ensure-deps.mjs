@@ -91,6 +91,13 @@ if (wantTest) {
     ['exim', 'exim4-daemon-light', () => existsSync('/usr/sbin/exim')],
     // GNU time: peak memory of a sync facing /dev/zero or a 300 MB sidecar on a stick.
     ['time', 'time', () => existsSync('/usr/bin/time')],
+    // The integrations are tested against the programs they serve.
+    ['git', 'git', () => have('git')],
+    ['ssh-keygen, ssh-agent, ssh-add', 'openssh-client', () => have('ssh-keygen') && have('ssh-agent') && have('ssh-add')],
+    ['fzf', 'fzf', () => have('fzf')],
+    ['dmenu', 'suckless-tools', () => have('dmenu')],
+    ['xdotool', 'xdotool', () => have('xdotool')],
+    ['zbarimg', 'zbar-tools', () => have('zbarimg')],
     // npm run bench times both tools with hyperfine.
     ...(wantBench ? [['hyperfine', 'hyperfine', () => have('hyperfine')]] : []),
   ];

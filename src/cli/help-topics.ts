@@ -1,4 +1,4 @@
-/** Long-form help: `stv help rules|aliases|sync|security|formats|exit-codes`. */
+/** Long-form help: `stv help rules|aliases|sync|security|formats|integrations|exit-codes`. */
 import { EXIT_CODES_HELP } from './exit-codes.js';
 
 export const TOPICS: Record<string, () => Promise<string>> = {
@@ -8,6 +8,7 @@ export const TOPICS: Record<string, () => Promise<string>> = {
   aliases: async () => (await import('../aliases/index.js')).ALIASES_HELP,
   sync: async () => (await import('../sync/help.js')).SYNC_HELP,
   formats: async () => FORMATS_HELP,
+  integrations: async () => (await import('./integrations-help.js')).INTEGRATIONS_HELP,
 };
 
 export const FORMATS_HELP = `Files: what is read, written and kept

@@ -3,12 +3,14 @@
  * agent (which answers them from its cached, unlocked copy of the vault so a
  * repeat `show` costs neither the KDF nor a parse).
  */
-import { UsageError, NotFoundError } from '../errors/index.js';
+import { UsageError } from '../errors/index.js';
+import { otpUriOf, totpNow } from '../totp/index.js';
+import { ProtectedValue } from '../secret/index.js';
 import {
   type Database, type Entry, resolveEntry, resolveGroup, entryDetail, entryDetailSecrets, entrySummary, entryField, fieldName, fieldSecret, listGroup, findEntries, versionAt, listVersions, listConflicts,
 } from '../vault/index.js';
 
-export type QueryOp = 'show' | 'ls' | 'find' | 'field' | 'paths' | 'history' | 'conflicts';
+export type QueryOp = 'show' | 'ls' | 'find' | 'field' | 'paths' | 'history' | 'conflicts' | 'totp';
 
 export interface QueryArgs {
   entry?: string;
@@ -18,6 +20,8 @@ export interface QueryArgs {
   showProtected?: boolean;
   /** show: a version from `stv history` (0: current). */
   version?: number;
+  /** totp: the otpauth URI too (for a QR code). */
+  uri?: boolean;
   recursive?: boolean;
   flat?: boolean;
   json?: boolean;
@@ -26,38 +30,8 @@ export interface QueryArgs {
 /** A field value with the label the CLI shows ("PASSWORD of Group/Title"). TOTP codes are computed here. */
 export async function fieldOf(e: Entry, field: string): Promise<{ value: string; label: string; period?: number }> {
   const label = `${field.toUpperCase()} of ${e.path()}`;
-  if (field.toLowerCase() === 'totp') {
-    const { code, period } = await totpOf(e);
-    return { value: code, label: `TOTP of ${e.path()}`, period };
-  }
+  if (field.toLowerCase() === 'totp') return { value: (await totpNow(e)).code, label: `TOTP of ${e.path()}` };
   return { value: entryField(e, field), label };
-}
-
-export async function totpNow(e: Entry): Promise<string> {
-  return (await totpOf(e)).code;
-}
-
-/** The current code and the code's period in seconds (for `totp --json`'s time left). */
-export async function totpOf(e: Entry): Promise<{ code: string; period: number }> {
-  const OTPAuth = await import('otpauth');
-  const uri = otpUri(e);
-  if (!uri) throw new NotFoundError(`entry '${e.path()}' has no TOTP set up (no 'otp' field)`);
-  try {
-    const otp = OTPAuth.URI.parse(uri);
-    return { code: otp.generate(), period: 'period' in otp ? Number(otp.period) : 30 };
-  } catch (err) {
-    throw new UsageError(`entry '${e.path()}' has an invalid otp field: ${(err as Error).message}`);
-  }
-}
-
-/** KeePassXC keeps TOTP as an otpauth:// URI in `otp`; older versions used `TOTP Seed` + `TOTP Settings` ("30;6"). */
-function otpUri(e: Entry): string | undefined {
-  const otp = e.get('otp');
-  if (otp) return otp.startsWith('otpauth://') ? otp : `otpauth://totp/stickvault?secret=${encodeURIComponent(otp)}`;
-  const seed = e.get('TOTP Seed');
-  if (!seed) return undefined;
-  const [period = '30', digits = '6'] = e.get('TOTP Settings').split(';');
-  return `otpauth://totp/stickvault?secret=${encodeURIComponent(seed.replace(/\s/g, ''))}&period=${Number(period) || 30}&digits=${Number(digits) || 6}`;
 }
 
 /**
@@ -98,6 +72,14 @@ export async function runQuery(db: Database, op: QueryOp, a: QueryArgs, o: { sec
       const field = a.field ?? 'password';
       if (o.secrets && field.toLowerCase() !== 'totp') return { value: fieldSecret(e, fieldName(e, field)), label: `${field.toUpperCase()} of ${e.path()}` };
       return fieldOf(e, field);
+    }
+    case 'totp': {
+      const e = resolveEntry(db, str(a.entry, 'an entry'));
+      const now = { ...(await totpNow(e)), path: e.path() };
+      if (!a.uri) return now;
+      // The URI holds the TOTP secret: through the agent it travels as a secret, never a string.
+      const uri = otpUriOf(e)!;
+      return { ...now, uri: o.secrets ? ProtectedValue.fromString(uri) : uri };
     }
     case 'paths':
       return [...db.entries()].map((e) => e.path());

@@ -145,6 +145,8 @@ const copyCredentials = (c: Credentials): Credentials => ({ password: c.password
 export interface OpenHow {
   /** Keep a copy of the credentials in the session (e.g. merge -s); wiped by close(). */
   keepCredentials?: boolean;
+  /** Ask for the password on /dev/tty only, never on stdin (see AskOptions.ttyOnly). */
+  ttyOnly?: boolean;
   /** Called with the credentials and the key once the KDF ran, before the file is parsed (merge starts the other file's KDF here). */
   afterKdf?: (creds: Credentials, key: DerivedKey) => void;
   /** What the command reads from stdin besides (see AskOptions.stdinCarries). */

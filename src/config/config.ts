@@ -9,7 +9,10 @@
  *   "clipboardSeconds": 30,                  // clipboard purge timeout
  *   "generatorRule": "minlength: 20; maxlength: 20; required: upper; required: lower; required: digit; required: special;",
  *   "aliasVault": "personal",                // vault that holds the e-mail alias setup
- *   "stickPaths": ["/srv/sticks/white"]      // extra places to look for sticks
+ *   "stickPaths": ["/srv/sticks/white"],     // extra places to look for sticks
+ *   "gitCredentialGroup": "Git",             // group `git credential approve` adds entries to
+ *   "hibpRangeUrl": "https://api.pwnedpasswords.com/range/",  // audit --hibp-online
+ *   "picker": "fzf"                          // stv pick: fzf, rofi, dmenu, wofi or a command line
  * }
  *
  * The config never holds a secret.
@@ -35,6 +38,9 @@ export interface Config {
   generatorRule?: string;
   aliasVault?: string;
   stickPaths?: string[];
+  gitCredentialGroup?: string;
+  hibpRangeUrl?: string;
+  picker?: string;
 }
 
 /** The settings `stv config get|set` knows, with their validation. */
@@ -45,10 +51,18 @@ export const SETTINGS: Record<string, { describe: string; parse: (raw: string) =
   clipboardSeconds: { describe: 'seconds before a copied secret is purged (0 = never)', parse: (s) => seconds(s, 0, 86400) },
   generatorRule: { describe: 'default password rule (Password Rules syntax)', parse: (s) => nonEmpty(s) },
   aliasVault: { describe: 'vault that holds the e-mail alias setup', parse: (s) => nonEmpty(s) },
+  gitCredentialGroup: { describe: "group new git credentials go to (default 'Git')", parse: (s) => nonEmpty(s) },
+  hibpRangeUrl: { describe: 'Pwned Passwords range API for audit --hibp-online (5 hex characters are appended)', parse: (s) => httpUrl(s) },
+  picker: { describe: 'stv pick: fzf, rofi, dmenu, wofi, or a command line that reads lines and prints the chosen one', parse: (s) => nonEmpty(s) },
 };
 
 function nonEmpty(s: string): string {
   if (!s.trim()) throw new UsageError('value must not be empty');
+  return s;
+}
+
+function httpUrl(s: string): string {
+  if (!/^https?:\/\/[^\s]+$/.test(s)) throw new UsageError(`expected an http:// or https:// URL, got '${s}'`);
   return s;
 }
 
@@ -68,7 +82,7 @@ export function validateConfig(raw: unknown, where: string): Config {
   const int = (k: string, min: number) => {
     if (c[k] !== undefined && (!Number.isInteger(c[k]) || (c[k] as number) < min)) throw bad(`${k} must be a whole number ≥ ${min}`);
   };
-  str('defaultVault'); str('generatorRule'); str('aliasVault');
+  str('defaultVault'); str('generatorRule'); str('aliasVault'); str('gitCredentialGroup'); str('hibpRangeUrl'); str('picker');
   int('autoLockSeconds', 1); int('clipboardSeconds', 0); int('agentHardCapSeconds', 1);
   if (c.vaults !== undefined) {
     if (typeof c.vaults !== 'object' || c.vaults === null || Array.isArray(c.vaults)) throw bad('vaults must be an object');

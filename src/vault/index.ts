@@ -10,7 +10,7 @@ export {
 } from './merge/index.js';
 export { listVersions, versionAt, restoreVersion, resolveConflict, listConflicts, type VersionSummary, type ConflictView, type ConflictField, type ConflictValue } from './history.js';
 export { contentDigest } from './format/digest.js';
-export { serializeXml, el, parent, type XmlElement } from './xml/index.js';
+export { serializeXml, parseXml, child as xmlChild, el, parent, type XmlElement } from './xml/index.js';
 export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';
 export { newKeyfileXmlV2 } from './keys/index.js';

@@ -34,7 +34,7 @@ afterAll(() => cleanup?.());
 
 describe('npm package', () => {
   it('contains only the built files, data, man page and licences', () => {
-    expect(files).toEqual(expect.arrayContaining(['dist/stv.js', 'dist/stv.cjs', 'data/password-rules.json', 'data/LICENSE-apple-password-rules.md', 'man/stv.1', 'LICENSE', 'README.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['dist/stv.js', 'dist/stv.cjs', 'dist/git-credential-stv.cjs', 'data/password-rules.json', 'data/LICENSE-apple-password-rules.md', 'man/stv.1', 'LICENSE', 'README.md', 'package.json']));
     expect(files.filter((f) => /^(src|test|bench|scripts)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
   });
 
@@ -53,6 +53,23 @@ describe('npm package', () => {
     expect(gen.stdout.trim().length).toBeGreaterThanOrEqual(8);
     expect(run(bin, ['help', 'rules'], { env }).stdout).toContain('Password Rules');
   }, 300_000);
+
+  it('installs git-credential-stv, which git runs for `credential.helper stv`', () => {
+    const home = join(dir, 'git-home');
+    const env = isolatedEnv(home, { PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' });
+    const stvBin = join(prefix, 'bin', 'stv');
+    expect(run(stvBin, ['--no-agent', 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' }).status).toBe(0);
+    expect(run(stvBin, ['--no-agent', 'add', 'Forge', '--url', 'https://forge.example', '-u', 'ann', '-p'], { env, input: 'pw\nforge-pw\n' }).status).toBe(0);
+    expect(run(stvBin, ['unlock'], { env, input: 'pw\n' }).status).toBe(0);
+    try {
+      expect(run('git', ['config', '--global', 'credential.helper', 'stv'], { env }).status).toBe(0);
+      const fill = run('git', ['credential', 'fill'], { env, input: 'protocol=https\nhost=forge.example\n\n' });
+      expect(fill.status, fill.stderr).toBe(0);
+      expect(fill.stdout).toContain('username=ann\npassword=forge-pw\n');
+    } finally {
+      run(stvBin, ['lock', '--all'], { env });
+    }
+  });
 
   it('runs with npx (npm exec) from the tarball, as `npx stickvault` does once published', () => {
     const r = run('npm', ['exec', '--yes', `--package=${tarball}`, '--', 'stickvault', '--version'], { cwd: dir, env: { ...process.env, npm_config_loglevel: 'error' }, timeout: 300_000 });

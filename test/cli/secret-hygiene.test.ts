@@ -1,7 +1,10 @@
 /**
  * Secret hygiene over a whole scenario of every subcommand that touches a
  * secret (init, add -p, edit -p, edit --protected-field, show -s, passwd, export, merge, import CSV
- * and KeePass 1, unlock + agent, gen), with passwords fed through stdin,
+ * and KeePass 1, unlock + agent, gen, and the integrations: git-credential
+ * get/store/erase, exec --file/--stdin and the command it runs, ssh-add into a
+ * real ssh-agent, totp set, audit --hibp/--hibp-online, pick and its picker),
+ * with passwords fed through stdin,
  * --password-file and --password-fd, plain, with STV_DEBUG=1 and in failing
  * runs. Every stdout/stderr, and /proc/PID/{cmdline,environ} of every process
  * the scenario starts (watched while it runs, the agent included), is
@@ -13,7 +16,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, lstatSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isolatedEnv, STV, tempDir } from '../helpers/tools.js';
+import { createServer } from 'node:http';
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { isolatedEnv, keepassxc, STV, tempDir } from '../helpers/tools.js';
+import { writeHibpFile } from '../helpers/hibp.mjs';
 import { makeKdb } from '../vault/kdb/make-kdb.js';
 
 const MASTER = 'Mäster-one-7Qx!';
@@ -21,6 +28,9 @@ const MASTER2 = 'Second-master-Zz9%';
 const WRONG = 'wrong-guess-Kp3$';
 const KDB_PW = 'kdb-master-Yq4&';
 const ENTRY = ['entry-pw-Aa1#', 'entry-pw-Bb2#', 'entry-pw-Cc3#', 'imported-pw-Dd4#'];
+// The integrations' secrets: git credentials, an SSH key's passphrase, a TOTP secret.
+const [GIT_PW, GIT_PW2, SSH_PASS, TOTP_SECRET] = ['git-forge-pw-Gg5#', 'git-forge-pw-Hh6#', 'ssh-key-pass-Ii7#', 'JBSWY3DPEHPK3PXPGEZDGNBVGY3TQOJQ'];
+ENTRY.push(GIT_PW, GIT_PW2, SSH_PASS, TOTP_SECRET);
 /** Never in any output, argv or environment. */
 const MASTERS = [MASTER, MASTER2, WRONG, KDB_PW];
 
@@ -34,7 +44,7 @@ const watchedPids = new Set<number>();
 
 beforeAll(() => {
   ({ dir, cleanup } = tempDir('stv-hygiene-'));
-  env = isolatedEnv(dir);
+  env = isolatedEnv(dir, { SSH_AUTH_SOCK: join(dir, 'ssh-agent.sock') });
   vault = join(dir, 'stick', 'v.kdbx');
 });
 afterAll(() => {
@@ -59,7 +69,7 @@ function ourProcesses(): number[] {
 }
 
 /** Runs stv, reading /proc of it and of every process carrying our HOME every few ms until it exits. */
-async function run(label: string, args: string[], o: { input?: string; fd3?: string; debug?: boolean; mayShowEntries?: boolean; expect?: number } = {}) {
+async function run(label: string, args: string[], o: { input?: string; fd3?: string; debug?: boolean; mayShowEntries?: boolean; expect?: number; env?: NodeJS.ProcessEnv } = {}) {
   let fd: number | undefined;
   if (o.fd3 !== undefined) {
     const f = join(dir, 'fd3.txt');
@@ -68,7 +78,7 @@ async function run(label: string, args: string[], o: { input?: string; fd3?: str
   }
   // A non-zero core limit to start with (prlimit execs node in place), so the agent's 0 is stv's doing.
   const child = spawn('prlimit', ['--core=4096:4096', '--', process.execPath, STV, ...args], {
-    env: o.debug ? { ...env, STV_DEBUG: '1' } : env,
+    env: o.debug ? { ...(o.env ?? env), STV_DEBUG: '1' } : (o.env ?? env),
     stdio: ['pipe', 'pipe', 'pipe', ...(fd !== undefined ? [fd] : [])],
   });
   let stdout = '';
@@ -126,6 +136,12 @@ describe('secret hygiene', () => {
     await run('import kdb', ['--no-agent', ...V(), '--password-fd', '0', 'import', kdb], { input: `${MASTER}\n${KDB_PW}\n`, debug: true });
     await run('import kdb, wrong kdb password', ['--no-agent', ...V(), '--password-fd', '0', 'import', kdb], { input: `${MASTER}\n${WRONG}\n`, debug: true, expect: 3 });
 
+    // An SSH key encrypted with SSH_PASS, attached by keepassxc-cli as KeePassXC users attach theirs.
+    const key = join(dir, 'id_hyg');
+    expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', SSH_PASS, '-f', key]).status).toBe(0);
+    await run('add SSH entry -p', ['--no-agent', ...V(), 'add', 'SSH', '-p'], { input: `${MASTER}\n${SSH_PASS}\n` });
+    expect(keepassxc(['attachment-import', '-q', vault, 'SSH', 'id_ed25519', key], `${MASTER}\n`).status).toBe(0);
+
     // Failing runs, with and without STV_DEBUG's stack traces.
     await run('ls, wrong password', ['--no-agent', ...V(), 'ls'], { input: `${WRONG}\n`, expect: 3 });
     await run('edit, wrong password, debug', ['--no-agent', ...V(), '--password-fd', '0', 'edit', 'Bank', '-p'], { input: `${WRONG}\n${ENTRY[0]}\n`, debug: true, expect: 3 });
@@ -141,6 +157,7 @@ describe('secret hygiene', () => {
     await run('add -p via agent', [...V(), 'add', 'Via agent', '-p'], { input: `${ENTRY[0]}\n`, debug: true });
     await run('gen', [...V(), 'gen']);
     await run('gen --words, debug', [...V(), 'gen', '--words', '5'], { debug: true });
+    await runIntegrations();
     await runAgentPermissionCheck();
     await run('lock', [...V(), 'lock']);
 
@@ -183,13 +200,15 @@ describe('secret hygiene', () => {
 
   test('everything stv created is 0600 (files, sockets) in 0700 directories: vault, .bak, config, runtime dir, agent socket', () => {
     // The scenario above created these; the test itself made only HOME, the .txt/.csv/.kdb inputs.
-    const mine = new Set(['master.txt', 'fd3.txt', 'import.csv', 'old.kdb']);
+    const mine = new Set(['master.txt', 'fd3.txt', 'import.csv', 'old.kdb', 'id_hyg', 'id_hyg.pub', 'pwned.txt', 'picked.txt']);
     const bad: string[] = [];
     const kinds = new Set<string>();
     const walk = (d: string) => {
       for (const name of readdirSync(d)) {
         const p = join(d, name);
         const st = lstatSync(p);
+        // xsel (the clipboard tool pick's copy runs) keeps its log in ~/.cache, which it makes 0750: not stv's.
+        if (name === '.cache' && readdirSync(p).every((n) => n === 'xsel.log')) continue;
         if (st.isDirectory()) {
           if ((st.mode & 0o777) !== 0o700) bad.push(`${p} ${(st.mode & 0o777).toString(8)}`);
           walk(p);
@@ -206,6 +225,69 @@ describe('secret hygiene', () => {
     expect(all.some((p) => p.startsWith('config/stickvault/')), all.join(' ')).toBe(true);
   });
 });
+
+/**
+ * The integrations, through the agent: git's credential protocol on stdin, exec's files and stdin
+ * (the command it runs is watched too), ssh-add to a real ssh-agent, totp set, audit against a
+ * breach file and a local range API, and pick with a picker command under Xvfb.
+ */
+async function runIntegrations(): Promise<void> {
+  const cred = (extra: string) => `protocol=https\nhost=forge.example\n${extra}\n`;
+  await run('git-credential store', [...V(), 'git-credential', 'store'], { input: cred(`username=fred\npassword=${GIT_PW}\n`) });
+  const got = await run('git-credential get', [...V(), 'git-credential', 'get'], { input: cred(''), debug: true, mayShowEntries: true });
+  expect(got.stdout).toBe(`username=fred\npassword=${GIT_PW}\n`);
+  await run('git-credential store, changed password', [...V(), 'git-credential', 'store'], { input: cred(`username=fred\npassword=${GIT_PW2}\n`), debug: true });
+  await run('git-credential erase', [...V(), 'git-credential', 'erase'], { input: cred(`username=fred\npassword=${GIT_PW2}\n`), debug: true });
+  // Locked, no terminal: git's stdin (here with a password line in it) is never taken for the master password.
+  const quiet = await run('git-credential get, locked, debug', ['--no-agent', ...V(), 'git-credential', 'get'], { input: cred(`password=${GIT_PW}\n`), debug: true });
+  expect(quiet.stdout + quiet.stderr).toBe('');
+
+  // The command exec runs is watched like stv itself (it carries our HOME): its argv and environment hold paths only.
+  const counted = await run('exec --file', [...V(), 'exec', '-f', 'DB=Bank', '-f', 'OTHER=Via agent', '--', 'sh', '-c', 'sleep 0.5; wc -c < "$DB_FILE"'], { debug: true });
+  expect(Number(counted.stdout.trim())).toBe(ENTRY[1].length);
+  await run('exec --stdin', [...V(), 'exec', '--stdin', 'Bank', '--', 'sh', '-c', 'sleep 0.5; wc -c'], { debug: true });
+  expect(seen.some((x) => x.label.startsWith('exec --file') && x.text.includes('DB_FILE=/')), 'the command exec ran was watched').toBe(true);
+
+  const sshAgent = spawn('ssh-agent', ['-D', '-a', join(dir, 'ssh-agent.sock')], { env, stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100 && spawnSync('ssh-add', ['-l'], { env }).status !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+    await run('ssh-add', [...V(), 'ssh-add', 'SSH'], { debug: true });
+    expect(spawnSync('ssh-add', ['-l'], { env, encoding: 'utf8' }).stdout).toContain('ED25519');
+    await run('ssh-add --list', [...V(), 'ssh-add', '--list']);
+    await run('ssh-add -d', [...V(), 'ssh-add', '-d']);
+  } finally {
+    sshAgent.kill();
+  }
+
+  await run('totp set (stdin)', [...V(), 'totp', 'set', 'Bank'], { input: `${TOTP_SECRET}\n`, debug: true });
+  await run('totp --json', [...V(), '--json', 'totp', 'Bank']);
+
+  const sha1 = createHash('sha1').update(ENTRY[1]).digest('hex').toUpperCase();
+  const pwned = join(dir, 'pwned.txt');
+  writeHibpFile(pwned, { lines: 20_000, include: new Map([[sha1, 7]]) });
+  await run('audit --hibp', [...V(), 'audit', '-v', '--hibp', pwned], { debug: true, expect: 1 });
+  const range = createServer((req, res) => res.end(req.url === `/range/${sha1.slice(0, 5)}` ? `${sha1.slice(5)}:7\r\n` : ''));
+  await new Promise<void>((r) => range.listen(0, '127.0.0.1', () => r()));
+  try {
+    await run('audit --hibp-online', [...V(), '--json', 'audit', '--hibp-online', '--hibp-url', `http://127.0.0.1:${(range.address() as AddressInfo).port}/range/`], { debug: true, expect: 1 });
+  } finally {
+    range.close();
+  }
+
+  // pick under Xvfb: the picker command (sh and grep, watched as they carry our HOME) reads paths on stdin.
+  const xvfb = spawn('Xvfb', ['-displayfd', '1', '-nolisten', 'tcp'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const display = await new Promise<string>((resolve) => xvfb.stdout!.on('data', (c) => resolve(`:${String(c).trim()}`)));
+    const xenv = { ...env, DISPLAY: display };
+    const picked = join(dir, 'picked.txt');
+    await run('pick', [...V(), 'pick', '--picker', `sleep 0.5; tee ${picked} | grep -m1 Bank`], { env: xenv, debug: true });
+    expect(readFileSync(picked, 'utf8')).toContain('Bank\n');
+    expect(seen.some((x) => x.label.startsWith('pick') && x.text.includes(`tee ${picked}`)), 'the picker was watched').toBe(true);
+    await run('clip --clear', ['clip', '--clear'], { env: xenv });
+  } finally {
+    xvfb.kill();
+  }
+}
 
 function listAll(d: string): string[] {
   return readdirSync(d).flatMap((n) => {

@@ -28,14 +28,24 @@ export async function unlock(opts: GlobalOptions, o: { timeout?: string; hardCap
 }
 
 export async function lock(opts: GlobalOptions, o: { all?: boolean }): Promise<void> {
+  (await import('../../exec/index.js')).sweepLeftovers();
   if (o.all) {
     await agent.lockAll();
-    info(opts, 'locked all vaults');
+    info(opts, `locked all vaults${await removeSshKeys(undefined)}`);
     return;
   }
   const ref = resolveVault(opts.vault, loadConfig());
   await agent.forget(ref.path);
-  info(opts, `locked ${ref.name ?? ref.path}`);
+  info(opts, `locked ${ref.name ?? ref.path}${await removeSshKeys(ref.path)}`);
+}
+
+/** The SSH keys `stv ssh-add` put into ssh-agent go with the vault (KeePassXC: remove on lock). */
+async function removeSshKeys(vault: string | undefined): Promise<string> {
+  const { existsSync } = await import('node:fs');
+  const { addedKeysFile, removeAddedKeys } = await import('../../ssh-keys/index.js');
+  if (!existsSync(addedKeysFile())) return '';
+  const n = await removeAddedKeys(vault, { onLock: true });
+  return n ? ` and removed ${n} SSH key${n === 1 ? '' : 's'} from ssh-agent` : '';
 }
 
 export async function status(opts: GlobalOptions): Promise<void> {

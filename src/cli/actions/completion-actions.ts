@@ -9,7 +9,7 @@ import { loadConfig, resolveVault } from '../../config/index.js';
 import type { GlobalOptions } from '../runtime.js';
 import { agent } from '../session.js';
 
-const ENTRY_COMMANDS = ['show', 'edit', 'rm', 'mv', 'totp', 'clip', 'history', 'restore', 'resolve'];
+const ENTRY_COMMANDS = ['show', 'edit', 'rm', 'mv', 'totp', 'clip', 'history', 'restore', 'resolve', 'ssh-add'];
 
 function commandTable(program: Command): { name: string; options: string[] }[] {
   return program.commands

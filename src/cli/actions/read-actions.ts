@@ -1,4 +1,4 @@
-/** show, ls, find, totp: through the agent when it holds the key, else by opening the vault. */
+/** show, ls, find: through the agent when it holds the key, else by opening the vault. */
 import type { EntryDetail, EntrySummary } from '../../vault/index.js';
 import { UsageError } from '../../errors/index.js';
 import { type GlobalOptions, errorLine, out, outLines, printJson } from '../runtime.js';
@@ -75,12 +75,4 @@ export async function find(opts: GlobalOptions, q: string): Promise<void> {
     return;
   }
   outLines(r.map((e) => e.path));
-}
-
-export async function totp(opts: GlobalOptions, entry: string): Promise<void> {
-  const r = (await query(opts, 'field', { entry, field: 'totp' })) as { value: string; label: string; period?: number };
-  if (!opts.json) return out(r.value);
-  const period = r.period ?? 30;
-  const now = Date.now() / 1000;
-  printJson({ code: r.value, period, remaining: Math.ceil(period - (now % period)), path: r.label.replace(/^TOTP of /, '') });
 }

@@ -7,8 +7,8 @@ export function register(program: Command): void {
   program.helpCommand(false);
   program
     .command('help [topic]')
-    .description('help for a command, or a topic: rules, aliases, sync, security, formats, exit-codes')
-    .addHelpText('after', '\nExamples:\n  $ stv help add\n  $ stv help rules\n  $ stv help security\n')
+    .description('help for a command, or a topic: rules, aliases, sync, security, formats, integrations, exit-codes')
+    .addHelpText('after', '\nExamples:\n  $ stv help add\n  $ stv help rules\n  $ stv help security\n  $ stv help integrations\n')
     .action(async (topic: string | undefined) => {
       if (!topic) return program.outputHelp();
       const sub = program.commands.find((c) => c.name() === topic || c.aliases().includes(topic));

@@ -11,6 +11,7 @@ import { register as registerClip } from './clip.js';
 import { register as registerAlias } from './alias.js';
 import { register as registerSync } from './sync.js';
 import { register as registerHistory } from './history.js';
+import { register as registerIntegrations } from './integrations.js';
 
 export function registerOptional(program: Command): void {
   registerGen(program);
@@ -18,6 +19,7 @@ export function registerOptional(program: Command): void {
   registerAlias(program);
   registerSync(program);
   registerHistory(program);
+  registerIntegrations(program);
   registerConfig(program);
   registerCompletion(program);
   registerExtra(program);

@@ -1,4 +1,4 @@
-/** Read commands: show, ls, find, totp. */
+/** Read commands: show, ls, find, totp (and totp set). */
 import type { Command } from 'commander';
 import { globals } from '../runtime.js';
 
@@ -26,9 +26,29 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ stv find amazon\n  $ stv --json find @example.com\n')
     .action(async (query, _o, cmd) => (await import('../actions/read-actions.js')).find(globals(cmd), query));
 
-  program
-    .command('totp <entry>')
-    .description("print the entry's current TOTP code (KeePassXC 'otp' field)")
-    .addHelpText('after', '\nWith --json: {"code", "period", "remaining" (seconds the code stays valid), "path"}.\n\nExamples:\n  $ stv totp GitHub\n  $ stv --json totp GitHub\n')
-    .action(async (entry, _o, cmd) => (await import('../actions/read-actions.js')).totp(globals(cmd), entry));
+  const totp = program
+    .command('totp')
+    .description("TOTP codes (KeePassXC 'otp' field): show the current code, or set one up")
+    .addHelpText('after', '\nExamples:\n  $ stv totp GitHub\n  $ stv --json totp GitHub\n  $ stv totp GitHub --qr\n  $ stv totp set GitHub\n');
+  totp
+    .command('show <entry>', { isDefault: true })
+    .description("print the entry's current TOTP code (with --json: {code, period, remaining})")
+    .option('--qr', 'print the otpauth URI as a QR code on the terminal, to move it to a phone')
+    .addHelpText('after', '\nExamples:\n  $ stv totp GitHub\n  $ stv --json totp GitHub\n  $ stv totp GitHub --qr\n')
+    .action(async (entry, o, cmd) => (await import('../actions/totp-actions.js')).show(globals(cmd), entry, o));
+  totp
+    .command('set <entry>')
+    .description('set up TOTP from an otpauth:// URI or a base32 secret (no-echo prompt, or the next stdin line)')
+    .option('--period <seconds>', 'for a bare secret: seconds per code (default 30)')
+    .option('--digits <n>', 'for a bare secret: digits per code (default 6)')
+    .option('--algorithm <name>', 'for a bare secret: SHA1 (default), SHA256 or SHA512')
+    .addHelpText('after', `
+Stored as KeePassXC stores it: an otpauth:// URI in the protected 'otp'
+field (the old value goes into the entry's history).
+
+Examples:
+  $ stv totp set GitHub                       paste the secret or URI at the prompt
+  $ printf '%s\\n' "$PW" "$URI" | stv --password-fd 0 totp set GitHub
+`)
+    .action(async (entry, o, cmd) => (await import('../actions/totp-actions.js')).set(globals(cmd), entry, o));
 }
