@@ -58,8 +58,8 @@ describe('npm package', () => {
     const home = join(dir, 'git-home');
     const env = isolatedEnv(home, { PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' });
     const stvBin = join(prefix, 'bin', 'stv');
-    expect(run(stvBin, ['--no-agent', 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' }).status).toBe(0);
-    expect(run(stvBin, ['--no-agent', 'add', 'Forge', '--url', 'https://forge.example', '-u', 'ann', '-p'], { env, input: 'pw\nforge-pw\n' }).status).toBe(0);
+    expect(run(stvBin, ['--no-agent', 'init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: 'pw\n' }).status).toBe(0);
+    expect(run(stvBin, ['--no-agent', '--password-fd', '0', 'add', 'Forge', '--url', 'https://forge.example', '-u', 'ann', '-p'], { env, input: 'pw\nforge-pw\n' }).status).toBe(0);
     expect(run(stvBin, ['unlock'], { env, input: 'pw\n' }).status).toBe(0);
     try {
       expect(run('git', ['config', '--global', 'credential.helper', 'stv'], { env }).status).toBe(0);

@@ -139,7 +139,7 @@ describe('secret hygiene', () => {
     // An SSH key encrypted with SSH_PASS, attached by keepassxc-cli as KeePassXC users attach theirs.
     const key = join(dir, 'id_hyg');
     expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', SSH_PASS, '-f', key]).status).toBe(0);
-    await run('add SSH entry -p', ['--no-agent', ...V(), 'add', 'SSH', '-p'], { input: `${MASTER}\n${SSH_PASS}\n` });
+    await run('add SSH entry -p', ['--no-agent', ...V(), '--password-fd', '0', 'add', 'SSH', '-p'], { input: `${MASTER}\n${SSH_PASS}\n` });
     expect(keepassxc(['attachment-import', '-q', vault, 'SSH', 'id_ed25519', key], `${MASTER}\n`).status).toBe(0);
 
     // Failing runs, with and without STV_DEBUG's stack traces.

@@ -25,8 +25,8 @@ beforeAll(() => {
   ({ dir, cleanup } = tempDir('stv-exec-'));
   env = isolatedEnv(dir);
   expect(stv(['--no-agent', 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: `${MASTER}\n` }).status).toBe(0);
-  expect(stv(['--no-agent', 'add', 'Db/prod', '-u', 'dbuser', '-p'], { env, input: `${MASTER}\n${DBPW}\n` }).status).toBe(0);
-  expect(stv(['--no-agent', 'add', 'Api', '-p'], { env, input: `${MASTER}\n${TOKEN}\n` }).status).toBe(0);
+  expect(stv(['--no-agent', '--password-fd', '0', 'add', 'Db/prod', '-u', 'dbuser', '-p'], { env, input: `${MASTER}\n${DBPW}\n` }).status).toBe(0);
+  expect(stv(['--no-agent', '--password-fd', '0', 'add', 'Api', '-p'], { env, input: `${MASTER}\n${TOKEN}\n` }).status).toBe(0);
   expect(stv(['unlock', '--timeout', '300'], { env, input: `${MASTER}\n` }).status).toBe(0);
 });
 afterAll(() => {

@@ -76,7 +76,7 @@ afterAll(async () => {
 
 describe('git credential helper', () => {
   test('locked and without a terminal: get prints nothing and git falls back (it cannot prompt, so the clone fails)', async () => {
-    expect(sv(['add', 'Forge', '--url', `http://127.0.0.1:${port()}`, '-u', 'fred', '-p'], `${MASTER}\n${GITPW}\n`).status).toBe(0);
+    expect(sv(['--password-fd', '0', 'add', 'Forge', '--url', `http://127.0.0.1:${port()}`, '-u', 'fred', '-p'], `${MASTER}\n${GITPW}\n`).status).toBe(0);
     const r = await gitAsync(['clone', '-q', `${server.url}/repo.git`, join(dir, 'clone-locked')], { noTty: true });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/could not read Username|terminal prompts disabled/);
@@ -140,7 +140,7 @@ describe('git credential helper', () => {
   test('locked in a terminal: the helper asks on /dev/tty, not on stdin, and the clone goes through', async () => {
     expect(stv(['lock', '--all'], { env }).status).toBe(0);
     // The entry went to the recycle bin above: add it back.
-    expect(sv(['add', 'Forge again', '--url', `http://127.0.0.1:${port()}/`, '-u', 'fred', '-p'], `${MASTER}\n${GITPW}\n`).status).toBe(0);
+    expect(sv(['--password-fd', '0', 'add', 'Forge again', '--url', `http://127.0.0.1:${port()}/`, '-u', 'fred', '-p'], `${MASTER}\n${GITPW}\n`).status).toBe(0);
     const t = terminal('gitcred', () => ({ dir, env }));
     const target = join(dir, 'clone-tty');
     const started = t.tmux('new-session', '-d', '-s', 'gitcred', '-x', '150', '-y', '40', `git clone ${server.url}/repo.git ${target}; echo CLONE-EXIT=$?; sleep 60`);

@@ -43,9 +43,9 @@ beforeAll(async () => {
   });
   env = isolatedEnv(dir, { DISPLAY: display, TERM: 'xterm-256color' });
   expect(stv(['--no-agent', 'init', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: `${MASTER}\n` }).status).toBe(0);
-  expect(stv(['--no-agent', 'add', 'Shopping/Amazon', '-u', 'fred@example.com', '-p'], { env, input: `${MASTER}\n${PW.amazon}\n` }).status).toBe(0);
-  expect(stv(['--no-agent', 'add', 'Finance/Bank', '-u', 'fred', '-p'], { env, input: `${MASTER}\n${PW.bank}\n` }).status).toBe(0);
-  expect(stv(['--no-agent', 'add', 'Dev/GitHub', '-u', 'fred-gh', '-p'], { env, input: `${MASTER}\n${PW.github}\n` }).status).toBe(0);
+  expect(stv(['--no-agent', '--password-fd', '0', 'add', 'Shopping/Amazon', '-u', 'fred@example.com', '-p'], { env, input: `${MASTER}\n${PW.amazon}\n` }).status).toBe(0);
+  expect(stv(['--no-agent', '--password-fd', '0', 'add', 'Finance/Bank', '-u', 'fred', '-p'], { env, input: `${MASTER}\n${PW.bank}\n` }).status).toBe(0);
+  expect(stv(['--no-agent', '--password-fd', '0', 'add', 'Dev/GitHub', '-u', 'fred-gh', '-p'], { env, input: `${MASTER}\n${PW.github}\n` }).status).toBe(0);
   expect(stv(['unlock', '--timeout', '300'], { env, input: `${MASTER}\n` }).status).toBe(0);
 }, 60_000);
 

@@ -161,7 +161,7 @@ describe('stv ssh-add', () => {
     const off = stv(['--vault', vault, 'ssh-add', 'Servers/off'], { env });
     expect(off.status).toBe(1);
     expect(off.stderr).toMatch(/^stv: Servers\/off: its KeeAgent settings do not allow its key to be used[^\n]*\n$/);
-    expect(stv(['--vault', vault, '--no-agent', 'edit', 'Servers/db', '-p'], { env, input: `${MASTER}\nnot-the-passphrase\n` }).status).toBe(0);
+    expect(stv(['--vault', vault, '--no-agent', '--password-fd', '0', 'edit', 'Servers/db', '-p'], { env, input: `${MASTER}\nnot-the-passphrase\n` }).status).toBe(0);
     const wrong = stv(['--vault', vault, 'ssh-add', 'Servers/db'], { env });
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toBe("stv: Servers/db: the passphrase (the entry's password) does not decrypt the SSH key\n");

@@ -84,7 +84,7 @@ describe('stv totp', () => {
     expect(shown.fields.otp).toBe(uri);
     expect(shown.history).toBe(2);
     const j = JSON.parse(sv(['--json', 'totp', 'GitHub']).stdout);
-    expect(Object.keys(j).sort()).toEqual(['code', 'period', 'remaining']);
+    expect(Object.keys(j).sort()).toEqual(['code', 'path', 'period', 'remaining']);
     expect(j.code).toMatch(/^\d{8}$/);
     expect(j.period).toBe(60);
     expect(j.remaining).toBeGreaterThanOrEqual(1);
