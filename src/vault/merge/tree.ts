@@ -133,7 +133,7 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
     ledger.tombstone(g.uuid, 'p', { value: place.parent, at: place.at });
     ledger.tombstone(g.uuid, 'g', { value: g.propsCandidate.hash, at: g.propsCandidate.at });
   }
-  target.deletedObjects = ledger.deletedObjects;
+  target.deletedObjects = canonicalDeletions(ledger.deletedObjects);
   mergeMeta(target.meta, inputs.map((i) => i.db.meta), (uuid) => liveGroups.has(uuid) || uuid === target.root.uuid);
   writeSeen(target, ledger.normalized(), now);
   const metaAfter = metaState(target.meta);
@@ -150,8 +150,14 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
   return { db: target, changes, conflicts, differs };
 }
 
+/** DeletedObjects in one order whatever the order of the inputs (by time, then UUID), so every copy ends byte-identical. */
+function canonicalDeletions(records: Map<string, Date>): Map<string, Date> {
+  return new Map([...records].sort(([u1, t1], [u2, t2]) => seconds(t1) - seconds(t2) || (u1 < u2 ? -1 : u1 > u2 ? 1 : 0)));
+}
+
+/** Same records in the same order: an order-only difference is saved too, or copies would differ in bytes. */
 function sameDeleted(a: Map<string, Date>, b: Map<string, Date>): boolean {
   if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) === undefined || seconds(b.get(k)!) !== seconds(v)) return false;
-  return true;
+  const bs = [...b];
+  return [...a].every(([k, v], i) => bs[i][0] === k && seconds(bs[i][1]) === seconds(v));
 }
