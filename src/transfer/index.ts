@@ -11,7 +11,7 @@ import { addItems } from './items.js';
 import { importXmlTree } from './keepass-xml.js';
 import { importKdbTree } from './kdb.js';
 import { ImportTarget, type ImportOptions } from './existing.js';
-import type { KdbDatabase } from '../vault/kdb/index.js';
+import type { KdbDatabase } from '../vault/index.js';
 
 export type ImportFormat = 'keepass-xml' | 'kdb' | 'bitwarden-json' | 'csv';
 export type ExportFormat = 'xml' | 'csv' | 'json';

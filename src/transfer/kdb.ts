@@ -7,7 +7,7 @@
  * "Backup" group excluded from search and auto-type; fresh UUIDs.
  */
 import { Entry, Group, newTimes, newUuid, el, parent, type Database, type Times } from '../vault/index.js';
-import type { KdbDatabase, KdbEntry, KdbGroup, KdbTimes } from '../vault/kdb/index.js';
+import type { KdbDatabase, KdbEntry, KdbGroup, KdbTimes } from '../vault/index.js';
 import type { ImportTarget } from './existing.js';
 
 export interface KdbImport {

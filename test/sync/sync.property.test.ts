@@ -27,6 +27,8 @@ import { newStick, writeStick } from '../../src/sync/sticks.js';
 const COPIES = 3;
 const FIELDS = ['UserName', 'Password', 'URL', 'Notes'] as const;
 const runs = process.env.FUZZ_RUNS ? Math.max(10, Math.floor(Number(process.env.FUZZ_RUNS) / 100)) : 10;
+// npm run fuzz: up to an hour; npm test: five minutes.
+const TIME = process.env.FUZZ_RUNS ? 3_600_000 : 300_000;
 
 let top: string;
 let cleanup: () => void;
@@ -277,7 +279,7 @@ describe('sync properties (every local copy, every stick order)', () => {
   it('one content whatever copy is local and whatever the order of the sticks; nothing lost; a second sync writes nothing', async () => {
     let k = 0;
     await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 10 }), (ops) => scenario(ops, k++)), { numRuns: runs });
-  }, 300_000);
+  }, TIME);
 
   it('a stv edit on one copy and another program\'s on a second, with partial syncs between, converge the same way', async () => {
     // A fixed case the generator may take long to find: three generations of bases.
