@@ -179,7 +179,7 @@ describe('secret hygiene', () => {
         if (!o.mayShowEntries) expect(o.stdout.includes(s), `${s} on stdout of ${o.label}`).toBe(false);
       }
     }
-  });
+  }, 300_000); // ~25 commands, each a Node start and a KDF: a minute on a busy 2-core machine
 
   // Both entries: the installed launcher starts prlimit at once without waiting; the bundle runs it when it reads the password.
   test.each([['the bundle', STV], ['the installed launcher', join(STV, '..', 'stv.cjs')]])('a command reading the master password has a core-dump limit of 0 before it reads it (%s)', async (_how, entry) => {
