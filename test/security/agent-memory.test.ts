@@ -75,6 +75,7 @@ function findInMemory(pid: number, needles: Record<string, Buffer>): string[] {
   return [...found];
 }
 
+// Skipped only when not root (reason: reading another process's memory needs root or ptrace rights; CI runs as root).
 describe.skipIf(!isRoot)('the agent after a lock', () => {
   it('holds neither the locked vault\'s key nor a value shown with show -s', async () => {
     const a = join(dir, 'a.kdbx');

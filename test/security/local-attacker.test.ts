@@ -98,6 +98,7 @@ afterAll(() => {
   cleanup?.();
 });
 
+// Skipped only when not root (reason: creating the two users needs root; the test below says so when it is).
 describe.skipIf(!isRoot)('another local user', () => {
   it('pre-creates /tmp/stickvault-UID with a listening agent.sock: unlock and show refuse in one line, the socket gets nothing', async () => {
     const rt = runtimeDirOfVictim();
