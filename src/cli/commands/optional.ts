@@ -10,6 +10,7 @@ import { register as registerGen } from './gen.js';
 import { register as registerClip } from './clip.js';
 import { register as registerAlias } from './alias.js';
 import { register as registerSync } from './sync.js';
+import { register as registerReplica } from './replica.js';
 import { register as registerHistory } from './history.js';
 import { register as registerIntegrations } from './integrations.js';
 
@@ -18,6 +19,7 @@ export function registerOptional(program: Command): void {
   registerClip(program);
   registerAlias(program);
   registerSync(program);
+  registerReplica(program);
   registerHistory(program);
   registerIntegrations(program);
   registerConfig(program);
