@@ -60,6 +60,16 @@ Folders a sync tool keeps, and their conflict copies
   folder is read like a stick (no link followed, bounded); its base stays in
   this machine's private state. stv replica rm LABEL stops syncing it.
 
+A vault in git: git merges it entry by entry and diffs it without secrets
+    cd ~/vaults && stv git setup    # merge driver + textconv (.git/config), *.kdbx in .gitattributes
+    git pull                        # concurrent edits merged: exit 0, a merge commit
+    git diff HEAD~1 -- personal.kdbx   # entries, field names, keyed hashes; no secret
+  The driver (stv merge-driver %O %A %B %P) merges against the common
+  ancestor with the agent's key (stv unlock), else --password-file (stv git
+  setup --command 'stv --password-file ~/.pw'), else a prompt on /dev/tty —
+  never git's stdin. The same field edited on both sides keeps both values,
+  tags the entry and stops the merge: stv conflicts, then git add.
+
 Unattended: sync every stick as it is plugged in, and after each save
   stv sync --watch [VAULT...] watches /media/$USER, /run/media/$USER, /media
   and /mnt (or --watch-dir DIR) and the mount table, and syncs the mounted

@@ -14,3 +14,4 @@ export { rotateAfterKeyChange, afterStickSync, retireFingerprint, type KeyChange
 export { addFolderReplica, listReplicas, removeReplica, type ReplicaListing } from './replicas.js';
 export { conflictToolOf, conflictNames, type ConflictTool } from './conflict-names.js';
 export { MERGED_CONFLICTS } from './conflict-copies.js';
+export { mergeThreeWay, diffText, setupGit, type ThreeWayResult, type GitSetupReport } from './git.js';

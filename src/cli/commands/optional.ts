@@ -11,6 +11,7 @@ import { register as registerClip } from './clip.js';
 import { register as registerAlias } from './alias.js';
 import { register as registerSync } from './sync.js';
 import { register as registerReplica } from './replica.js';
+import { register as registerGit } from './git.js';
 import { register as registerHistory } from './history.js';
 import { register as registerIntegrations } from './integrations.js';
 
@@ -20,6 +21,7 @@ export function registerOptional(program: Command): void {
   registerAlias(program);
   registerSync(program);
   registerReplica(program);
+  registerGit(program);
   registerHistory(program);
   registerIntegrations(program);
   registerConfig(program);
