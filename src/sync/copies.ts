@@ -9,9 +9,11 @@ import { ensurePrivateDir, readRegularFile, SafeReadError, stateDir, writeFileAt
 import { readVaultFile, sha256Hex, VaultMissingError, type FileStamp } from '../vault/index.js';
 import { StickFs } from './confined.js';
 import { readLocalSidecar, readStickSidecar, writeLocalSidecar, writeStickSidecar, type Sidecar } from './sidecar.js';
-import { baseOnStick, generationsOnStick, staysOnStick, STICK_VAULT_LIMIT, vaultFileOnStick, type MountedStick } from './sticks.js';
+import { baseOnStick, generationsOnStick, sidecarOnStick, staysOnStick, STICK_VAULT_LIMIT, vaultFileOnStick, type MountedStick } from './sticks.js';
 import type { RegistryReplica } from './registry.js';
-import { writeLocalCopy, writeStickCopy, type WriteCopyOptions } from './write-copy.js';
+import { DEFAULT_GENERATIONS, writeLocalCopy, writeStickCopy, type WriteCopyOptions } from './write-copy.js';
+import { RCLONE_PREFIX, rcloneRead, rcloneReadSmall, rcloneWrite, rcloneWriteSmall } from './rclone.js';
+import { jsonText, parseJson } from './json-file.js';
 import type { OldCopies } from './rotate.js';
 
 export interface CopyFile {
@@ -20,7 +22,7 @@ export interface CopyFile {
 }
 
 export interface CopyRef {
-  kind: 'local' | 'stick' | 'folder' | 'conflict';
+  kind: 'local' | 'stick' | 'folder' | 'rclone' | 'conflict';
   /** Stick label, folder label, or 'local'. */
   label: string;
   /** Absolute path, for messages. */
@@ -171,6 +173,48 @@ export function folderCopy(id: string, rep: RegistryReplica): CopyRef {
     writeSidecar: (s) => writeLocalSidecar(fs.path(rel), { ...s, file: fs.path(rel) }),
     oldCopies: generationsStore(fs, generationsOnStick(rep.vaultId), []),
   };
+}
+
+/**
+ * A copy on an rclone remote (rclone.ts): its sidecar beside it on the
+ * remote (a hint), its base in this machine's private state.
+ */
+export function rcloneCopy(id: string, rep: RegistryReplica): CopyRef {
+  const target = rep.dir.endsWith(':') ? `${rep.dir}${rep.file}` : `${rep.dir}/${rep.file}`;
+  const under = (rel: string) => (rep.dir.endsWith(':') ? `${rep.dir}${rel}` : `${rep.dir}/${rel}`);
+  const basePath = folderBasePath(rep.vaultId, id);
+  return {
+    kind: 'rclone',
+    label: rep.label,
+    path: `${RCLONE_PREFIX}${target}`,
+    read() {
+      const bytes = rcloneRead(target, STICK_VAULT_LIMIT);
+      return bytes && { bytes, stamp: { size: bytes.length, mtimeMs: 0, sha256: sha256Hex(bytes) } };
+    },
+    readBase() {
+      try {
+        return readRegularFile(basePath, { maxBytes: STICK_VAULT_LIMIT, what: 'base' });
+      } catch {
+        return undefined;
+      }
+    },
+    write: async (o) => rcloneWrite(rep.dir, rep.file, { bytes: o.bytes, sha256: o.sha256, expectedSha: o.expected?.sha256, oldBytes: o.oldBytes, generationsDir: generationsOnStick(rep.vaultId), generations: o.generations ?? DEFAULT_GENERATIONS }),
+    writeBase(bytes) {
+      ensurePrivateDir(join(stateDir(), 'bases'));
+      writeFileAtomic(basePath, bytes);
+    },
+    hint() {
+      const bytes = rcloneReadSmall(under(sidecarOnStick(rep.vaultId)));
+      const s = bytes && parseJson<Sidecar>(Buffer.from(bytes));
+      return s && s.format === 1 && s.vaultId === rep.vaultId && typeof s.sha256 === 'string' && Array.isArray(s.ancestors) ? s : undefined;
+    },
+    writeSidecar: (s) => rcloneWriteSmall(under(sidecarOnStick(rep.vaultId)), jsonText({ ...s, file: rep.file })),
+  };
+}
+
+/** The copy a registered replica is. */
+export function replicaCopy(id: string, rep: RegistryReplica): CopyRef {
+  return rep.kind === 'rclone' ? rcloneCopy(id, rep) : folderCopy(id, rep);
 }
 
 /** A stick's generations dir through StickFs: regular .kdbx files only, bounded, confined to the stick. */

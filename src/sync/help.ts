@@ -60,6 +60,14 @@ Folders a sync tool keeps, and their conflict copies
   folder is read like a stick (no link followed, bounded); its base stays in
   this machine's private state. stv replica rm LABEL stops syncing it.
 
+Any rclone remote (SFTP, WebDAV, S3, Google Drive, ...; rclone's own config)
+    stv replica add rclone:nas:vaults/personal.kdbx
+    stv sync                        # read with rclone cat; rcat to a temp, moveto, read back
+    stv replica ls                  # rclone  rclone:nas  ...  current
+  A remote that cannot be reached, or rclone not installed, fails that copy
+  only; the remote file is never left half written. Its sidecar and old
+  versions lie in .stickvault/ beside it; nothing secret is given to rclone.
+
 A vault in git: git merges it entry by entry and diffs it without secrets
     cd ~/vaults && stv git setup    # merge driver + textconv (.git/config), *.kdbx in .gitattributes
     git pull                        # concurrent edits merged: exit 0, a merge commit

@@ -29,12 +29,12 @@ export interface RegistryVault {
   syncs: RegistrySync[];
 }
 
-/** A copy of a vault that is not on a stick: a directory a file-sync tool (Syncthing, Nextcloud, Dropbox, …) keeps. */
+/** A copy of a vault that is not on a stick: a directory a file-sync tool (Syncthing, Nextcloud, Dropbox, …) keeps, or an rclone remote. */
 export interface RegistryReplica {
-  kind: 'folder';
+  kind: 'folder' | 'rclone';
   label: string;
   vaultId: string;
-  /** The directory, absolute. */
+  /** The directory, absolute (folder), or `REMOTE:PATH` (rclone). */
   dir: string;
   /** The vault file, relative to dir. */
   file: string;

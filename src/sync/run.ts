@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { SyncError } from '../errors/index.js';
 import { acquireWriteLock, type Vault } from '../vault/index.js';
 import { ensurePrivateDir, stateDir } from '../config/index.js';
-import { folderCopy, localCopy, stickCopy, type CopyRef } from './copies.js';
+import { localCopy, replicaCopy, stickCopy, type CopyRef } from './copies.js';
 import { conflictCopiesBeside } from './conflict-copies.js';
 import { StickFs } from './confined.js';
 import { syncCopies, type AbsentStick, type SyncReport } from './engine.js';
@@ -56,9 +56,9 @@ export function copiesOf(vaultId: string, local: LocalCopy | undefined, sticks: 
   }
   for (const [id, rep] of Object.entries(r.replicas)) {
     if (rep.vaultId !== vaultId) continue;
-    const ref = folderCopy(id, rep);
+    const ref = replicaCopy(id, rep);
     refs.push(ref);
-    beside(rep.dir, () => rep.file, ref);
+    if (rep.kind === 'folder') beside(rep.dir, () => rep.file, ref);
   }
   return [...refs, ...conflicts];
 }
@@ -111,7 +111,7 @@ function remember(r: Registry, o: RunSyncOptions, report: SyncReport): void {
   if (report.sha256) noteSync(r, o.vaultId, { at: now, sha256: report.sha256, changed: report.added + report.updated + report.deleted });
   for (const rep of Object.values(r.replicas)) {
     if (rep.vaultId !== o.vaultId) continue;
-    const copy = report.copies.find((c) => c.kind === 'folder' && c.label === rep.label);
+    const copy = report.copies.find((c) => c.kind === rep.kind && c.label === rep.label);
     if (copy && copy.status !== 'failed') Object.assign(rep, { lastSynced: now, sha256: report.sha256 });
   }
   for (const stick of o.sticks) {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { keepassxc, tempDir } from '../helpers/tools.js';
 import { Vault, Entry, type DerivedKey } from '../../src/vault/index.js';
-import { runSync, ensureVaultId, addFolderReplica, conflictToolOf } from '../../src/sync/index.js';
+import { runSync, ensureVaultId, addReplica, conflictToolOf } from '../../src/sync/index.js';
 
 let top: string;
 let cleanup: () => void;
@@ -122,7 +122,7 @@ describe('sync with conflict copies and a folder replica', () => {
     writeFileSync(join(nextcloud, 'Passwords.kdbx'), await edited(bytes, key, 'Work', 'Password', 'pw-work'));
     const nc = join(nextcloud, 'Passwords (conflicted copy 2024-03-02 090000).kdbx');
     writeFileSync(nc, await edited(bytes, key, 'Office', 'URL', 'url-office', 'E1'));
-    addFolderReplica({ location: nextcloud, vaultId: id, defaultFile: 'Passwords.kdbx' });
+    addReplica({ location: nextcloud, vaultId: id, defaultFile: 'Passwords.kdbx' });
 
     let opens = 0;
     const r = await runSync({ vaultId: id, local: { path: local }, sticks: [], open: (b) => (opens++, Vault.open(b, key)) });
@@ -201,7 +201,7 @@ describe('sync with conflict copies and a folder replica', () => {
     writeFileSync(join(folder, 'Passwords.kdbx'), bytes);
     const conflict = join(folder, "Passwords (Fred's conflicted copy 2024-03-01).kdbx");
     writeFileSync(conflict, await edited(bytes, key, 'Fred', 'URL', 'url-fred'));
-    addFolderReplica({ location: folder, vaultId: id, defaultFile: 'Passwords.kdbx' });
+    addReplica({ location: folder, vaultId: id, defaultFile: 'Passwords.kdbx' });
     // The folder's vault file replaced by a directory: the folder copy cannot be written.
     rmSync(join(folder, 'Passwords.kdbx'));
     mkdirSync(join(folder, 'Passwords.kdbx'));
@@ -251,7 +251,7 @@ describe('randomized: a folder replica with conflict copies beside both copies',
           writeFileSync(join(paths.local, 'V.kdbx'), base);
           writeFileSync(join(paths.folder, 'V.kdbx'), bytes);
           for (const p of prepared) writeFileSync(join(paths[p.folder as 'local' | 'folder'], p.name), p.bytes);
-          addFolderReplica({ location: asFolder, vaultId: id, defaultFile: 'V.kdbx' });
+          addReplica({ location: asFolder, vaultId: id, defaultFile: 'V.kdbx' });
           const r = await runSync({ vaultId: id, local: { path: join(asLocal, 'V.kdbx') }, sticks: [], open: (b) => Vault.open(b, key) });
           // Two edits of one field are a conflict to look at (both values kept); nothing fails.
           expect(r.copies.filter((c) => c.status === 'failed' || c.detail), JSON.stringify(r.copies)).toEqual([]);

@@ -1,7 +1,7 @@
 /** stv replica: thin adapters over src/sync's replicas. */
 import { basename } from 'node:path';
 import { loadConfig, resolveVault } from '../../config/index.js';
-import { addFolderReplica, findSticks, listReplicas, listSticks, loadRegistry, removeReplica, runSync } from '../../sync/index.js';
+import { addReplica, findSticks, listReplicas, listSticks, loadRegistry, removeReplica, runSync } from '../../sync/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
 import { syncKeys } from '../sync-keys.js';
 import { describeStaleness, finish, shown, vaultIdFor } from './sync-actions.js';
@@ -13,7 +13,7 @@ export async function replicaAdd(opts: GlobalOptions, location: string, o: { lab
   try {
     const sticks = findSticks(config.stickPaths ?? []);
     const vaultId = await vaultIdFor(ref, keys, sticks);
-    const { replica, created } = addFolderReplica({ location, vaultId, defaultFile: basename(ref.path), label: o.label });
+    const { replica, created } = addReplica({ location, vaultId, defaultFile: basename(ref.path), label: o.label });
     info(opts, `${created ? 'added' : 'updated'} folder copy '${shown(replica.label)}' at ${shown(replica.dir)}/${shown(replica.file)}; syncing ${ref.name ?? ref.path} to it`);
     const report = await runSync({ vaultId, local: { path: ref.path, name: ref.name }, sticks, open: (b) => keys.open(b) });
     finish(opts, [{ name: ref.name ?? ref.path, ...report }]);
@@ -42,7 +42,7 @@ export async function replicaLs(opts: GlobalOptions): Promise<void> {
     out(`${shown(v.name ?? v.vaultId)} (${v.vaultId})${v.lastSync ? ` — last synced ${v.lastSync.slice(0, 16).replace('T', ' ')}` : ''}`);
     if (v.local) out(`  local   ${shown(v.local)}`);
     for (const s of v.sticks) out(`  stick   ${shown(s.label)}  ${s.mounted ? shown(`${s.path}/${s.file}`) : `not mounted (last at ${shown(s.path)})`}  ${describeStaleness(s)}`);
-    for (const f of v.folders) out(`  folder  ${shown(f.label)}  ${shown(f.path)}  ${f.reachable ? describeStaleness(f) : 'cannot be reached now'}`);
+    for (const f of v.folders) out(`  ${f.kind.padEnd(6)}  ${shown(f.label)}  ${shown(f.path)}  ${f.reachable ? describeStaleness(f) : 'cannot be reached now'}`);
   }
 }
 

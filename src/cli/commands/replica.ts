@@ -5,12 +5,12 @@ import { globals } from '../runtime.js';
 const act = async () => import('../actions/replica-actions.js');
 
 export function register(program: Command): void {
-  const replica = program.command('replica').description('copies of a vault beyond sticks: a folder Syncthing, Nextcloud, Dropbox, Google Drive or OneDrive keeps');
+  const replica = program.command('replica').description('copies of a vault beyond sticks: a folder Syncthing, Nextcloud, Dropbox, Google Drive or OneDrive keeps, or an rclone remote');
   replica
     .command('add <location>')
-    .description('make a folder (or a .kdbx file in one) a copy of the vault (--vault) that every stv sync brings up to date; conflict copies beside it are merged in')
+    .description('make a folder (or a .kdbx file in one), or rclone:REMOTE:PATH/FILE.kdbx, a copy of the vault (--vault) that every stv sync brings up to date')
     .option('--label <label>', 'a name for the copy (default folder:DIRNAME)')
-    .addHelpText('after', '\nExamples:\n  $ stv replica add ~/Sync\n  $ stv --vault work replica add ~/Nextcloud/keys/work.kdbx --label nextcloud\n')
+    .addHelpText('after', '\nExamples:\n  $ stv replica add ~/Sync\n  $ stv --vault work replica add ~/Nextcloud/keys/work.kdbx --label nextcloud\n  $ stv replica add rclone:nas:vaults/personal.kdbx\n')
     .action(async (location: string, o, cmd) => (await act()).replicaAdd(globals(cmd), location, o));
   replica
     .command('ls')
