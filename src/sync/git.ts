@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { StvError, UsageError } from '../errors/index.js';
 import { ProtectedValue } from '../secret/index.js';
 import { Vault, mergeCopies, sha256Hex, type Change, type FieldConflict } from '../vault/index.js';
@@ -152,4 +152,18 @@ export function setupGit(cwd: string, command: string): GitSetupReport {
   const missing = wanted.filter((line) => !text.split('\n').some((l) => l.trim() === line));
   if (missing.length) appendFileSync(attributes, `${text && !text.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`);
   return { repo: top, attributesAdded: missing, configured };
+}
+
+/** The git repository a vault file lies in, and whether it merges *.kdbx with stv; undefined outside one (or without git). */
+export function gitRepoOf(file: string): { repo: string; mergeDriver: boolean } | undefined {
+  const run = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: dirname(file), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const repo = run(['rev-parse', '--show-toplevel']);
+  if (!repo) return undefined;
+  return { repo, mergeDriver: /merge-driver/.test(run(['config', '--get', 'merge.kdbx.driver']) ?? '') };
 }

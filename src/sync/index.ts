@@ -14,4 +14,4 @@ export { rotateAfterKeyChange, afterStickSync, retireFingerprint, type KeyChange
 export { addReplica, listReplicas, removeReplica, type ReplicaListing } from './replicas.js';
 export { conflictToolOf, conflictNames, type ConflictTool } from './conflict-names.js';
 export { MERGED_CONFLICTS } from './conflict-copies.js';
-export { mergeThreeWay, diffText, setupGit, type ThreeWayResult, type GitSetupReport } from './git.js';
+export { mergeThreeWay, diffText, setupGit, gitRepoOf, type ThreeWayResult, type GitSetupReport } from './git.js';

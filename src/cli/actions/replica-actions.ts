@@ -1,7 +1,8 @@
 /** stv replica: thin adapters over src/sync's replicas. */
 import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
 import { loadConfig, resolveVault } from '../../config/index.js';
-import { addReplica, findSticks, listReplicas, listSticks, loadRegistry, removeReplica, runSync } from '../../sync/index.js';
+import { addReplica, findSticks, gitRepoOf, listReplicas, listSticks, loadRegistry, removeReplica, runSync } from '../../sync/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
 import { syncKeys } from '../sync-keys.js';
 import { describeStaleness, finish, shown, vaultIdFor } from './sync-actions.js';
@@ -32,6 +33,7 @@ export async function replicaLs(opts: GlobalOptions): Promise<void> {
     vaultId,
     name: r.vaults[vaultId]?.name ?? sticks.flatMap((s) => s.vaults).find((v) => v.vaultId === vaultId)?.name,
     local: r.vaults[vaultId]?.localPath,
+    git: localGit(r.vaults[vaultId]?.localPath),
     lastSync: r.vaults[vaultId]?.syncs.at(-1)?.at,
     sticks: sticks.flatMap((s) => s.vaults.filter((v) => v.vaultId === vaultId).map((v) => ({ label: s.label, id: s.id, mounted: s.mounted, path: s.path, file: v.file, lastSynced: v.lastSynced, staleness: v.staleness }))),
     folders: folders.filter((f) => f.vaultId === vaultId).map(({ vaultId: _v, name: _n, ...f }) => f),
@@ -40,7 +42,7 @@ export async function replicaLs(opts: GlobalOptions): Promise<void> {
   if (!vaults.length) return info(opts, "no copies known yet; 'stv stick init MOUNTPOINT --label NAME' or 'stv replica add DIR', then 'stv sync'");
   for (const v of vaults) {
     out(`${shown(v.name ?? v.vaultId)} (${v.vaultId})${v.lastSync ? ` — last synced ${v.lastSync.slice(0, 16).replace('T', ' ')}` : ''}`);
-    if (v.local) out(`  local   ${shown(v.local)}`);
+    if (v.local) out(`  local   ${shown(v.local)}${v.git ? `  (git: ${shown(v.git.repo)}${v.git.mergeDriver ? ', merged by stv' : ", run 'stv git setup' there"})` : ''}`);
     for (const s of v.sticks) out(`  stick   ${shown(s.label)}  ${s.mounted ? shown(`${s.path}/${s.file}`) : `not mounted (last at ${shown(s.path)})`}  ${describeStaleness(s)}`);
     for (const f of v.folders) out(`  ${f.kind.padEnd(6)}  ${shown(f.label)}  ${shown(f.path)}  ${f.reachable ? describeStaleness(f) : 'cannot be reached now'}`);
   }
@@ -49,4 +51,9 @@ export async function replicaLs(opts: GlobalOptions): Promise<void> {
 export async function replicaRm(opts: GlobalOptions, which: string): Promise<void> {
   const rep = removeReplica(which);
   info(opts, `stopped syncing ${shown(rep.label)} (${shown(rep.dir)}/${shown(rep.file)}); its files were not touched`);
+}
+
+/** The git repository holding the local copy, when there is one (a clone is one more copy, merged by git). */
+function localGit(path: string | undefined) {
+  return path && existsSync(path) ? gitRepoOf(path) : undefined;
 }
