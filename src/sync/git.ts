@@ -12,7 +12,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { StvError, UsageError } from '../errors/index.js';
 import { ProtectedValue } from '../secret/index.js';
-import { Vault, mergeCopies, sha256Hex, type Change, type FieldConflict } from '../vault/index.js';
+import { Vault, mergeCopies, sameDigest, sha256Hex, type Change, type FieldConflict } from '../vault/index.js';
 import { vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
 
 export interface ThreeWayInput {
@@ -33,7 +33,7 @@ export interface ThreeWayResult {
 
 /** Merges theirs into ours against base; the result has ours's settings and key. */
 export async function mergeThreeWay(i: ThreeWayInput): Promise<ThreeWayResult> {
-  if (sha256Hex(i.ours) === sha256Hex(i.theirs)) return { bytes: i.ours, changes: [], conflicts: [], notes: [] };
+  if (sameDigest(sha256Hex(i.ours), sha256Hex(i.theirs))) return { bytes: i.ours, changes: [], conflicts: [], notes: [] };
   const vaults: Vault[] = [];
   const notes: string[] = [];
   try {
