@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { keepassxc, tempDir } from '../helpers/tools.js';
 import { Vault, Entry, type DerivedKey } from '../../src/vault/index.js';
 import { runSync, ensureVaultId, addReplica, conflictToolOf } from '../../src/sync/index.js';
@@ -124,6 +125,11 @@ describe('sync with conflict copies and a folder replica', () => {
     writeFileSync(nc, await edited(bytes, key, 'Office', 'URL', 'url-office', 'E1'));
     addReplica({ location: nextcloud, vaultId: id, defaultFile: 'Passwords.kdbx' });
 
+    // A dry run says it would merge them and moves nothing.
+    const dry = await runSync({ vaultId: id, local: { path: local }, sticks: [], dryRun: true, open: (b) => Vault.open(b, key) });
+    expect(dry.copies.filter((c) => c.kind === 'conflict').map((c) => c.status)).toEqual(['merged', 'merged', 'merged']);
+    for (const p of [st, db, nc]) expect(existsSync(p)).toBe(true);
+
     let opens = 0;
     const r = await runSync({ vaultId: id, local: { path: local }, sticks: [], open: (b) => (opens++, Vault.open(b, key)) });
     expect(r.mode).toBe('merge');
@@ -172,6 +178,9 @@ describe('sync with conflict copies and a folder replica', () => {
     writeFileSync(secret, await edited(bytes, key, 'Planted', 'URL', 'url-planted'));
     const link = join(laptop, 'Passwords-DESKTOP-ATTACK1.kdbx');
     symlinkSync(secret, link);
+    // A FIFO with no writer: opening it must not hang the sync.
+    const fifo = join(laptop, 'Passwords (2).kdbx');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
 
     // The password, as the CLI does for a file the agent's key does not fit (another KDF salt).
     const r = await runSync({ vaultId: id, local: { path: local }, sticks: [], open: (b) => Vault.open(b, { password: Buffer.from('pw') }) });
@@ -182,6 +191,8 @@ describe('sync with conflict copies and a folder replica', () => {
     expect(status[damaged].status).toBe('failed');
     expect(status[damaged].detail).toMatch(/damaged/);
     expect(status[link].status).toBe('failed');
+    expect(status[fifo].status).toBe('failed');
+    expect(status[fifo].detail).toMatch(/FIFO/);
     expect(r.needsLook).toBe(true);
     for (const p of [foreign, damaged, link]) expect(existsSync(p) || readdirSync(laptop).includes('Passwords-DESKTOP-ATTACK1.kdbx'), p).toBe(true);
     expect(readFileSync(foreign).equals(other.bytes)).toBe(true);
