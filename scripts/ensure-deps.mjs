@@ -93,6 +93,8 @@ if (wantTest) {
     ['time', 'time', () => existsSync('/usr/bin/time')],
     // The integrations are tested against the programs they serve.
     ['git', 'git', () => have('git')],
+    // rclone remotes as sync copies: tested against rclone serve sftp/webdav on loopback.
+    ['rclone', 'rclone', () => have('rclone')],
     ['ssh-keygen, ssh-agent, ssh-add', 'openssh-client', () => have('ssh-keygen') && have('ssh-agent') && have('ssh-add')],
     ['fzf', 'fzf', () => have('fzf')],
     ['dmenu', 'suckless-tools', () => have('dmenu')],

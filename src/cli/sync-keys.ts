@@ -9,7 +9,7 @@ import type { ResolvedVault } from '../config/index.js';
 import { wipe } from '../secret/index.js';
 import { Vault, kdfFingerprint, type Credentials, type DerivedKey } from '../vault/index.js';
 import type { GlobalOptions } from './runtime.js';
-import { readCredentials, wipeCredentials } from './session.js';
+import { readCredentials, wipeCredentials, type AskOptions } from './session.js';
 import * as agent from './agent-link.js';
 
 export interface SyncKeys {
@@ -19,7 +19,7 @@ export interface SyncKeys {
   close(): void;
 }
 
-export function syncKeys(opts: GlobalOptions, ref: ResolvedVault): SyncKeys {
+export function syncKeys(opts: GlobalOptions, ref: ResolvedVault, ask: AskOptions = {}): SyncKeys {
   const byFingerprint = new Map<string, DerivedKey>();
   let creds: Credentials | undefined;
   let askedAgent = opts.passwordFile !== undefined || opts.passwordFd !== undefined || !opts.agent;
@@ -33,7 +33,7 @@ export function syncKeys(opts: GlobalOptions, ref: ResolvedVault): SyncKeys {
       }
       const known = byFingerprint.get(fp);
       if (known) return Vault.open(bytes, known);
-      creds ??= await readCredentials(opts, ref);
+      creds ??= await readCredentials(opts, ref, ask);
       const vault = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
       byFingerprint.set(fp, vault.derivedKey());
       return vault;

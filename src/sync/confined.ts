@@ -179,6 +179,28 @@ export class StickFs {
     }
   }
 
+  /**
+   * Moves the regular file `rel` into the directory `relDir` (made if needed),
+   * under its own name or, when that is taken, with a counter: nothing there is
+   * ever replaced. Returns the new path relative to the root.
+   */
+  moveInto(rel: string, relDir: string): string {
+    const st = this.lstat(rel);
+    if (!st?.isFile()) throw new ConfinedPathError(this.path(rel), `${this.path(rel)} is ${st ? kind(st) : 'gone'}; not moved`);
+    const dir = this.dirs(relDir, true);
+    const name = basename(rel);
+    const dot = name.lastIndexOf('.');
+    for (let n = 0; n < 1000; n++) {
+      const target = n === 0 ? name : dot > 0 ? `${name.slice(0, dot)}.${n}${name.slice(dot)}` : `${name}.${n}`;
+      if (lstatOrUndefined(join(dir, target))) continue;
+      renameSync(this.path(rel), join(dir, target));
+      syncDir(dir);
+      syncDir(this.dirs(dirname(normalize(rel))));
+      return join(normalize(relDir), target);
+    }
+    throw new ConfinedPathError(dir, `${dir} has too many files named like ${name}; not moved`);
+  }
+
   /** fsync of a directory on the stick (after a rename in it). */
   syncDir(relDir: string): void {
     syncDir(this.dirs(relDir));

@@ -4,13 +4,16 @@
  * state dir) and the copy on each mounted stick (everything through
  * StickFs, confined to the stick and bounded). The engine sees only CopyRef.
  */
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 import { ensurePrivateDir, readRegularFile, SafeReadError, stateDir, writeFileAtomic } from '../config/index.js';
 import { readVaultFile, sha256Hex, VaultMissingError, type FileStamp } from '../vault/index.js';
 import { StickFs } from './confined.js';
 import { readLocalSidecar, readStickSidecar, writeLocalSidecar, writeStickSidecar, type Sidecar } from './sidecar.js';
-import { baseOnStick, generationsOnStick, STICK_VAULT_LIMIT, vaultFileOnStick, type MountedStick } from './sticks.js';
-import { writeLocalCopy, writeStickCopy, type WriteCopyOptions } from './write-copy.js';
+import { baseOnStick, generationsOnStick, sidecarOnStick, staysOnStick, STICK_VAULT_LIMIT, vaultFileOnStick, type MountedStick } from './sticks.js';
+import type { RegistryReplica } from './registry.js';
+import { DEFAULT_GENERATIONS, writeLocalCopy, writeStickCopy, type WriteCopyOptions } from './write-copy.js';
+import { RCLONE_PREFIX, rcloneRead, rcloneReadSmall, rcloneWrite, rcloneWriteSmall } from './rclone.js';
+import { jsonText, parseJson } from './json-file.js';
 import type { OldCopies } from './rotate.js';
 
 export interface CopyFile {
@@ -19,8 +22,8 @@ export interface CopyFile {
 }
 
 export interface CopyRef {
-  kind: 'local' | 'stick';
-  /** Stick label, or 'local'. */
+  kind: 'local' | 'stick' | 'folder' | 'rclone' | 'conflict';
+  /** Stick label, folder label, or 'local'. */
   label: string;
   /** Absolute path, for messages. */
   path: string;
@@ -36,6 +39,16 @@ export interface CopyRef {
   writeSidecar(s: Omit<Sidecar, 'file'>): void;
   /** Its backup generations (sticks), for retiring copies under an old key. */
   oldCopies?: OldCopies;
+  /** A conflict copy a file-sync tool left beside another copy: only read and merged in, never written. */
+  conflict?: ConflictOf;
+}
+
+export interface ConflictOf {
+  /** Label of the copy it lies beside. */
+  beside: string;
+  tool: string;
+  /** Moves it into .stickvault/merged-conflicts/ (nothing there replaced); returns its new absolute path. */
+  setAside(): string;
 }
 
 export const localBasePath = (vaultId: string): string => join(stateDir(), 'bases', `${vaultId.replace(/[^\w.-]/g, '_')}.base.kdbx`);
@@ -108,6 +121,100 @@ export function stickCopy(stick: MountedStick, vaultId: string): CopyRef {
     // Its backup generations, and its base: both stay under an old key after passwd until re-encrypted or removed.
     oldCopies: generationsStore(fs, generationsOnStick(vaultId), [baseOnStick(vaultId)]),
   };
+}
+
+export const folderBasePath = (vaultId: string, replicaId: string): string => join(stateDir(), 'bases', `${vaultId.replace(/[^\w.-]/g, '_')}.${replicaId.replace(/[^\w-]/g, '_')}.base.kdbx`);
+
+/**
+ * A copy in a directory a file-sync tool keeps (a folder replica): read and
+ * written like a stick's (through StickFs: the tool writes whatever other
+ * devices sent), its generations in .stickvault/backups/ there; but its base
+ * and sidecar stay in this machine's private state, because the tool would
+ * carry them to other devices out of step with the file itself.
+ */
+export function folderCopy(id: string, rep: RegistryReplica): CopyRef {
+  const ref = { kind: 'folder' as const, label: rep.label, path: join(rep.dir, rep.file) };
+  let fs: StickFs;
+  let rel: string;
+  try {
+    fs = new StickFs(rep.dir);
+    if (!staysOnStick(rep.file)) throw new Error(`${rep.file} is not a file inside ${rep.dir}`);
+    rel = normalize(rep.file);
+  } catch (e) {
+    const why = (e as Error).message;
+    const fail = () => {
+      throw new SafeReadError(ref.path, 'io', why);
+    };
+    return { ...ref, read: fail, readBase: () => undefined, write: async () => fail(), writeBase: fail, hint: () => undefined, writeSidecar: fail };
+  }
+  const basePath = folderBasePath(rep.vaultId, id);
+  return {
+    ...ref,
+    path: fs.path(rel),
+    read() {
+      const st = fs.lstat(rel);
+      if (!st) return undefined;
+      const bytes = fs.read(rel, STICK_VAULT_LIMIT, 'vault copy');
+      return { bytes, stamp: { size: bytes.length, mtimeMs: st.mtimeMs, sha256: sha256Hex(bytes) } };
+    },
+    readBase() {
+      try {
+        return readRegularFile(basePath, { maxBytes: STICK_VAULT_LIMIT, what: 'base' });
+      } catch {
+        return undefined;
+      }
+    },
+    write: (o) => writeStickCopy(fs, rel, { ...o, generationsDir: generationsOnStick(rep.vaultId) }),
+    writeBase(bytes) {
+      ensurePrivateDir(join(stateDir(), 'bases'));
+      writeFileAtomic(basePath, bytes);
+    },
+    hint: () => readLocalSidecar(fs.path(rel)),
+    writeSidecar: (s) => writeLocalSidecar(fs.path(rel), { ...s, file: fs.path(rel) }),
+    oldCopies: generationsStore(fs, generationsOnStick(rep.vaultId), []),
+  };
+}
+
+/**
+ * A copy on an rclone remote (rclone.ts): its sidecar beside it on the
+ * remote (a hint), its base in this machine's private state.
+ */
+export function rcloneCopy(id: string, rep: RegistryReplica): CopyRef {
+  const target = rep.dir.endsWith(':') ? `${rep.dir}${rep.file}` : `${rep.dir}/${rep.file}`;
+  const under = (rel: string) => (rep.dir.endsWith(':') ? `${rep.dir}${rel}` : `${rep.dir}/${rel}`);
+  const basePath = folderBasePath(rep.vaultId, id);
+  return {
+    kind: 'rclone',
+    label: rep.label,
+    path: `${RCLONE_PREFIX}${target}`,
+    read() {
+      const bytes = rcloneRead(target, STICK_VAULT_LIMIT);
+      return bytes && { bytes, stamp: { size: bytes.length, mtimeMs: 0, sha256: sha256Hex(bytes) } };
+    },
+    readBase() {
+      try {
+        return readRegularFile(basePath, { maxBytes: STICK_VAULT_LIMIT, what: 'base' });
+      } catch {
+        return undefined;
+      }
+    },
+    write: async (o) => rcloneWrite(rep.dir, rep.file, { bytes: o.bytes, sha256: o.sha256, expectedSha: o.expected?.sha256, oldBytes: o.oldBytes, generationsDir: generationsOnStick(rep.vaultId), generations: o.generations ?? DEFAULT_GENERATIONS }),
+    writeBase(bytes) {
+      ensurePrivateDir(join(stateDir(), 'bases'));
+      writeFileAtomic(basePath, bytes);
+    },
+    hint() {
+      const bytes = rcloneReadSmall(under(sidecarOnStick(rep.vaultId)));
+      const s = bytes && parseJson<Sidecar>(Buffer.from(bytes));
+      return s && s.format === 1 && s.vaultId === rep.vaultId && typeof s.sha256 === 'string' && Array.isArray(s.ancestors) ? s : undefined;
+    },
+    writeSidecar: (s) => rcloneWriteSmall(under(sidecarOnStick(rep.vaultId)), jsonText({ ...s, file: rep.file })),
+  };
+}
+
+/** The copy a registered replica is. */
+export function replicaCopy(id: string, rep: RegistryReplica): CopyRef {
+  return rep.kind === 'rclone' ? rcloneCopy(id, rep) : folderCopy(id, rep);
 }
 
 /** A stick's generations dir through StickFs: regular .kdbx files only, bounded, confined to the stick. */

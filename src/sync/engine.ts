@@ -24,7 +24,8 @@ import { vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
 import type { CopyRef } from './copies.js';
 import { afterStickSync, describeRotation } from './rotate.js';
 
-export type CopyStatus = 'unchanged' | 'updated' | 'created' | 'failed';
+/** 'merged': a conflict copy whose content is in the result, moved to .stickvault/merged-conflicts/. */
+export type CopyStatus = 'unchanged' | 'updated' | 'created' | 'failed' | 'merged';
 
 export interface CopyResult {
   label: string;
@@ -108,6 +109,8 @@ function readCopy(ref: CopyRef): CopyState {
     Vault.header(file.bytes);
   } catch (e) {
     if (!(e instanceof CorruptFileError)) throw e;
+    // A conflict copy is never written: a damaged one is only reported.
+    if (ref.conflict) return { ref, failed: `damaged (${e.message}); left in place, nothing merged from it` };
     state.damaged = e.message;
   }
   return state;
@@ -137,7 +140,8 @@ interface Outcome {
 
 export async function syncCopies(vaultId: string, refs: CopyRef[], o: SyncOptions): Promise<SyncReport> {
   const ledger = Ledger.load(vaultId);
-  const copies = refs.map(readCopy);
+  // A conflict copy gone since it was listed (its tool renamed it back) is simply not there.
+  const copies = refs.map(readCopy).filter((c) => !(c.ref.conflict && c.missing));
   const report: SyncReport = {
     vaultId, mode: 'identical', dryRun: Boolean(o.dryRun), copies: [], changes: [], added: 0, updated: 0, deleted: 0, conflicts: [], absent: [], notes: [], needsLook: false,
   };
@@ -151,10 +155,12 @@ export async function syncCopies(vaultId: string, refs: CopyRef[], o: SyncOption
   report.mode = outcome.mode;
   report.sha256 = outcome.sha || undefined;
   report.from = outcome.from;
-  for (const [i, c] of copies.entries()) {
-    o.onProgress?.(`${c.ref.label} (${i + 1}/${copies.length})`);
+  const [files, conflicts] = [copies.filter((c) => !c.ref.conflict), copies.filter((c) => c.ref.conflict)];
+  for (const [i, c] of files.entries()) {
+    o.onProgress?.(`${c.ref.label} (${i + 1}/${files.length})`);
     report.copies.push(await settleCopy(c, vaultId, outcome, ledger, o));
   }
+  for (const c of conflicts) report.copies.push(setAside(c, report.copies, Boolean(o.dryRun)));
   if (!o.dryRun) ledger.save();
   report.needsLook = report.conflicts.length > 0 || report.copies.some((c) => c.status === 'failed' || c.detail !== undefined);
   return report;
@@ -366,6 +372,24 @@ async function settleCopy(c: CopyState, vaultId: string, out: Outcome, ledger: L
   }
   afterWrite(c, out, sidecar);
   return { ...result, status, detail, note: await retireOldCopies(c.ref, vaultId, out.bytes) };
+}
+
+/**
+ * A conflict copy whose content went into the result is moved aside — only
+ * once the copy it lay beside holds the result, written and read back (or
+ * already current): until then its edits exist nowhere else.
+ */
+function setAside(c: CopyState, settled: CopyResult[], dryRun: boolean): CopyResult {
+  const result: CopyResult = { label: c.ref.label, path: c.ref.path, kind: c.ref.kind, status: 'unchanged' };
+  if (c.failed) return { ...result, status: 'failed', detail: c.failed };
+  const beside = settled.find((s) => s.label === c.ref.conflict!.beside);
+  if (!beside || beside.status === 'failed') return { ...result, detail: `left in place: ${c.ref.conflict!.beside} could not be brought up to date` };
+  if (dryRun) return { ...result, status: 'merged' };
+  try {
+    return { ...result, status: 'merged', note: `merged in; moved to ${c.ref.conflict!.setAside()}` };
+  } catch (e) {
+    return { ...result, status: 'merged', detail: `merged in, but could not be moved aside (${(e as Error).message}); it can be deleted` };
+  }
 }
 
 /** Generations under a key retired by passwd go once the copy is current (rotate.ts); a line for the report, if any went. */

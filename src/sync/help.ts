@@ -46,10 +46,43 @@ stv stick ls shows every known stick, whether it is mounted, and how far
 behind it is (local edits since the last sync included); stv stick forget
 LABEL drops one from this machine's list.
 
+Folders a sync tool keeps, and their conflict copies
+  Syncthing, Nextcloud, Dropbox, Google Drive or OneDrive (no mount needed):
+    stv replica add ~/Sync          # the vault file goes there, synced now
+    stv sync                        # local + sticks + folders, one merge
+    stv replica ls                  # every copy of every vault, how far behind
+  A conflict copy beside any copy (personal.sync-conflict-20240301-101500-
+  ABCD123.kdbx, "personal (conflicted copy 2024-03-01 101500).kdbx",
+  "personal (Fred's conflicted copy 2024-03-01).kdbx", "personal (1).kdbx",
+  personal-DESKTOP-4F2K9Q1.kdbx) is merged in with the same key and moved to
+  .stickvault/merged-conflicts/ once the copy beside it holds the result;
+  one that is another vault or damaged is reported and left where it is. A
+  folder is read like a stick (no link followed, bounded); its base stays in
+  this machine's private state. stv replica rm LABEL stops syncing it.
+
+Any rclone remote (SFTP, WebDAV, S3, Google Drive, ...; rclone's own config)
+    stv replica add rclone:nas:vaults/personal.kdbx
+    stv sync                        # read with rclone cat; rcat to a temp, moveto, read back
+    stv replica ls                  # rclone  rclone:nas  ...  current
+  A remote that cannot be reached, or rclone not installed, fails that copy
+  only; the remote file is never left half written. Its sidecar and old
+  versions lie in .stickvault/ beside it; nothing secret is given to rclone.
+
+A vault in git: git merges it entry by entry and diffs it without secrets
+    cd ~/vaults && stv git setup    # merge driver + textconv (.git/config), *.kdbx in .gitattributes
+    git pull                        # concurrent edits merged: exit 0, a merge commit
+    git diff HEAD~1 -- personal.kdbx   # entries, field names, keyed hashes; no secret
+  The driver (stv merge-driver %O %A %B %P) merges against the common
+  ancestor with the agent's key (stv unlock), else --password-file (stv git
+  setup --command 'stv --password-file ~/.pw'), else a prompt on /dev/tty —
+  never git's stdin. The same field edited on both sides keeps both values,
+  tags the entry and stops the merge: stv conflicts, then git add.
+
 Unattended: sync every stick as it is plugged in, and after each save
   stv sync --watch [VAULT...] watches /media/$USER, /run/media/$USER, /media
   and /mnt (or --watch-dir DIR) and the mount table, and syncs the mounted
-  sticks 1.5 s after a local vault file is saved. Copying the newest version
+  sticks and folders 1.5 s after a local or folder copy is saved or a
+  conflict copy appears beside one. Copying the newest version
   needs no key; a merge needs one (the agent after 'stv unlock', or
   --password-file with a 0600 file). A systemd user unit:
 

@@ -11,3 +11,7 @@ export { watchSticks, watchLocalSaves, defaultWatchDirs } from './watch.js';
 export { loadRegistry } from './registry.js';
 export { SYNC_HELP } from './help.js';
 export { rotateAfterKeyChange, afterStickSync, retireFingerprint, type KeyChangeReport, type RotationReport } from './rotate.js';
+export { addReplica, listReplicas, removeReplica, type ReplicaListing } from './replicas.js';
+export { conflictToolOf, conflictNames, type ConflictTool } from './conflict-names.js';
+export { MERGED_CONFLICTS } from './conflict-copies.js';
+export { mergeThreeWay, diffText, setupGit, gitRepoOf, type ThreeWayResult, type GitSetupReport } from './git.js';

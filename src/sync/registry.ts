@@ -29,10 +29,25 @@ export interface RegistryVault {
   syncs: RegistrySync[];
 }
 
+/** A copy of a vault that is not on a stick: a directory a file-sync tool (Syncthing, Nextcloud, Dropbox, …) keeps, or an rclone remote. */
+export interface RegistryReplica {
+  kind: 'folder' | 'rclone';
+  label: string;
+  vaultId: string;
+  /** The directory, absolute (folder), or `REMOTE:PATH` (rclone). */
+  dir: string;
+  /** The vault file, relative to dir. */
+  file: string;
+  added: string;
+  lastSynced?: string;
+  sha256?: string;
+}
+
 export interface Registry {
   format: 1;
   sticks: Record<string, RegistryStick>;
   vaults: Record<string, RegistryVault>;
+  replicas: Record<string, RegistryReplica>;
 }
 
 const SYNCS_KEPT = 100;
@@ -41,9 +56,10 @@ export const registryPath = (): string => join(stateDir(), 'sticks.json');
 
 export function loadRegistry(): Registry {
   const r = readJson<Registry>(registryPath());
-  if (!r || r.format !== 1) return { format: 1, sticks: {}, vaults: {} };
+  if (!r || r.format !== 1) return { format: 1, sticks: {}, vaults: {}, replicas: {} };
   r.sticks ??= {};
   r.vaults ??= {};
+  r.replicas ??= {};
   return r;
 }
 

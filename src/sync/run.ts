@@ -5,26 +5,62 @@
  * remembers what each stick held afterwards, for `stv stick ls` and for
  * naming the sticks that hold the vault but are not mounted.
  */
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { SyncError } from '../errors/index.js';
 import { acquireWriteLock, type Vault } from '../vault/index.js';
 import { ensurePrivateDir, stateDir } from '../config/index.js';
-import { localCopy, stickCopy, type CopyRef } from './copies.js';
+import { localCopy, replicaCopy, stickCopy, type CopyRef } from './copies.js';
+import { conflictCopiesBeside } from './conflict-copies.js';
+import { StickFs } from './confined.js';
 import { syncCopies, type AbsentStick, type SyncReport } from './engine.js';
 import { loadRegistry, noteSync, saveRegistry, staleness, vaultRecord, type Registry } from './registry.js';
 import { readLocalSidecar } from './sidecar.js';
-import type { MountedStick } from './sticks.js';
+import { vaultFileOnStick, type MountedStick } from './sticks.js';
 
 export interface LocalCopy {
   path: string;
   name?: string;
 }
 
-export function copiesOf(vaultId: string, local: LocalCopy | undefined, sticks: MountedStick[]): CopyRef[] {
+/**
+ * Every copy of the vault reachable now: the local file, each mounted stick
+ * that holds it, each folder replica; then the conflict copies a file-sync
+ * tool left beside any of them (last: they are only read, and set aside once
+ * the copy beside them holds the result).
+ */
+export function copiesOf(vaultId: string, local: LocalCopy | undefined, sticks: MountedStick[], r: Registry = loadRegistry()): CopyRef[] {
   const refs: CopyRef[] = [];
-  if (local) refs.push(localCopy(local.path, vaultId));
-  for (const stick of sticks) if (stick.info.vaults[vaultId]) refs.push(stickCopy(stick, vaultId));
-  return refs;
+  const conflicts: CopyRef[] = [];
+  // A file this machine knows as another vault is not a conflict copy of this one, whatever its name.
+  const elsewhere = (path: string) => {
+    const id = knownVaultId(path);
+    return id !== undefined && id !== vaultId;
+  };
+  const beside = (root: string, rel: () => string, ref: CopyRef) => {
+    try {
+      conflicts.push(...conflictCopiesBeside(new StickFs(root), rel(), ref, elsewhere));
+    } catch {
+      // the copy itself reports what is wrong with its place
+    }
+  };
+  if (local) {
+    const ref = localCopy(local.path, vaultId);
+    refs.push(ref);
+    beside(dirname(resolve(local.path)), () => basename(local.path), ref);
+  }
+  for (const stick of sticks) {
+    if (!stick.info.vaults[vaultId]) continue;
+    const ref = stickCopy(stick, vaultId);
+    refs.push(ref);
+    beside(stick.root, () => vaultFileOnStick(stick.root, stick.info.vaults[vaultId]), ref);
+  }
+  for (const [id, rep] of Object.entries(r.replicas)) {
+    if (rep.vaultId !== vaultId) continue;
+    const ref = replicaCopy(id, rep);
+    refs.push(ref);
+    if (rep.kind === 'folder') beside(rep.dir, () => rep.file, ref);
+  }
+  return [...refs, ...conflicts];
 }
 
 /** The vault id of a local file as far as it is known without its key (its sidecar, or the registry). */
@@ -73,6 +109,11 @@ function remember(r: Registry, o: RunSyncOptions, report: SyncReport): void {
     v.name = o.local.name ?? v.name;
   }
   if (report.sha256) noteSync(r, o.vaultId, { at: now, sha256: report.sha256, changed: report.added + report.updated + report.deleted });
+  for (const rep of Object.values(r.replicas)) {
+    if (rep.vaultId !== o.vaultId) continue;
+    const copy = report.copies.find((c) => c.kind === rep.kind && c.label === rep.label);
+    if (copy && copy.status !== 'failed') Object.assign(rep, { lastSynced: now, sha256: report.sha256 });
+  }
   for (const stick of o.sticks) {
     const ref = stick.info.vaults[o.vaultId];
     if (!ref) continue;

@@ -9,8 +9,9 @@
  * mounted sticks once it has been quiet for a moment.
  */
 import { userInfo } from 'node:os';
-import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { conflictToolOf } from './conflict-names.js';
 import { findSticks } from './discovery.js';
 import type { MountedStick } from './sticks.js';
 
@@ -62,8 +63,8 @@ export async function watchSticks(o: WatchOptions): Promise<void> {
 export interface LocalWatchOptions {
   /** The local vault files to watch. */
   paths: string[];
-  /** Called once a file has been quiet for `debounceMs` after a change. */
-  onSaved(path: string): Promise<void>;
+  /** Called once a file has been quiet for `debounceMs` after a change (`conflict`: a sync tool's conflict copy of it appeared or changed). */
+  onSaved(path: string, conflict: boolean): Promise<void>;
   debounceMs?: number;
   /** How often the files are also stat-ed. */
   pollMs?: number;
@@ -81,13 +82,19 @@ export async function watchLocalSaves(o: LocalWatchOptions): Promise<void> {
   const wanted = new Map(o.paths.map((p) => [resolve(p), statKey(resolve(p))]));
   const timers = new Map<string, NodeJS.Timeout>();
   let running = Promise.resolve();
-  const changed = (path: string) => {
-    if (!wanted.has(path) || o.signal.aborted) return;
+  const conflicts = new Set<string>();
+  const changed = (changedPath: string) => {
+    // A conflict copy beside a watched file (conflict-names.ts) stands for that file.
+    const path = wanted.has(changedPath) ? changedPath : [...wanted.keys()].find((p) => dirname(p) === dirname(changedPath) && conflictToolOf(basename(p), basename(changedPath)));
+    if (!path || o.signal.aborted) return;
+    if (path !== changedPath) conflicts.add(path);
     wanted.set(path, statKey(path));
     clearTimeout(timers.get(path));
     timers.set(path, setTimeout(() => {
       timers.delete(path);
-      running = running.then(() => (o.signal.aborted ? undefined : o.onSaved(path)));
+      // Only while one is there: setting conflict copies aside (a sync's own doing) is no reason to sync again.
+      const conflict = conflicts.delete(path) && conflictBeside(path);
+      running = running.then(() => (o.signal.aborted ? undefined : o.onSaved(path, conflict)));
     }, o.debounceMs ?? 1500));
   };
   const watchers: FSWatcher[] = [];
@@ -107,6 +114,14 @@ export async function watchLocalSaves(o: LocalWatchOptions): Promise<void> {
   for (const w of watchers) w.close();
   for (const t of timers.values()) clearTimeout(t);
   await running;
+}
+
+function conflictBeside(path: string): boolean {
+  try {
+    return readdirSync(dirname(path)).some((n) => conflictToolOf(basename(path), n));
+  } catch {
+    return false;
+  }
 }
 
 function statKey(path: string): string {

@@ -1,5 +1,5 @@
 /** stv sync and stv stick: thin adapters over src/sync. */
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { StvError, SyncError, UsageError } from '../../errors/index.js';
 import { loadConfig, resolveVault, saveConfig, type Config, type ResolvedVault } from '../../config/index.js';
@@ -27,7 +27,7 @@ const labelOf = (ref: ResolvedVault) => ref.name ?? ref.path;
  * key; else from the file itself (created and saved on first use); else from
  * a mounted stick that names a vault of that name (a new machine).
  */
-async function vaultIdFor(ref: ResolvedVault, keys: SyncKeys, sticks: MountedStick[]): Promise<string> {
+export async function vaultIdFor(ref: ResolvedVault, keys: SyncKeys, sticks: MountedStick[]): Promise<string> {
   const known = knownVaultId(ref.path);
   if (known) return known;
   if (!existsSync(ref.path)) {
@@ -138,24 +138,25 @@ export async function sync(opts: GlobalOptions, names: string[], o: SyncCliOptio
   }
 }
 
-function finish(opts: GlobalOptions, reports: (SyncReport & { name: string })[]): void {
+export function finish(opts: GlobalOptions, reports: (SyncReport & { name: string })[]): void {
   if (opts.json) printJson({ ok: !reports.some((r) => r.needsLook), vaults: reports });
   else for (const r of reports) printReport(opts, r);
   const failed = reports.flatMap((r) => r.copies.filter((c) => c.status === 'failed'));
   const conflicts = reports.reduce((n, r) => n + r.conflicts.length, 0);
-  const damaged = reports.flatMap((r) => r.copies.filter((c) => c.status !== 'failed' && c.detail));
-  if (failed.length || conflicts || damaged.length) {
-    const parts = [failed.length && `${failed.length} cop${failed.length === 1 ? 'y' : 'ies'} failed`, conflicts && `${conflicts} conflict(s) to look at ('stv conflicts')`, damaged.length && `${damaged.length} damaged cop${damaged.length === 1 ? 'y' : 'ies'} replaced`].filter(Boolean);
+  const damaged = reports.flatMap((r) => r.copies.filter((c) => c.status !== 'failed' && c.detail && c.kind !== 'conflict'));
+  const keptAside = reports.flatMap((r) => r.copies.filter((c) => c.status !== 'failed' && c.detail && c.kind === 'conflict'));
+  if (failed.length || conflicts || damaged.length || keptAside.length) {
+    const parts = [failed.length && `${failed.length} cop${failed.length === 1 ? 'y' : 'ies'} failed`, conflicts && `${conflicts} conflict(s) to look at ('stv conflicts')`, damaged.length && `${damaged.length} damaged cop${damaged.length === 1 ? 'y' : 'ies'} replaced`, keptAside.length && `${keptAside.length} conflict cop${keptAside.length === 1 ? 'y' : 'ies'} left in place`].filter(Boolean);
     throw new SyncError(`${parts.join(', ')}; the other copies are in sync`);
   }
 }
 
 /** Text from vault content or a stick, printed: control characters shown escaped, never sent to the terminal. */
-const shown = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`);
+export const shown = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\x${c.codePointAt(0)!.toString(16).padStart(2, '0')}`);
 
 const CHANGES_LISTED = 20;
 
-const STATUS_DRY: Record<string, string> = { updated: 'would update', created: 'would create' };
+const STATUS_DRY: Record<string, string> = { updated: 'would update', created: 'would create', merged: 'would merge' };
 
 function printReport(opts: GlobalOptions, r: SyncReport & { name: string }): void {
   const counts = `${r.added} added, ${r.updated} updated, ${r.deleted} deleted, ${r.conflicts.length} conflict(s)`;
@@ -184,7 +185,7 @@ function printReport(opts: GlobalOptions, r: SyncReport & { name: string }): voi
     out(`  conflict: ${shown(c.path)} — ${c.fields.map(shown).join(', ')} (${sides}); both kept (one current, the other in history), tagged stickvault-conflict; see 'stv conflicts'`);
   }
   for (const n of r.notes) info(opts, `  note: ${shown(n)}`);
-  if (!r.copies.some((c) => c.kind === 'stick') && !r.absent.length) info(opts, `  no stick holding ${r.name} is mounted; prepare one with 'stv stick init MOUNTPOINT --label NAME'`);
+  if (!r.copies.some((c) => c.kind === 'stick' || c.kind === 'folder') && !r.absent.length) info(opts, `  no stick holding ${r.name} is mounted; prepare one with 'stv stick init MOUNTPOINT --label NAME'`);
 }
 
 /** `names`: only these vaults (else every vault, as --all). */
@@ -230,18 +231,23 @@ async function watch(opts: GlobalOptions, names: string[], o: SyncCliOptions): P
       onMounted: (fresh) => run(`stick(s) mounted: ${fresh.map((s) => `${shown(s.info.label)} at ${shown(s.root)}`).join(', ')}`, names, !names.length),
     }),
     watchLocalSaves({
-      paths: locals.map((r) => r.path),
+      // The local files and the folder copies: a sync tool writes a new version or a conflict copy there.
+      paths: [...locals.map((r) => r.path), ...Object.values(loadRegistry().replicas).map((x) => join(x.dir, x.file))],
       signal: abort.signal,
       onReady,
-      onSaved: async (path) => {
+      onSaved: async (path, conflict) => {
         await queue;
-        const ref = locals.find((r) => r.path === path);
-        const id = knownVaultId(path);
+        const folder = Object.values(loadRegistry().replicas).find((x) => join(x.dir, x.file) === path);
+        const ref = locals.find((r) => r.path === path) ?? locals.find((r) => folder && knownVaultId(r.path) === folder.vaultId);
+        const id = knownVaultId(ref?.path ?? path);
         if (!ref || !id) return;
+        const registry = loadRegistry();
         // What the last sync left everywhere: a sync's own write, or a save that changed nothing, needs no sync.
-        if (sameDigest(localSha(path), loadRegistry().vaults[id]?.syncs.at(-1)?.sha256)) return;
-        if (!findSticks(config.stickPaths ?? []).some((s) => s.info.vaults[id])) return; // no mounted stick holds it
-        await run(`${ref.name ?? ref.path} was saved; syncing it to the mounted sticks`, [ref.name ?? ref.path], false);
+        if (!conflict && sameDigest(localSha(path), registry.vaults[id]?.syncs.at(-1)?.sha256)) return;
+        const elsewhere = findSticks(config.stickPaths ?? []).some((s) => s.info.vaults[id]) || Object.values(registry.replicas).some((x) => x.vaultId === id);
+        if (!elsewhere && !conflict) return; // no other copy to bring up to date
+        const why = conflict ? `${shown(path)} has a conflict copy beside it; syncing ${ref.name ?? ref.path}` : `${ref.name ?? ref.path} was saved; syncing it to the mounted sticks and folders`;
+        await run(why, [ref.name ?? ref.path], false);
       },
     }),
   ]);
@@ -274,7 +280,7 @@ function rememberIfNotMounted(opts: GlobalOptions, config: Config, mount: string
   info(opts, `${resolve(mount)} is not a mount point; added it to stickPaths in the config so sync finds it`);
 }
 
-function describeStaleness(v: StickListing['vaults'][number]): string {
+export function describeStaleness(v: { staleness: StickListing['vaults'][number]['staleness'] }): string {
   const s = v.staleness;
   if (s.current) return 'current';
   const parts = [];

@@ -10,6 +10,8 @@ import { register as registerGen } from './gen.js';
 import { register as registerClip } from './clip.js';
 import { register as registerAlias } from './alias.js';
 import { register as registerSync } from './sync.js';
+import { register as registerReplica } from './replica.js';
+import { register as registerGit } from './git.js';
 import { register as registerHistory } from './history.js';
 import { register as registerIntegrations } from './integrations.js';
 
@@ -18,6 +20,8 @@ export function registerOptional(program: Command): void {
   registerClip(program);
   registerAlias(program);
   registerSync(program);
+  registerReplica(program);
+  registerGit(program);
   registerHistory(program);
   registerIntegrations(program);
   registerConfig(program);
