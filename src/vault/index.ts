@@ -15,3 +15,4 @@ export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';
 export { newKeyfileXmlV2 } from './keys/index.js';
 export { listAttachments, getAttachment, putAttachment, removeAttachment, type AttachmentInfo } from './attachments.js';
+export * from './session/index.js';

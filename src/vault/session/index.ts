@@ -1,0 +1,4 @@
+/** Opening and saving a vault file: key sources, atomic save under the writer lock, merge on conflict. */
+export { VaultSession, upgradeNotice, type OpenVaultOptions, type SessionEvents } from './session.js';
+export { copyCredentials, wipeCredentials, type KeySource } from './key-source.js';
+export { readKeyfile, MAX_KEYFILE_BYTES } from './keyfile-source.js';
