@@ -8,7 +8,7 @@ import { StvError, type ErrorKind } from '../errors/index.js';
 import * as agentApi from '../agent/index.js';
 import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
 import type { DerivedKey } from '../vault/index.js';
-import type { QueryArgs } from './queries.js';
+import type { VaultQueryArgs as QueryArgs } from '../agent/index.js';
 
 /** For a soft failure's catch: lets a RuntimeDirError through, swallows the rest. */
 export function unlessRuntimeDirError(e: unknown): undefined {

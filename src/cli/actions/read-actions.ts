@@ -3,7 +3,7 @@ import type { EntryDetail, EntrySummary } from '../../vault/index.js';
 import { UsageError } from '../../errors/index.js';
 import { type GlobalOptions, errorLine, out, outLines, printJson } from '../runtime.js';
 import * as agent from '../agent-link.js';
-import type { QueryArgs, QueryOp } from '../queries.js';
+import type { VaultQueryArgs as QueryArgs, QueryOp } from '../../agent/index.js';
 import { loadConfig, resolveVault } from '../../config/index.js';
 
 /**
@@ -18,7 +18,7 @@ export async function query(opts: GlobalOptions, op: QueryOp, args: QueryArgs): 
     const answer = await agent.query(ref.path, op, args);
     if (answer.ok) return answer.value;
   }
-  const [{ openSession }, { runQuery }] = await Promise.all([import('../session.js'), import('../queries.js')]);
+  const [{ openSession }, { runQuery }] = await Promise.all([import('../session.js'), import('../../agent/index.js')]);
   const s = await openSession(opts);
   try {
     return await runQuery(s.vault.db, op, args);

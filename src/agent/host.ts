@@ -5,7 +5,7 @@
  * file's size and mtime on every query and wiped when the key is forgotten.
  */
 import { statSync } from 'node:fs';
-import { runAgentServer } from '../agent/index.js';
+import { runAgentServer } from './server.js';
 import { Vault, readVaultFile, StaleKeyError } from '../vault/index.js';
 import { disableCoreDumps } from '../secret/index.js';
 import { runQuery, type QueryArgs, type QueryOp } from './queries.js';
