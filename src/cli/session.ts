@@ -108,6 +108,12 @@ export function cliKeySource(opts: GlobalOptions, ref: ResolvedVault, ask: AskOp
 /** Explicit password sources beat the agent (a script that passes a file means it). */
 const explicitPassword = (opts: GlobalOptions) => opts.passwordFile !== undefined || opts.passwordFd !== undefined;
 
+/** The key source a command's options allow: the agent only when it is on and no password source was given. */
+export function keySourceFor(opts: GlobalOptions, ref: ResolvedVault): KeySource {
+  const keys = cliKeySource(opts, ref);
+  return explicitPassword(opts) || !opts.agent ? { credentials: keys.credentials } : keys;
+}
+
 export interface OpenHow {
   /** Keep a copy of the credentials in the session (e.g. merge -s); wiped by close(). */
   keepCredentials?: boolean;

@@ -11,3 +11,5 @@ export { watchSticks, watchLocalSaves, defaultWatchDirs } from './watch.js';
 export { loadRegistry } from './registry.js';
 export { SYNC_HELP } from './help.js';
 export { rotateAfterKeyChange, afterStickSync, retireFingerprint, type KeyChangeReport, type RotationReport } from './rotate.js';
+export { syncKeys, type SyncKeys } from './keys.js';
+export { chooseSyncTargets, vaultIdFor, saveNeedsSync, labelOf, type SyncTarget, type TargetChoice } from './targets.js';

@@ -114,15 +114,15 @@ async function applyOptions(s: Session, e: Entry, o: EntryOpts): Promise<string[
   if (o.passwordPrompt && o.generate) throw new UsageError('use either -p or -g, not both');
   if (o.passwordPrompt) { e.set('Password', await readEntryPassword(), true); changed.push('password'); }
   if (o.generate) {
-    const { generateForEntry } = await import('../gen-link.js');
-    const { password, note } = await generateForEntry(s, e, o.length);
+    const { generateForEntry } = await import('../../generator/index.js');
+    const { password, note } = generateForEntry(s.vault.db, e, { length: o.length === undefined ? undefined : Number(o.length), defaultRule: s.config.generatorRule });
     e.set('Password', password, true);
     info(s.opts, note);
     changed.push('password');
   }
   await applyFields(e, o, changed);
   if (o.alias) {
-    const { aliasForEntry } = await import('../alias-link.js');
+    const { aliasForEntry } = await import('./alias-actions.js');
     info(s.opts, `alias ${await aliasForEntry(s, e)}`);
     changed.push('username');
   }
