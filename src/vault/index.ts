@@ -13,6 +13,6 @@ export { contentDigest } from './format/digest.js';
 export { serializeXml, parseXml, child as xmlChild, el, parent, type XmlElement } from './xml/index.js';
 export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';
-export { newKeyfileXmlV2 } from './keys/index.js';
+export { newKeyfileXmlV2, kdfStrength, type KdfStrength } from './keys/index.js';
 export { listAttachments, getAttachment, putAttachment, removeAttachment, type AttachmentInfo } from './attachments.js';
 export * from './session/index.js';

@@ -1,15 +1,14 @@
 /** alias setup/new/ls/who/burn/noplus/config over an unlocked session. */
 import { UsageError } from '../../errors/index.js';
 import { expandPath } from '../../config/index.js';
-import type { Entry } from '../../vault/index.js';
 import {
-  assignAlias, tagsOfOtherVaults, setupAliases, getSetup, aliasForSite, burntAliases, listAliases, whoIs, burnAlias, markNoPlus, eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList, rememberBases,
+  tagsOfOtherVaults, setupAliases, getSetup, aliasForSite, burntAliases, listAliases, whoIs, burnAlias, markNoPlus, eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList, rememberBases,
 } from '../../aliases/index.js';
 import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
 import { openIfUnlocked, openSession, type Session } from '../session.js';
 
 /** Tags the user's other vaults use (read through the agent only), with a warning for each vault that could not be checked. */
-async function otherVaultTags(s: Session): Promise<string[]> {
+export async function otherVaultTags(s: Session): Promise<string[]> {
   const peers = Object.entries(s.config.vaults ?? {}).map(([name, v]) => ({
     name,
     path: expandPath(v.path),
@@ -25,12 +24,6 @@ async function otherVaultTags(s: Session): Promise<string[]> {
   return tags;
 }
 
-/** add --alias: the entry's alias for the site its URL names. */
-export async function aliasForEntry(s: Session, e: Entry): Promise<string> {
-  const url = e.get('URL');
-  if (!url) throw new UsageError('--alias needs the entry\'s --url to name the site');
-  return assignAlias(s.vault.db, e, url, { otherVaultTags: await otherVaultTags(s) }).address;
-}
 
 async function withVault<T>(opts: GlobalOptions, fn: (s: Session) => T | Promise<T>, save = false): Promise<T> {
   const s = await openSession(opts);

@@ -181,7 +181,7 @@ async function unlock(bytes: Uint8Array, keys: KeySource, o: OpenVaultOptions): 
       const asked = o.confirmSlowKdf?.(e.message);
       if (asked !== undefined) {
         if (!(await asked)) throw new UsageError('not opened; the key derivation is too slow');
-        return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true }), with: 'credentials', retained: copyCredentials(creds) };
+        return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true }), with: 'credentials', credentials: keep ? copyCredentials(creds) : undefined, retained: copyCredentials(creds) };
       }
     }
     throw e;
