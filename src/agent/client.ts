@@ -7,7 +7,7 @@
 import { createConnection } from 'node:net';
 import { spawn } from 'node:child_process';
 import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
-import { StvError } from '../errors/index.js';
+import { StvError, errorFromKind } from '../errors/index.js';
 import { encodeFrame, FrameReader, PROTOCOL_VERSION, revealSecrets, type Frame, type Request, type Response, type VaultStatus, type QueryArgs } from './protocol.js';
 import { peerCred, peerIsMe } from './peer-cred.js';
 
@@ -147,7 +147,7 @@ export function agentClient() {
         return await request({ op: 'query', vault, query, args }, 30_000);
       } catch (e) {
         if (e instanceof AgentError && e.locked) return undefined;
-        if (e instanceof AgentError && e.agentKind) throw Object.assign(new Error(e.message), { kind: e.agentKind });
+        if (e instanceof AgentError && e.agentKind) throw errorFromKind(e.agentKind, e.message);
         throw e;
       }
     },

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { runAgentServer } from './server.js';
-import { Vault, readVaultFile, StaleKeyError } from '../vault/index.js';
+import { Vault, readVaultFile } from '../vault/index.js';
 import { disableCoreDumps } from '../secret/index.js';
 import { runQuery, type QueryArgs, type QueryOp } from './queries.js';
 
@@ -32,14 +32,8 @@ export async function runAgent(): Promise<void> {
       if (!c || c.size !== st.size || c.mtimeMs !== st.mtimeMs || c.fingerprint !== key.kdfFingerprint) {
         drop(path);
         const { bytes, stamp } = readVaultFile(path);
-        let vault: Vault;
-        try {
-          vault = await Vault.open(bytes, { transformed: key.transformed, kdfFingerprint: key.kdfFingerprint });
-        } catch (e) {
-          // Re-keyed elsewhere: answer "locked" so the CLI asks for the password.
-          if (e instanceof StaleKeyError) throw Object.assign(new Error('locked'), { kind: 'locked' });
-          throw e;
-        }
+        // Re-keyed elsewhere: the StaleKeyError (kind 'locked') makes the CLI ask for the password.
+        const vault = await Vault.open(bytes, { transformed: key.transformed, kdfFingerprint: key.kdfFingerprint });
         c = { size: stamp.size, mtimeMs: stamp.mtimeMs, fingerprint: key.kdfFingerprint, vault };
         cache.set(path, c);
       }

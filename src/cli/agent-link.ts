@@ -4,7 +4,7 @@
  * means "locked", never an error — except a runtime directory or socket that
  * is not ours (RuntimeDirError): that is an attack or a mistake to report.
  */
-import { StvError, type ErrorKind } from '../errors/index.js';
+import { StvError } from '../errors/index.js';
 import * as agentApi from '../agent/index.js';
 import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
 import type { DerivedKey } from '../vault/index.js';
@@ -72,9 +72,7 @@ export async function query(vaultPath: string, op: string, args: QueryArgs): Pro
     unlessRuntimeDirError(e);
     // An agent that exits between our ping and this query (it just locked its
     // last vault) is no agent: only errors the agent itself answered are typed.
-    if (e instanceof agentApi.AgentError) return { ok: false };
-    const err = e as { kind?: ErrorKind; message?: string };
-    if (err.kind && err.kind !== 'locked') throw Object.assign(new StvError(err.message ?? 'agent error'), { kind: err.kind });
+    if (e instanceof StvError && !(e instanceof agentApi.AgentError) && e.kind !== 'locked') throw e;
     return { ok: false };
   }
   return r === undefined ? { ok: false } : { ok: true, value: r };

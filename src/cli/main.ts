@@ -4,7 +4,7 @@
  * `stv --version` starts without loading vault code.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXIT, EXIT_CANCELLED, EXIT_CODES_HELP } from './exit-codes.js';
+import { EXIT, EXIT_CANCELLED, EXIT_CODES_HELP, outcomeCode } from './exit-codes.js';
 import { forTerminal } from './terminal-safe.js';
 import { register as registerVaultCommands } from './commands/vault.js';
 import { register as registerEntryCommands } from './commands/entries.js';
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     // A command that finished but found a problem (doctor, an empty find) sets its own status.
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return outcomeCode();
   } catch (e) {
     return reportError(e);
   }

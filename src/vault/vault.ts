@@ -9,7 +9,7 @@
  * key or KDF settings change (passwd, init).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { CorruptFileError, UsageError } from '../errors/index.js';
+import { CorruptFileError, StaleKeyError, UsageError } from '../errors/index.js';
 import { SecretBytes, wipe } from '../secret/index.js';
 import {
   readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, encryptKdbx3, createInnerStream, kdfFingerprint, checkKdfLimits, withFreshSalt,
@@ -289,11 +289,6 @@ export class Vault {
 }
 
 /** The agent's key is for other KDF parameters (the file was re-keyed elsewhere). */
-export class StaleKeyError extends Error {
-  constructor() {
-    super('the unlocked key does not match this file; unlock again');
-  }
-}
 
 function encryptProtected(node: XmlElement, stream: { keystream(n: number): Uint8Array }): string {
   const plain = node.secret!.getBytes();

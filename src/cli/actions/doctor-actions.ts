@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { configFile, loadConfig, resolveVault, runtimeDir, expandPath, privateRuntimeDir, type RuntimeDirError } from '../../config/index.js';
 import { Vault, readVaultFile, kdfStrength, INTEGRITY_TEXT } from '../../vault/index.js';
 import { type GlobalOptions, out, printJson } from '../runtime.js';
+import { finishWith } from '../exit-codes.js';
 
 interface Check {
   check: string;
@@ -81,7 +82,7 @@ export async function doctor(opts: GlobalOptions): Promise<void> {
   }
   checks.push(...(await stickChecks(c, vaults)));
   // Exit 1 when a check fails, as 'brew doctor' does, so scripts can act on it.
-  if (checks.some((ch) => !ch.ok)) process.exitCode = 1;
+  if (checks.some((ch) => !ch.ok)) finishWith('problems-found');
   if (opts.json) return printJson(checks);
   for (const ch of checks) out(`${ch.ok ? 'ok  ' : 'FAIL'} ${ch.check}: ${ch.detail}${!ch.ok && ch.fix ? `\n     fix: ${ch.fix}` : ''}`);
 }

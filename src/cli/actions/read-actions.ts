@@ -5,6 +5,7 @@ import { type GlobalOptions, errorLine, out, outLines, printJson } from '../runt
 import * as agent from '../agent-link.js';
 import type { VaultQueryArgs as QueryArgs, QueryOp } from '../../agent/index.js';
 import { loadConfig, resolveVault } from '../../config/index.js';
+import { finishWith } from '../exit-codes.js';
 
 /**
  * Ask the agent first (no KDF, no parse); fall back to opening the vault here.
@@ -71,8 +72,7 @@ export async function find(opts: GlobalOptions, q: string): Promise<void> {
   if (opts.json) return printJson(r);
   if (!r.length) {
     errorLine(`no entry matches '${q}'`);
-    process.exitCode = 4;
-    return;
+    return finishWith('none-found');
   }
   outLines(r.map((e) => e.path));
 }

@@ -9,7 +9,7 @@ import { type GlobalOptions, info as say, out, printJson } from '../runtime.js';
 import { wipeCredentials, openSession, openIfUnlocked, readKeyfile } from '../session.js';
 import { readNewMasterPassword } from '../new-master.js';
 import { canPrompt } from '../secrets-input.js';
-import { EXIT_CANCELLED } from '../exit-codes.js';
+import { finishWith } from '../exit-codes.js';
 
 interface KdfOpts {
   kdf: 'argon2id' | 'argon2d' | 'aes';
@@ -58,8 +58,7 @@ export async function init(opts: GlobalOptions, o: KdfOpts & { name: string; for
     replacing = true;
     if (canPrompt() && !(await confirmReplace(ref.path))) {
       process.stderr.write('stv: not replaced; nothing was changed\n');
-      process.exitCode = EXIT_CANCELLED;
-      return;
+      return finishWith('cancelled');
     }
   }
   const settings = await settingsFrom(o);

@@ -3,9 +3,9 @@
  * writer lock, and merged three-way with the file on disk when another
  * program wrote it meanwhile (no edit is lost).
  */
-import { LockedError, StvError, UsageError, VaultChangedError, WrongKeyError } from '../../errors/index.js';
+import { LockedError, StaleKeyError, StvError, UsageError, VaultChangedError, WrongKeyError } from '../../errors/index.js';
 import { disableCoreDumps, wipe } from '../../secret/index.js';
-import { Vault, StaleKeyError, type Credentials, type DerivedKey } from '../vault.js';
+import { Vault, type Credentials, type DerivedKey } from '../vault.js';
 import { readVaultFile, saveVaultFile, acquireWriteLock, removeStaleTemps, type FileStamp } from '../file.js';
 import { SlowKdfError } from '../kdbx/index.js';
 import { mergeCopies, type FieldConflict } from '../merge/index.js';
