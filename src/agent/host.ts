@@ -8,7 +8,8 @@ import { statSync } from 'node:fs';
 import { runAgentServer } from './server.js';
 import { Vault, readVaultFile } from '../vault/index.js';
 import { disableCoreDumps } from '../secret/index.js';
-import { runQuery, type QueryArgs, type QueryOp } from './queries.js';
+import { UsageError } from '../errors/index.js';
+import { isQueryOp, queryArgsFrom, runQuery } from './queries.js';
 
 interface Cached {
   size: number;
@@ -37,7 +38,8 @@ export async function runAgent(): Promise<void> {
         c = { size: stamp.size, mtimeMs: stamp.mtimeMs, fingerprint: key.kdfFingerprint, vault };
         cache.set(path, c);
       }
-      return runQuery(c.vault.db, op as QueryOp, args as QueryArgs, { secrets: true });
+      if (!isQueryOp(op)) throw new UsageError(`unknown query ${op}`);
+      return runQuery(c.vault.db, op, queryArgsFrom(args), { secrets: true });
     },
   });
 }

@@ -8,7 +8,7 @@ import { StvError } from '../errors/index.js';
 import * as agentApi from '../agent/index.js';
 import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
 import type { DerivedKey } from '../vault/index.js';
-import type { VaultQueryArgs as QueryArgs } from '../agent/index.js';
+import type { VaultQueryArgs as QueryArgs, QueryOp } from '../agent/index.js';
 
 /** For a soft failure's catch: lets a RuntimeDirError through, swallows the rest. */
 export function unlessRuntimeDirError(e: unknown): undefined {
@@ -63,11 +63,11 @@ export async function status(): Promise<{ vault: string; secondsToLock: number }
 export type QueryAnswer = { ok: true; value: unknown } | { ok: false };
 
 /** A cached read through the agent. Typed errors (entry not found …) come back as themselves. */
-export async function query(vaultPath: string, op: string, args: QueryArgs): Promise<QueryAnswer> {
+export async function query(vaultPath: string, op: QueryOp, args: QueryArgs): Promise<QueryAnswer> {
   if (!(await agentApi.isAgentRunning())) return { ok: false };
   let r: unknown;
   try {
-    r = await agentApi.agentClient().query(vaultPath, op, args as agentApi.QueryArgs);
+    r = await agentApi.agentClient().query(vaultPath, op, agentApi.queryArgsToWire(args));
   } catch (e) {
     unlessRuntimeDirError(e);
     // An agent that exits between our ping and this query (it just locked its
