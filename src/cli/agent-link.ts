@@ -7,7 +7,7 @@
 import { StvError } from '../errors/index.js';
 import * as agentApi from '../agent/index.js';
 import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
-import type { DerivedKey } from '../vault/index.js';
+import { DerivedKey } from '../secret/index.js';
 import type { VaultQueryArgs as QueryArgs, QueryOp } from '../agent/index.js';
 
 /** For a soft failure's catch: lets a RuntimeDirError through, swallows the rest. */
@@ -31,7 +31,7 @@ export async function getKey(vaultPath: string): Promise<DerivedKey | undefined>
   if (!(await agentApi.isAgentRunning())) return undefined;
   try {
     const r = await agentApi.agentClient().getKey(vaultPath);
-    return r ? { transformed: r.key, kdfFingerprint: r.kdfFingerprint } : undefined;
+    return r ? new DerivedKey(r.key, r.kdfFingerprint) : undefined;
   } catch (e) {
     return unlessRuntimeDirError(e);
   }
@@ -43,7 +43,7 @@ export async function remember(vaultPath: string, key: DerivedKey, timeoutSecond
     await agentApi.ensureAgentRunning([cliEntry(), '__agent']);
     await agentApi.agentClient().unlock({ vault: vaultPath, key: key.transformed, kdfFingerprint: key.kdfFingerprint, timeoutSeconds, hardCapSeconds });
   } finally {
-    key.transformed.fill(0);
+    key.wipe();
   }
 }
 

@@ -13,15 +13,15 @@
  */
 import { LockedError, UsageError } from '../errors/index.js';
 import { resolveVault, loadConfig, type ResolvedVault, type Config } from '../config/index.js';
-import { disableCoreDumps, utf8 } from '../secret/index.js';
-import { VaultSession, readKeyfile, wipeCredentials, type Credentials, type KeySource, type OpenVaultOptions, type SessionEvents } from '../vault/index.js';
+import { Credentials, disableCoreDumps, utf8 } from '../secret/index.js';
+import { VaultSession, readKeyfile, type KeySource, type OpenVaultOptions, type SessionEvents } from '../vault/index.js';
 import { recordLocalSave, vaultIdOf } from '../sync/index.js';
 import type { GlobalOptions } from './runtime.js';
 import { canSpin, info, warn } from './runtime.js';
-import { canPrompt, hasTerminal, promptSecret, promptSecretOnTerminal, readFirstLineOfFd, readFirstLineOfFile, readStdinLine, stdinIsTty } from './secrets-input.js';
+import { canPrompt, hasTerminal, promptSecret, promptSecretOnTerminal, readFirstLineOfFd, readFirstLineOfFile, readStdinLineBytes, stdinIsTty } from './secrets-input.js';
 import * as agent from './agent-link.js';
 
-export { readKeyfile, wipeCredentials };
+export { readKeyfile };
 
 /** A vault session with the command's options and the config it was resolved from. */
 export type Session = VaultSession & { opts: GlobalOptions; ref: ResolvedVault; config: Config };
@@ -30,8 +30,8 @@ function keyfilePath(opts: GlobalOptions, ref: ResolvedVault): string | undefine
   return opts.keyfile ?? ref.keyfile;
 }
 
-/** The master password from the non-interactive sources, or undefined if none was given. */
-function passwordFromFlags(opts: GlobalOptions): string | undefined {
+/** The master password's bytes from the non-interactive sources, or undefined if none was given. */
+function passwordFromFlags(opts: GlobalOptions): Uint8Array | undefined {
   if (opts.passwordFile) return readFirstLineOfFile(opts.passwordFile);
   if (opts.passwordFd !== undefined) return readFirstLineOfFd(opts.passwordFd);
   return undefined;
@@ -56,32 +56,33 @@ export async function readCredentials(opts: GlobalOptions, ref: ResolvedVault, a
   const keyfile = kf ? readKeyfile(kf) : undefined;
   if (!opts.password) {
     if (!keyfile) throw new UsageError('--no-password needs a keyfile (--keyfile PATH or the vault\'s keyfile in the config)');
-    return { keyfile, fromTty: false };
+    return Object.assign(new Credentials({ keyfile }), { fromTty: false });
   }
   let pw = passwordFromFlags(opts);
   let fromTty = false;
   if (pw === undefined && ask.stdinCarries && !stdinIsTty()) {
     if (!hasTerminal()) throw stdinTaken(ref, ask.stdinCarries);
-    pw = await promptSecretOnTerminal(ask.prompt ?? `Master password for ${ref.name ?? ref.path}:`);
+    // The prompt library answers with a string; it becomes bytes at once.
+    pw = utf8(await promptSecretOnTerminal(ask.prompt ?? `Master password for ${ref.name ?? ref.path}:`));
     fromTty = true;
   }
   if (pw === undefined) {
     if (canPrompt()) {
-      pw = await promptSecret(ask.prompt ?? `Master password for ${ref.name ?? ref.path}:`);
+      const typed = await promptSecret(ask.prompt ?? `Master password for ${ref.name ?? ref.path}:`);
       if (ask.confirm) {
         const again = await promptSecret('Repeat the master password:');
-        if (again !== pw) throw new UsageError('the passwords do not match; nothing was changed');
+        if (again !== typed) throw new UsageError('the passwords do not match; nothing was changed');
       }
+      pw = utf8(typed);
       fromTty = true;
     } else if (!stdinIsTty()) {
-      pw = readStdinLine();
+      pw = readStdinLineBytes();
     }
   }
   if (pw === undefined) {
     throw new LockedError(`${ref.name ?? ref.path} is locked and there is no way to ask for the password (no terminal, no stdin line, no agent); run 'stv unlock' or use --password-file`);
   }
-  const password = utf8(pw);
-  return { password, keyfile, fromTty };
+  return Object.assign(new Credentials({ password: pw, keyfile }), { fromTty });
 }
 
 function stdinTaken(ref: ResolvedVault, carries: string): LockedError {
@@ -99,7 +100,7 @@ export function cliKeySource(opts: GlobalOptions, ref: ResolvedVault, ask: AskOp
     async credentials() {
       const c = await readCredentials(opts, ref, ask);
       source.fromTty = c.fromTty;
-      return { password: c.password, keyfile: c.keyfile };
+      return c;
     },
   };
   return source;

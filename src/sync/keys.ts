@@ -4,8 +4,8 @@
  * A copy re-saved by KeePassXC has a new KDF salt, so the held key no longer
  * fits it; then the credentials are read after all, and each distinct KDF runs once.
  */
-import { wipe } from '../secret/index.js';
-import { Vault, kdfFingerprint, wipeCredentials, type Credentials, type DerivedKey, type KeySource } from '../vault/index.js';
+import type { Credentials, DerivedKey } from '../secret/index.js';
+import { Vault, kdfFingerprint, type KeySource } from '../vault/index.js';
 import { LockedError } from '../errors/index.js';
 
 export interface SyncKeys {
@@ -39,8 +39,8 @@ export function syncKeys(source: KeySource, o: { allowSlowKdf?: boolean } = {}):
       byFingerprint.set(key.kdfFingerprint, key);
     },
     close() {
-      for (const k of byFingerprint.values()) wipe(k.transformed);
-      if (creds) wipeCredentials(creds);
+      for (const k of byFingerprint.values()) k.wipe();
+      creds?.wipe();
     },
   };
 }

@@ -7,7 +7,7 @@ import { readKdb } from '../../vault/kdb/index.js';
 import { detectFormat, importInto, importKdb, exportVault as exportText, type ImportFormat, type ExportFormat, type ImportResult } from '../../transfer/index.js';
 import { vaultIdOf } from '../../sync/index.js';
 import { type GlobalOptions, canSpin, info, out, printJson, warn } from '../runtime.js';
-import { openSession, readCredentials, wipeCredentials } from '../session.js';
+import { openSession, readCredentials } from '../session.js';
 
 /** An import file is someone else's: a regular file (a FIFO or /dev/zero would hang or never end), bounded. */
 function readInput(file: string): Uint8Array {
@@ -70,7 +70,7 @@ export async function importFile(opts: GlobalOptions, file: string, o: ImportFla
         const kdb = await readKdb(bytes, { password: creds.password ? Buffer.from(creds.password).toString('utf8') : undefined, keyfile: creds.keyfile }, { allowSlowKdf: opts.allowSlowKdf });
         r = importKdb(s.vault.db, into, kdb, { skipExisting: o.skipExisting });
       } finally {
-        wipeCredentials(creds);
+        creds.wipe();
       }
     } else {
       r = importInto(s.vault.db, into, format, bytes, { onProgress: progress.update, skipExisting: o.skipExisting });
@@ -131,7 +131,7 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
       try {
         theirs = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
       } finally {
-        wipeCredentials(creds);
+        creds.wipe();
       }
     }
     const ourId = vaultIdOf(s.vault.db);

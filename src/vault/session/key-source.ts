@@ -3,21 +3,11 @@
  * share: a key someone already holds (the agent's), else the user's
  * credentials (password and/or keyfile), read at most once by the caller.
  */
-import { wipe } from '../../secret/index.js';
-import type { Credentials, DerivedKey } from '../vault.js';
+import type { Credentials, DerivedKey } from '../../secret/index.js';
 
 export interface KeySource {
   /** A derived key already held for this file (e.g. by the agent); undefined when there is none. */
   heldKey?(): Promise<DerivedKey | undefined>;
   /** The user's credentials; the vault layer wipes what it gets. Throws when there is no way to get them; absent: a held key only. */
   credentials?(): Promise<Credentials>;
-}
-
-/** An independent copy: the original may be wiped while the copy lives on. */
-export function copyCredentials(c: Credentials): Credentials {
-  return { password: c.password && Uint8Array.from(c.password), keyfile: c.keyfile && Uint8Array.from(c.keyfile) };
-}
-
-export function wipeCredentials(c: Credentials): void {
-  wipe(c.password, c.keyfile);
 }

@@ -5,11 +5,10 @@
  * session's key, held for it, while the session's file is parsed (two
  * keepassxc-written files have two salts).
  */
-import { wipe } from '../../secret/index.js';
+import type { Credentials, DerivedKey } from '../../secret/index.js';
 import { sameDigest } from '../file.js';
 import { kdfFingerprint } from '../kdbx/index.js';
-import { Vault, type Credentials, type DerivedKey } from '../vault.js';
-import { copyCredentials, wipeCredentials } from './key-source.js';
+import { Vault } from '../vault.js';
 import type { VaultSession } from './session.js';
 
 export class SameCredentialsOpener {
@@ -25,8 +24,8 @@ export class SameCredentialsOpener {
   /** For OpenVaultOptions.afterKdf of the session's open. */
   readonly afterKdf = (creds: Credentials, ours: DerivedKey): void => {
     if (sameDigest(ours.kdfFingerprint, kdfFingerprint(Vault.header(this.bytes).kdf))) return void (this.#sameKdf = true);
-    const copy = copyCredentials(creds);
-    this.#theirKey = Vault.deriveKeyFor(this.bytes, copy, { allowSlowKdf: this.o.allowSlowKdf, background: true }).finally(() => wipeCredentials(copy));
+    const copy = creds.clone();
+    this.#theirKey = Vault.deriveKeyFor(this.bytes, copy, { allowSlowKdf: this.o.allowSlowKdf, background: true }).finally(() => copy.wipe());
     this.#theirKey.catch(() => undefined); // awaited in open(): never an unhandled rejection meanwhile
     this.release(); // its chains are queued: the thread ends after them
   };
@@ -42,7 +41,7 @@ export class SameCredentialsOpener {
       try {
         return await Vault.open(this.bytes, key);
       } finally {
-        wipe(key.transformed);
+        key.wipe();
       }
     }
     if (!s.credentials) throw new Error('SameCredentialsOpener.open needs a session opened with keepCredentials');

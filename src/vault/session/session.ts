@@ -4,12 +4,12 @@
  * program wrote it meanwhile (no edit is lost).
  */
 import { LockedError, StaleKeyError, StvError, UsageError, VaultChangedError, WrongKeyError } from '../../errors/index.js';
-import { disableCoreDumps, wipe } from '../../secret/index.js';
-import { Vault, type Credentials, type DerivedKey } from '../vault.js';
+import { disableCoreDumps, type Credentials, type DerivedKey } from '../../secret/index.js';
+import { Vault } from '../vault.js';
 import { readVaultFile, saveVaultFile, acquireWriteLock, removeStaleTemps, type FileStamp } from '../file.js';
 import { SlowKdfError } from '../kdbx/index.js';
 import { mergeCopies, type FieldConflict } from '../merge/index.js';
-import { copyCredentials, wipeCredentials, type KeySource } from './key-source.js';
+import type { KeySource } from './key-source.js';
 
 /** What a session tells its user; the CLI prints it, a library caller may ignore it. */
 export interface SessionEvents {
@@ -86,8 +86,8 @@ export class VaultSession {
 
   close(): void {
     this.vault.close();
-    if (this.credentials) wipeCredentials(this.credentials);
-    if (this.#retained) wipeCredentials(this.#retained);
+    if (this.credentials) this.credentials.wipe();
+    if (this.#retained) this.#retained.wipe();
   }
 
   /** Another writer changed the file: merge its content into ours, three-way against what this session read, then save. */
@@ -110,7 +110,7 @@ export class VaultSession {
         throw e2 instanceof WrongKeyError ? rekeyed() : e2;
       }
     } finally {
-      wipe(key.transformed);
+      key.wipe();
     }
     const base = asRead?.db;
     const r = mergeCopies([{ db: this.vault.db, base, label: 'this save' }, { db: theirs.db, base, label: 'the file on disk' }]);
@@ -132,7 +132,7 @@ export class VaultSession {
     } catch {
       return undefined;
     } finally {
-      wipe(key.transformed);
+      key.wipe();
     }
   }
 }
@@ -157,7 +157,7 @@ async function unlock(bytes: Uint8Array, keys: KeySource, o: OpenVaultOptions): 
       } catch (e) {
         if (!(e instanceof StaleKeyError)) throw e;
       } finally {
-        wipe(key.transformed);
+        key.wipe();
       }
     }
   }
@@ -172,22 +172,22 @@ async function unlock(bytes: Uint8Array, keys: KeySource, o: OpenVaultOptions): 
       o.afterKdf?.(creds, key);
       vault = await Vault.open(bytes, key);
     } finally {
-      wipe(key.transformed);
+      key.wipe();
     }
-    return { vault, with: 'credentials', credentials: keep ? copyCredentials(creds) : undefined, retained: copyCredentials(creds) };
+    return { vault, with: 'credentials', credentials: keep ? creds.clone() : undefined, retained: creds.clone() };
   } catch (e) {
     if (e instanceof SlowKdfError) {
       progress.stop();
       const asked = o.confirmSlowKdf?.(e.message);
       if (asked !== undefined) {
         if (!(await asked)) throw new UsageError('not opened; the key derivation is too slow');
-        return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true }), with: 'credentials', credentials: keep ? copyCredentials(creds) : undefined, retained: copyCredentials(creds) };
+        return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true }), with: 'credentials', credentials: keep ? creds.clone() : undefined, retained: creds.clone() };
       }
     }
     throw e;
   } finally {
     progress.stop();
-    wipeCredentials(creds);
+    creds.wipe();
   }
 }
 
