@@ -7,11 +7,10 @@
 import { createConnection } from 'node:net';
 import { spawn } from 'node:child_process';
 import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
-import { StvError } from '../errors/index.js';
-import { encodeFrame, FrameReader, PROTOCOL_VERSION, revealSecrets, type Frame, type Request, type Response, type VaultStatus, type QueryArgs } from './protocol.js';
+import { StvError, errorFromKind } from '../errors/index.js';
+import { encodeFrame, FrameReader, PROTOCOL_VERSION, revealSecrets, type Frame, type Op, type RequestBody, type Response, type Results, type VaultStatus, type QueryArgs } from './protocol.js';
 import { peerCred, peerIsMe } from './peer-cred.js';
 
-type Body<R> = R extends unknown ? Omit<R, 'v'> : never;
 
 /** A failed request; `kind` carries the typed error kind of a failed query (entry not found …). */
 export class AgentError extends StvError {
@@ -21,7 +20,7 @@ export class AgentError extends StvError {
 }
 
 /** One request; the answer with its secrets still as bytes (the caller zeroes them). */
-function exchange(req: Body<Request>, secrets: Uint8Array[], timeoutMs: number): Promise<Frame> {
+function exchange(req: RequestBody, secrets: Uint8Array[], timeoutMs: number): Promise<Frame> {
   const path = ownSocket('agent.sock');
   if (!path) return Promise.reject(new AgentError('agent unreachable: no socket'));
   return new Promise((resolve, reject) => {
@@ -80,9 +79,10 @@ function unwrap(f: Frame): Extract<Response, { ok: true }> {
 }
 
 /** A request whose answer holds no key; secrets in it (protected values) come back as strings. */
-export async function request(req: Body<Request>, timeoutMs = 5000, secrets: Uint8Array[] = []): Promise<unknown> {
-  const f = await exchange(req, secrets, timeoutMs);
-  return revealSecrets(unwrap(f).result, f.secrets);
+export async function request<O extends Op>(req: RequestBody<O>, timeoutMs = 5000, secrets: Uint8Array[] = []): Promise<Results[O]> {
+  const f = await exchange(req as RequestBody, secrets, timeoutMs);
+  // The answer's shape is the agent's promise for this op (the same build); secrets come back as strings.
+  return revealSecrets(unwrap(f).result, f.secrets) as Results[O];
 }
 
 export async function isAgentRunning(): Promise<boolean> {
@@ -124,7 +124,7 @@ export function agentClient() {
       let f: Frame;
       try {
         f = await exchange({ op: 'getKey', vault }, [], 5000);
-        const r = unwrap(f).result as { kdfFingerprint?: unknown };
+        const r = unwrap(f).result as Partial<Results['getKey']> | undefined;
         if (typeof r?.kdfFingerprint !== 'string' || f.secrets.length !== 1) {
           for (const s of f.secrets) s.fill(0);
           throw new AgentError('the agent sent a malformed key');
@@ -139,7 +139,7 @@ export function agentClient() {
       await request({ op: 'lock', ...o });
     },
     async status(): Promise<VaultStatus[]> {
-      return (await request({ op: 'status' })) as VaultStatus[];
+      return request({ op: 'status' });
     },
     /** undefined when the vault is locked in the agent. */
     async query(vault: string, query: string, args: QueryArgs): Promise<unknown> {
@@ -147,7 +147,7 @@ export function agentClient() {
         return await request({ op: 'query', vault, query, args }, 30_000);
       } catch (e) {
         if (e instanceof AgentError && e.locked) return undefined;
-        if (e instanceof AgentError && e.agentKind) throw Object.assign(new Error(e.message), { kind: e.agentKind });
+        if (e instanceof AgentError && e.agentKind) throw errorFromKind(e.agentKind, e.message);
         throw e;
       }
     },

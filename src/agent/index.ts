@@ -3,4 +3,6 @@ export { PROTOCOL_VERSION, MAX_FRAME, MAX_REQUEST_FRAME, KEY_BYTES, encodeFrame,
 export { runAgentServer, socketPath, MAX_CONNECTIONS, DEFAULT_HARD_CAP_SECONDS, type QueryHandler, type AgentOptions } from './server.js';
 export { agentClient, isAgentRunning, ensureAgentRunning, request, AgentError } from './client.js';
 export { newDeadline, touch, expired, secondsLeft, systemClock, type Deadline, type Clock } from './timer.js';
+export { runQuery, fieldOf, queryArgsToWire, type QueryOp, type QueryArgs as VaultQueryArgs } from './queries.js';
+export { runAgent } from './host.js';
 export { peerCred, peerCredSupported, peerIsMe, type PeerCred } from './peer-cred.js';

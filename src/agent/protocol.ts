@@ -24,26 +24,26 @@ const MAX_ARGS = 16;
 /** The longest idle timeout a client may ask for (the hard cap bounds it further). */
 export const MAX_TIMEOUT_SECONDS = 7 * 86400;
 
-export type Request =
-  | { v: number; op: 'ping' }
-  | { v: number; op: 'status' }
-  | { v: number; op: 'unlock'; vault: string; kdfFingerprint: string; timeoutSeconds: number; hardCapSeconds?: number }
-  | { v: number; op: 'getKey'; vault: string }
-  | { v: number; op: 'lock'; vault?: string; all?: boolean }
-  | { v: number; op: 'query'; vault: string; query: string; args: QueryArgs };
-
-export type Op = Request['op'];
-export type QueryArgs = Record<string, string | boolean>;
-
-/** What each op answers with (the key of getKey and unlock travels as a secret, not here). */
-export interface Results {
-  ping: 'pong';
-  status: VaultStatus[];
-  unlock: null;
-  getKey: { kdfFingerprint: string };
-  lock: null;
-  query: unknown;
+/**
+ * Each op: the fields of its request and what it answers with. The key of
+ * unlock (sent) and getKey (answered) travels as a secret, not in these
+ * fields. A query's answer depends on the query (agent/queries.ts: QueryResults).
+ */
+export interface Ops {
+  ping: { args: Record<never, never>; result: 'pong' };
+  status: { args: Record<never, never>; result: VaultStatus[] };
+  unlock: { args: { vault: string; kdfFingerprint: string; timeoutSeconds: number; hardCapSeconds?: number }; result: null };
+  getKey: { args: { vault: string }; result: { kdfFingerprint: string } };
+  lock: { args: { vault?: string; all?: boolean }; result: null };
+  query: { args: { vault: string; query: string; args: QueryArgs }; result: unknown };
 }
+
+export type Op = keyof Ops;
+/** A request for one op, without the version (the client adds it). */
+export type RequestBody<O extends Op = Op> = { [K in O]: { op: K } & Ops[K]['args'] }[O];
+export type Request<O extends Op = Op> = { [K in O]: { v: number; op: K } & Ops[K]['args'] }[O];
+export type Results = { [K in Op]: Ops[K]['result'] };
+export type QueryArgs = Record<string, string | boolean | number>;
 
 export type Response =
   | { v: number; ok: true; result?: unknown }
@@ -187,7 +187,8 @@ const isArgs: Check = (v) => {
   return entries.length <= MAX_ARGS && entries.every(([k, x]) => /^[A-Za-z]{1,32}$/.test(k) && ((typeof x === 'string' && x.length <= MAX_STRING) || isBool(x) || (typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 1_000_000)));
 };
 
-const SHAPES: Record<Op, { required: Record<string, Check>; optional?: Record<string, Check>; key?: true }> = {
+/** Each op's fields and their checks; keyed by the op map, so a new op cannot go unchecked. */
+const SHAPES: { [K in Op]: { required: Record<string, Check>; optional?: Record<string, Check>; key?: true } } = {
   ping: { required: {} },
   status: { required: {} },
   unlock: { required: { vault: isString, kdfFingerprint: isString, timeoutSeconds: isSeconds }, optional: { hardCapSeconds: isSeconds }, key: true },

@@ -14,6 +14,7 @@
 import { createServer, createConnection, type Socket, type Server } from 'node:net';
 import { chmodSync, closeSync, constants, lstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { kindOf } from '../errors/index.js';
 import { loadConfig, ownSocket, privateRuntimeDir, runtimeDir } from '../config/index.js';
 import { ProtectedValue } from '../secret/index.js';
 import { encodeFrame, FrameReader, MAX_REQUEST_FRAME, PROTOCOL_VERSION, validateRequest, type QueryArgs, type Request, type Response, type VaultStatus } from './protocol.js';
@@ -137,9 +138,9 @@ export async function runAgentServer(opts: AgentOptions = {}): Promise<void> {
         try {
           return ok(await opts.queryHandler(req.vault, { transformed: bytes, kdfFingerprint: h.kdfFingerprint }, req.query, req.args));
         } catch (e) {
-          const err = e as { message?: string; kind?: string };
-          if (err.kind === 'locked') return fail('locked', { locked: true });
-          return fail(String(err.message ?? e), { kind: typeof err.kind === 'string' ? err.kind : 'other' });
+          const kind = kindOf(e);
+          if (kind === 'locked') return fail('locked', { locked: true });
+          return fail(e instanceof Error ? e.message : String(e), { kind });
         } finally {
           bytes.fill(0);
         }

@@ -5,4 +5,5 @@ export {
   SETUP_KEY, ALIAS_GROUP, ENTRY_KEY, type AliasSetup, type AliasRecord, type WhoIs, type NewAliasOptions,
 } from './registry.js';
 export { knownBases, rememberBases, type KnownBases } from './peers.js';
+export { tagsOfOtherVaults, type PeerVault, type PeerTags } from './across-vaults.js';
 export { eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList, ALIASES_HELP } from './mailserver.js';

@@ -4,11 +4,11 @@
  * means "locked", never an error — except a runtime directory or socket that
  * is not ours (RuntimeDirError): that is an attack or a mistake to report.
  */
-import { StvError, type ErrorKind } from '../errors/index.js';
+import { StvError } from '../errors/index.js';
 import * as agentApi from '../agent/index.js';
 import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
-import type { DerivedKey } from '../vault/index.js';
-import type { QueryArgs } from './queries.js';
+import { DerivedKey } from '../secret/index.js';
+import type { VaultQueryArgs as QueryArgs, QueryOp } from '../agent/index.js';
 
 /** For a soft failure's catch: lets a RuntimeDirError through, swallows the rest. */
 export function unlessRuntimeDirError(e: unknown): undefined {
@@ -31,7 +31,7 @@ export async function getKey(vaultPath: string): Promise<DerivedKey | undefined>
   if (!(await agentApi.isAgentRunning())) return undefined;
   try {
     const r = await agentApi.agentClient().getKey(vaultPath);
-    return r ? { transformed: r.key, kdfFingerprint: r.kdfFingerprint } : undefined;
+    return r ? new DerivedKey(r.key, r.kdfFingerprint) : undefined;
   } catch (e) {
     return unlessRuntimeDirError(e);
   }
@@ -43,7 +43,7 @@ export async function remember(vaultPath: string, key: DerivedKey, timeoutSecond
     await agentApi.ensureAgentRunning([cliEntry(), '__agent']);
     await agentApi.agentClient().unlock({ vault: vaultPath, key: key.transformed, kdfFingerprint: key.kdfFingerprint, timeoutSeconds, hardCapSeconds });
   } finally {
-    key.transformed.fill(0);
+    key.wipe();
   }
 }
 
@@ -63,18 +63,16 @@ export async function status(): Promise<{ vault: string; secondsToLock: number }
 export type QueryAnswer = { ok: true; value: unknown } | { ok: false };
 
 /** A cached read through the agent. Typed errors (entry not found …) come back as themselves. */
-export async function query(vaultPath: string, op: string, args: QueryArgs): Promise<QueryAnswer> {
+export async function query(vaultPath: string, op: QueryOp, args: QueryArgs): Promise<QueryAnswer> {
   if (!(await agentApi.isAgentRunning())) return { ok: false };
   let r: unknown;
   try {
-    r = await agentApi.agentClient().query(vaultPath, op, args as agentApi.QueryArgs);
+    r = await agentApi.agentClient().query(vaultPath, op, agentApi.queryArgsToWire(args));
   } catch (e) {
     unlessRuntimeDirError(e);
     // An agent that exits between our ping and this query (it just locked its
     // last vault) is no agent: only errors the agent itself answered are typed.
-    if (e instanceof agentApi.AgentError) return { ok: false };
-    const err = e as { kind?: ErrorKind; message?: string };
-    if (err.kind && err.kind !== 'locked') throw Object.assign(new StvError(err.message ?? 'agent error'), { kind: err.kind });
+    if (e instanceof StvError && !(e instanceof agentApi.AgentError) && e.kind !== 'locked') throw e;
     return { ok: false };
   }
   return r === undefined ? { ok: false } : { ok: true, value: r };

@@ -13,6 +13,24 @@ export const EXIT: Record<ErrorKind, number> = {
 
 export const EXIT_CANCELLED = 130;
 
+/**
+ * How a command that ran to its end without an error went: checks that found
+ * problems (doctor, audit, ssh-add), nothing found (find), a prompt or picker
+ * cancelled, or the exit code of the program it ran (exec). main() exits with it.
+ */
+export type Outcome = 'ok' | 'problems-found' | 'none-found' | 'cancelled' | { child: number };
+
+let outcome: Outcome = 'ok';
+
+export function finishWith(o: Outcome): void {
+  outcome = o;
+}
+
+export function outcomeCode(): number {
+  if (typeof outcome === 'object') return outcome.child;
+  return { ok: 0, 'problems-found': EXIT.other, 'none-found': EXIT['not-found'], cancelled: EXIT_CANCELLED }[outcome];
+}
+
 export const EXIT_CODES_HELP = `Exit codes:
   0  ok
   1  other error

@@ -11,7 +11,7 @@ import { NotFoundError, StvError } from '../errors/index.js';
 import { loadConfig, resolveVault } from '../config/index.js';
 import type { GlobalOptions } from './runtime.js';
 import * as agent from './agent-link.js';
-import type { QueryArgs } from './queries.js';
+import type { VaultQueryArgs as QueryArgs } from '../agent/index.js';
 
 export interface FieldSpec {
   entry: string;
@@ -57,7 +57,7 @@ export async function readFieldValues(opts: GlobalOptions, specs: FieldSpec[]): 
     }
     if (out.length === specs.length) return out;
   }
-  const [{ openSession }, { runQuery }] = await Promise.all([import('./session.js'), import('./queries.js')]);
+  const [{ openSession }, { runQuery }] = await Promise.all([import('./session.js'), import('../agent/index.js')]);
   const s = await openSession(opts);
   try {
     const local: Ask = async (args) => (await runQuery(s.vault.db, 'field', args)) as { value: string; label: string };

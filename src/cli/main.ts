@@ -4,16 +4,16 @@
  * `stv --version` starts without loading vault code.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { EXIT, EXIT_CANCELLED, EXIT_CODES_HELP } from './exit-codes.js';
+import { EXIT, EXIT_CANCELLED, EXIT_CODES_HELP, outcomeCode } from './exit-codes.js';
 import { forTerminal } from './terminal-safe.js';
 import { register as registerVaultCommands } from './commands/vault.js';
-import { register as registerEntryCommands } from './commands/entries.js';
+import { register as registerEntryCommands } from './commands/entry.js';
 import { register as registerReadCommands } from './commands/read.js';
 import { register as registerAgentCommands } from './commands/agent.js';
 import { register as registerTransferCommands } from './commands/transfer.js';
 import { register as registerAttachmentCommands } from './commands/attachment.js';
 import { register as registerShell } from './commands/shell.js';
-import { registerOptional } from './commands/optional.js';
+import { registerOptional } from './commands/index.js';
 
 declare const STV_VERSION: string;
 
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     // A command that finished but found a problem (doctor, an empty find) sets its own status.
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return outcomeCode();
   } catch (e) {
     return reportError(e);
   }

@@ -10,7 +10,7 @@ import { UsageError } from '../errors/index.js';
 import type { ResolvedVault } from '../config/index.js';
 import type { Credentials } from '../vault/index.js';
 import type { GlobalOptions } from './runtime.js';
-import { readCredentials, wipeCredentials, type AskOptions } from './session.js';
+import { readCredentials, type AskOptions } from './session.js';
 
 export const WEAK_BELOW = 3;
 const TRIES = 3;
@@ -31,7 +31,7 @@ export async function readNewMasterPassword(
       if (creds.fromTty || r.score < WEAK_BELOW) process.stderr.write(`strength: ${estimate}${r.score < WEAK_BELOW ? ' (accepted: --allow-weak)' : ''}\n`);
       return creds;
     }
-    wipeCredentials(creds);
+    creds.wipe();
     if (!creds.fromTty) throw new UsageError(`the new master password is too weak (${estimate}); choose a stronger one (e.g. 'stv gen --words 5'), or pass --allow-weak; nothing was changed`);
     if (attempt >= TRIES) throw new UsageError(`the new master password is too weak (${estimate}); nothing was changed (--allow-weak accepts it)`);
     process.stderr.write(`strength: ${estimate}. Too weak for a master password: choose a longer one (e.g. five random words) — or Ctrl-C and run again with --allow-weak.\n`);

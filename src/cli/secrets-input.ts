@@ -9,66 +9,86 @@ import { readRegularFile, SafeReadError } from '../config/index.js';
 import { isatty } from 'node:tty';
 import { UsageError } from '../errors/index.js';
 
-function readLineFromFd(fd: number): string | undefined {
+/** The next line of a file descriptor as bytes (no newline, no trailing CR); undefined at end of input. */
+function readLineBytesFromFd(fd: number): Uint8Array | undefined {
   const bytes: number[] = [];
   const one = Buffer.alloc(1);
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(fd, one, 0, 1, null);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-        continue;
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, one, 0, 1, null);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+          continue;
+        }
+        if (code === 'EOF') n = 0;
+        else throw new UsageError(`cannot read from file descriptor ${fd}: ${code ?? (e as Error).message}`);
       }
-      if (code === 'EOF') n = 0;
-      else throw new UsageError(`cannot read from file descriptor ${fd}: ${code ?? (e as Error).message}`);
+      if (n === 0) return bytes.length ? withoutCr(Uint8Array.from(bytes)) : undefined;
+      if (one[0] === 0x0a) return withoutCr(Uint8Array.from(bytes));
+      bytes.push(one[0]);
     }
-    if (n === 0) break;
-    if (one[0] === 0x0a) return stripCr(Buffer.from(bytes));
-    bytes.push(one[0]);
+  } finally {
+    bytes.fill(0);
+    one.fill(0);
   }
-  const line = bytes.length ? stripCr(Buffer.from(bytes)) : undefined;
-  bytes.fill(0);
+}
+
+function withoutCr(b: Uint8Array): Uint8Array {
+  if (b.length === 0 || b[b.length - 1] !== 0x0d) return b;
+  const line = b.slice(0, -1);
+  b.fill(0);
   return line;
 }
 
-function stripCr(b: Buffer): string {
-  const s = b.toString('utf8');
+/** Bytes as text, for secrets that are strings by nature (an entry's field); the bytes are zeroed. */
+function asText(b: Uint8Array | undefined): string | undefined {
+  if (!b) return undefined;
+  const text = Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8');
   b.fill(0);
-  return s.endsWith('\r') ? s.slice(0, -1) : s;
+  return text;
 }
 
 export const stdinIsTty = (): boolean => isatty(0);
 
 /** The next line of stdin, or undefined at end of input. */
 export function readStdinLine(): string | undefined {
-  return readLineFromFd(0);
+  return asText(readLineBytesFromFd(0));
+}
+
+/** The next line of stdin as bytes (a master password: never a string), or undefined at end of input. */
+export function readStdinLineBytes(): Uint8Array | undefined {
+  return readLineBytesFromFd(0);
 }
 
 /** A password file holds one line; anything this large is not one. */
 export const MAX_PASSWORD_FILE_BYTES = 1024 * 1024;
 
-export function readFirstLineOfFile(path: string): string {
-  let text: string;
+/** The first line of a password file, as bytes. */
+export function readFirstLineOfFile(path: string): Uint8Array {
+  let bytes: Buffer;
   try {
     // A regular file only: /dev/zero or /dev/urandom would never end, a FIFO could hang.
-    const bytes = readRegularFile(path, { maxBytes: MAX_PASSWORD_FILE_BYTES, follow: true, what: 'password file' });
-    text = bytes.toString('utf8');
-    bytes.fill(0);
+    bytes = readRegularFile(path, { maxBytes: MAX_PASSWORD_FILE_BYTES, follow: true, what: 'password file' });
   } catch (e) {
     if (e instanceof SafeReadError) throw new UsageError(e.message);
     throw new UsageError(`cannot read password file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const nl = text.indexOf('\n');
-  if (text.length === 0) throw new UsageError(`password file ${path} has no line`);
-  const line = nl === -1 ? text : text.slice(0, nl);
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
+  try {
+    if (bytes.length === 0) throw new UsageError(`password file ${path} has no line`);
+    const nl = bytes.indexOf(0x0a);
+    return withoutCr(Uint8Array.from(nl === -1 ? bytes : bytes.subarray(0, nl)));
+  } finally {
+    bytes.fill(0);
+  }
 }
 
-export function readFirstLineOfFd(fd: number): string {
-  const line = readLineFromFd(fd);
+/** The first line of a file descriptor, as bytes. */
+export function readFirstLineOfFd(fd: number): Uint8Array {
+  const line = readLineBytesFromFd(fd);
   if (line === undefined) throw new UsageError(`file descriptor ${fd} gave no password line`);
   return line;
 }

@@ -59,6 +59,49 @@ export class SyncError extends StvError {
   override readonly kind = 'sync' as const;
 }
 
+/** A derived key (the agent's) that no longer fits the file: it was re-keyed or re-saved with a new KDF salt. Ask for the password. */
+export class StaleKeyError extends StvError {
+  override readonly kind = 'locked' as const;
+  constructor(message = 'the unlocked key does not match this file; unlock again') {
+    super(message);
+  }
+}
+
+const ERROR_KINDS: readonly ErrorKind[] = ['other', 'usage', 'wrong-key', 'not-found', 'locked', 'corrupt', 'sync'];
+
+export function isErrorKind(v: unknown): v is ErrorKind {
+  return typeof v === 'string' && (ERROR_KINDS as readonly string[]).includes(v);
+}
+
+/**
+ * The typed error for a kind that crossed a process boundary (the agent's
+ * socket): the receiver gets a real StvError subclass, never a duck-typed
+ * object. An unknown kind (a newer agent) is 'other'.
+ */
+export function errorFromKind(kind: unknown, message: string): StvError {
+  switch (isErrorKind(kind) ? kind : 'other') {
+    case 'usage':
+      return new UsageError(message);
+    case 'wrong-key':
+      return new WrongKeyError(message);
+    case 'not-found':
+      return new NotFoundError(message);
+    case 'locked':
+      return new LockedError(message);
+    case 'corrupt':
+      return new CorruptFileError(message);
+    case 'sync':
+      return new SyncError(message);
+    default:
+      return new StvError(message);
+  }
+}
+
+/** The kind of any thrown value, for sending it across a boundary. */
+export function kindOf(e: unknown): ErrorKind {
+  return e instanceof StvError ? e.kind : 'other';
+}
+
 export function isStvError(e: unknown): e is StvError {
   return e instanceof StvError;
 }

@@ -11,6 +11,8 @@ import { UsageError } from '../errors/index.js';
 import { parseRule, formatRule, alphabetOf, CLASSES, DEFAULT_RULE, type Rule } from './rules.js';
 import { shapeOf, log2 } from './count.js';
 import { Sampler, RandomSource } from './sample.js';
+import { ruleForEntry, describeSource } from './vault-rules.js';
+import type { Database, Entry } from '../vault/index.js';
 
 export { parseRule, formatRule, alphabetOf, CLASSES, DEFAULT_RULE, type Rule } from './rules.js';
 export { countPasswords, shapeOf, log2, runLimited } from './count.js';
@@ -18,13 +20,10 @@ export { Sampler, RandomSource } from './sample.js';
 export { ruleForSite, siteList, updateSiteList, hostOf, dataDir, userRules, saveUserRules, userRulesPath, type ResolvedRule, type RuleSources, type RuleSource } from './sites.js';
 export { passphrase, effWords, type PassphraseOptions } from './passphrase.js';
 export { strength, type Strength } from './strength.js';
+export { VAULT_RULES_KEY, ENTRY_RULE_KEY, vaultRules, saveVaultRules, describeSource, ruleForEntry } from './vault-rules.js';
 
 export const DEFAULT_LENGTH = 20;
 export const AMBIGUOUS = '0O1lI|';
-/** Meta CustomData key of the vault's per-site rules (JSON: site → rule). */
-export const VAULT_RULES_KEY = 'stickvault.site-rules';
-/** Entry CustomData key of an entry's own rule. */
-export const ENTRY_RULE_KEY = 'stickvault.rule';
 
 export interface Tweaks {
   length?: number;
@@ -127,3 +126,10 @@ update FILE' installs a newer one), then the default (${DEFAULT_RULE}).
 'stv gen --site' says which one it used; a site found nowhere gets the default.
 Passwords are ${DEFAULT_LENGTH} characters unless the rule or --length says otherwise; every valid
 password of that length is equally likely, and the entropy shown is exact.`;
+
+/** A password for an entry by the rule that applies to it, and a note saying how it was made. */
+export function generateForEntry(db: Database, e: Entry, o: { length?: number; defaultRule?: string } = {}): { password: string; note: string } {
+  const resolved = ruleForEntry(db, e, o.defaultRule);
+  const g = generate(resolved.text, 1, { length: o.length, optionsWin: resolved.source === 'default' });
+  return { password: g.passwords[0], note: `generated ${g.length} characters, ${g.entropy.toFixed(1)} bits, by ${describeSource(resolved)}` };
+}

@@ -158,6 +158,98 @@ export class ProtectedValue {
   }
 }
 
+/**
+ * `Symbol.dispose` where the runtime has it (Node ≥ 20.4 ships it), else the
+ * registered symbol TypeScript's `using` lowering also looks for: a `using`
+ * declaration or an explicit call wipes the secret either way.
+ */
+export const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
+
+/** The master credentials: the password's UTF-8 bytes and/or the keyfile's bytes. Wiped after use; clone() to keep a copy. */
+export class Credentials {
+  #password?: Uint8Array;
+  #keyfile?: Uint8Array;
+  #wiped = false;
+
+  /** Takes ownership of the buffers given (wipe() zeroes them). */
+  constructor(parts: { password?: Uint8Array; keyfile?: Uint8Array }) {
+    this.#password = parts.password;
+    this.#keyfile = parts.keyfile;
+  }
+
+  /** UTF-8 bytes of the master password; undefined = no password component. */
+  get password(): Uint8Array | undefined {
+    this.#check();
+    return this.#password;
+  }
+
+  get keyfile(): Uint8Array | undefined {
+    this.#check();
+    return this.#keyfile;
+  }
+
+  clone(): Credentials {
+    this.#check();
+    return new Credentials({ password: this.#password && Uint8Array.from(this.#password), keyfile: this.#keyfile && Uint8Array.from(this.#keyfile) });
+  }
+
+  wipe(): void {
+    this.#password?.fill(0);
+    this.#keyfile?.fill(0);
+    this.#password = this.#keyfile = undefined;
+    this.#wiped = true;
+  }
+
+  [DISPOSE](): void {
+    this.wipe();
+  }
+
+  #check(): void {
+    if (this.#wiped) throw new Error('credentials used after wipe');
+  }
+
+  toString(): string {
+    return '[credentials]';
+  }
+  toJSON(): string {
+    return '[credentials]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Credentials([secret])';
+  }
+}
+
+/** A vault's derived (transformed) key and the fingerprint of the KDF parameters that made it. */
+export class DerivedKey {
+  #transformed: Uint8Array | null;
+  constructor(transformed: Uint8Array, readonly kdfFingerprint: string) {
+    this.#transformed = transformed;
+  }
+  get transformed(): Uint8Array {
+    if (!this.#transformed) throw new Error('key used after wipe');
+    return this.#transformed;
+  }
+  clone(): DerivedKey {
+    return new DerivedKey(Uint8Array.from(this.transformed), this.kdfFingerprint);
+  }
+  wipe(): void {
+    this.#transformed?.fill(0);
+    this.#transformed = null;
+  }
+  [DISPOSE](): void {
+    this.wipe();
+  }
+  toString(): string {
+    return '[key]';
+  }
+  toJSON(): string {
+    return '[key]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'DerivedKey([secret])';
+  }
+}
+
 /** A byte secret (derived key, password bytes) that is wiped after use. */
 export class SecretBytes {
   #bytes: Uint8Array | null;
@@ -168,9 +260,15 @@ export class SecretBytes {
     if (!this.#bytes) throw new Error('secret used after wipe');
     return this.#bytes;
   }
+  clone(): SecretBytes {
+    return new SecretBytes(Uint8Array.from(this.bytes));
+  }
   wipe(): void {
     this.#bytes?.fill(0);
     this.#bytes = null;
+  }
+  [DISPOSE](): void {
+    this.wipe();
   }
   toString(): string {
     return '[secret]';

@@ -1,6 +1,7 @@
 /** The vault module: KDBX files, the typed model, and the queries the CLI and agent share. */
 export * from './model/index.js';
-export { Vault, StaleKeyError, credentialsToComposite, deriveKey, INTEGRITY_TEXT, type Integrity, type Credentials, type DerivedKey, type OpenOptions, type VaultSettings } from './vault.js';
+export { Vault, credentialsToComposite, deriveKey, INTEGRITY_TEXT, type Integrity, type CredentialParts, type KeyParts, type OpenOptions, type VaultSettings } from './vault.js';
+export { Credentials, DerivedKey } from '../secret/index.js';
 export * from './file.js';
 export * from './query.js';
 export { readXmlExport, writeXmlExport } from './format/plain-xml.js';
@@ -14,5 +15,6 @@ export { serializeXml, parseXml, child as xmlChild, el, parent, type XmlElement 
 export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';
 export type { KdbDatabase, KdbGroup, KdbEntry, KdbTimes } from './kdb/index.js';
-export { newKeyfileXmlV2 } from './keys/index.js';
+export { newKeyfileXmlV2, kdfStrength, type KdfStrength } from './keys/index.js';
 export { listAttachments, getAttachment, putAttachment, removeAttachment, type AttachmentInfo } from './attachments.js';
+export * from './session/index.js';

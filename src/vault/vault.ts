@@ -9,8 +9,8 @@
  * key or KDF settings change (passwd, init).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { CorruptFileError, UsageError } from '../errors/index.js';
-import { SecretBytes, wipe } from '../secret/index.js';
+import { CorruptFileError, StaleKeyError, UsageError } from '../errors/index.js';
+import { DerivedKey, SecretBytes, wipe } from '../secret/index.js';
 import {
   readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, encryptKdbx3, createInnerStream, kdfFingerprint, checkKdfLimits, withFreshSalt,
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
@@ -22,7 +22,8 @@ import { writeDatabase, needsKdbx41, attachmentPool, kdbx4Reason } from './forma
 import { Database } from './model/index.js';
 import { randomBytes } from 'node:crypto';
 
-export interface Credentials {
+/** Credentials as the KDF reads them (a Credentials instance, or plain parts in tests and tools). */
+export interface CredentialParts {
   /** UTF-8 bytes of the master password; absent = no password component. */
   password?: Uint8Array;
   /** Raw bytes of the keyfile. */
@@ -40,7 +41,8 @@ export const INTEGRITY_TEXT: Record<Integrity | 'unknown', string> = {
   unknown: 'KDBX 3.1: protected only if Meta/HeaderHash is present, which needs the key to see (unlock, or give --password-file)',
 };
 
-export interface DerivedKey {
+/** A derived key as open() reads it (a DerivedKey instance, or plain parts). */
+export interface KeyParts {
   transformed: Uint8Array;
   kdfFingerprint: string;
 }
@@ -57,7 +59,7 @@ export interface VaultSettings {
 }
 
 /** The composite key of KeePass: SHA-256(SHA-256(password) ‖ keyfile key). */
-export function credentialsToComposite(creds: Credentials): Uint8Array {
+export function credentialsToComposite(creds: CredentialParts): Uint8Array {
   if (!creds.password && !creds.keyfile) throw new UsageError('a master password or a keyfile is required');
   const pw = creds.password ? passwordComponent(creds.password) : undefined;
   const kf = creds.keyfile ? keyfileComponent(creds.keyfile) : undefined;
@@ -66,10 +68,10 @@ export function credentialsToComposite(creds: Credentials): Uint8Array {
   return composite;
 }
 
-export async function deriveKey(creds: Credentials, kdf: KdfParams, opts: { background?: boolean } = {}): Promise<DerivedKey> {
+export async function deriveKey(creds: CredentialParts, kdf: KdfParams, opts: { background?: boolean } = {}): Promise<DerivedKey> {
   const composite = credentialsToComposite(creds);
   try {
-    return { transformed: await transformKey(composite, kdf, opts), kdfFingerprint: kdfFingerprint(kdf) };
+    return new DerivedKey(await transformKey(composite, kdf, opts), kdfFingerprint(kdf));
   } finally {
     wipe(composite);
   }
@@ -86,7 +88,7 @@ export class Vault {
   /** Set by upgrade(): write KDBX 4 whatever the file was. */
   #upgrade = false;
 
-  private constructor(db: Database, settings: VaultSettings, key: DerivedKey) {
+  private constructor(db: Database, settings: VaultSettings, key: KeyParts) {
     this.db = db;
     this.settings = settings;
     this.#key = new SecretBytes(Uint8Array.from(key.transformed));
@@ -98,9 +100,9 @@ export class Vault {
     return readOuterHeader(file);
   }
 
-  static async open(file: Uint8Array, key: Credentials | DerivedKey, opts: OpenOptions = {}): Promise<Vault> {
+  static async open(file: Uint8Array, key: CredentialParts | KeyParts, opts: OpenOptions = {}): Promise<Vault> {
     const header = readOuterHeader(file);
-    let derived: DerivedKey;
+    let derived: KeyParts;
     if ('transformed' in key) {
       if (key.kdfFingerprint !== kdfFingerprint(header.kdf)) throw new StaleKeyError();
       derived = key;
@@ -123,7 +125,7 @@ export class Vault {
    * block's HMAC, decryption, decompression, inner header — without building
    * the database (a fraction of open()'s time). Throws what open() would.
    */
-  static verify(file: Uint8Array, key: DerivedKey): void {
+  static verify(file: Uint8Array, key: KeyParts): void {
     const header = readOuterHeader(file);
     if (key.kdfFingerprint !== kdfFingerprint(header.kdf)) throw new StaleKeyError();
     const { inner, xml } = decryptKdbx(file, header, key.transformed);
@@ -152,13 +154,13 @@ export class Vault {
    * The key for a file, without opening it: the same limits as open(), then
    * the KDF. The caller opens with the result and wipes it.
    */
-  static async deriveKeyFor(file: Uint8Array, creds: Credentials, opts: OpenOptions & { background?: boolean } = {}): Promise<DerivedKey> {
+  static async deriveKeyFor(file: Uint8Array, creds: CredentialParts, opts: OpenOptions & { background?: boolean } = {}): Promise<DerivedKey> {
     const header = readOuterHeader(file);
     checkKdfLimits(header.kdf, { allowSlow: Boolean(opts.allowSlowKdf), targetMs: opts.kdfTargetMs });
     return deriveKey(creds, header.kdf, { background: opts.background });
   }
 
-  static async create(name: string, creds: Credentials, settings: VaultSettings): Promise<Vault> {
+  static async create(name: string, creds: CredentialParts, settings: VaultSettings): Promise<Vault> {
     const derived = await deriveKey(creds, settings.kdf);
     const vault = new Vault(Database.create(name), settings, derived);
     wipe(derived.transformed);
@@ -167,7 +169,7 @@ export class Vault {
 
   /** The key material the agent may hold for this vault. A copy: the caller wipes it. */
   derivedKey(): DerivedKey {
-    return { transformed: Uint8Array.from(this.#key.bytes), kdfFingerprint: this.#fingerprint };
+    return new DerivedKey(Uint8Array.from(this.#key.bytes), this.#fingerprint);
   }
 
   /**
@@ -222,7 +224,7 @@ export class Vault {
    * (`passwd --rekey`): runs the KDF once with a fresh salt, so the new key
    * and its fingerprint differ from the old ones whatever the credentials.
    */
-  async changeKey(creds: Credentials, settings: VaultSettings = this.settings): Promise<void> {
+  async changeKey(creds: CredentialParts, settings: VaultSettings = this.settings): Promise<void> {
     const fresh = { ...settings, kdf: withFreshSalt(settings.kdf) };
     const derived = await deriveKey(creds, fresh.kdf);
     this.#key.wipe();
@@ -289,11 +291,6 @@ export class Vault {
 }
 
 /** The agent's key is for other KDF parameters (the file was re-keyed elsewhere). */
-export class StaleKeyError extends Error {
-  constructor() {
-    super('the unlocked key does not match this file; unlock again');
-  }
-}
 
 function encryptProtected(node: XmlElement, stream: { keystream(n: number): Uint8Array }): string {
   const plain = node.secret!.getBytes();

@@ -74,6 +74,8 @@ describe('agent', () => {
     await c.unlock({ vault: '/v/b.kdbx', key: randomBytes(32), kdfFingerprint: 'fp2', timeoutSeconds: 60 });
     expect(await c.query('/v/b.kdbx', 'show', { entry: 'x' })).toMatchObject({ fingerprint: 'fp2', keyLength: 32, query: 'show' });
     await expect(c.query('/v/b.kdbx', 'fail', {})).rejects.toMatchObject({ kind: 'not-found' });
+    // Rebuilt as the typed error on this side of the socket (errorFromKind), not a look-alike object.
+    await expect(c.query('/v/b.kdbx', 'fail', {})).rejects.toBeInstanceOf((await import('../../src/errors/index.js')).NotFoundError);
     expect(await c.query('/v/other.kdbx', 'show', {})).toBeUndefined();
     // Socket and directory are private.
     expect(statSync(api.socketPath()).mode & 0o777).toBe(0o600);

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { CorruptFileError, WrongKeyError } from '../../src/errors/index.js';
-import { Vault, Entry, Group, deriveKey, defaultKdf, type DerivedKey, type KdfParams } from '../../src/vault/index.js';
+import { Vault, Entry, Group, deriveKey, defaultKdf, type KeyParts, type KdfParams } from '../../src/vault/index.js';
 import { checkKdfLimits, kdfFingerprint, SlowKdfError } from '../../src/vault/kdbx/index.js';
 import { ByteWriter, concat } from '../../src/vault/kdbx/bytes.js';
 import { splitHeader, type Field } from '../vault/kdbx/helpers.js';
@@ -28,7 +28,7 @@ export const runs = (short: number): number => (process.env.FUZZ_RUNS ? Math.max
 export interface Seed {
   name: string;
   bytes: Uint8Array;
-  key: DerivedKey;
+  key: KeyParts;
 }
 
 const PY_CREATE = `

@@ -10,7 +10,7 @@ import { parseXml, decodeUtf8, type XmlElement } from '../../src/vault/xml/index
 import { applyInnerStream } from '../../src/vault/format/read-xml.js';
 import { parseTime } from '../../src/vault/model/index.js';
 import { readOuterHeader, transformKey, decryptKdbx, createInnerStream } from '../../src/vault/kdbx/index.js';
-import { credentialsToComposite, type Credentials } from '../../src/vault/index.js';
+import { credentialsToComposite, type CredentialParts as Credentials } from '../../src/vault/index.js';
 
 const TIME_ELEMENTS = new Set(['LastModificationTime', 'CreationTime', 'LastAccessTime', 'ExpiryTime', 'LocationChanged', 'DeletionTime', 'DatabaseNameChanged', 'DatabaseDescriptionChanged', 'DefaultUserNameChanged', 'MasterKeyChanged', 'RecycleBinChanged', 'EntryTemplatesGroupChanged', 'SettingsChanged']);
 

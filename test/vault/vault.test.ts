@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Vault, Entry, Group, type VaultSettings, type Credentials } from '../../src/vault/index.js';
+import { Vault, Entry, Group, type VaultSettings, type CredentialParts as Credentials } from '../../src/vault/index.js';
 import { ProtectedValue, utf8 } from '../../src/secret/index.js';
 import { WrongKeyError, CorruptFileError } from '../../src/errors/index.js';
 import { encryptKdbx, transformKey, newInnerHeader, type KdfParams } from '../../src/vault/kdbx/index.js';

@@ -1,10 +1,29 @@
 /** alias setup/new/ls/who/burn/noplus/config over an unlocked session. */
 import { UsageError } from '../../errors/index.js';
+import { expandPath } from '../../config/index.js';
 import {
-  setupAliases, getSetup, aliasForSite, burntAliases, listAliases, whoIs, burnAlias, markNoPlus, eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList, rememberBases,
+  tagsOfOtherVaults, setupAliases, getSetup, aliasForSite, burntAliases, listAliases, whoIs, burnAlias, markNoPlus, eximConfig, postfixConfig, postfixAccessMap, sieveScript, burntList, rememberBases,
 } from '../../aliases/index.js';
-import { type GlobalOptions, info, out, printJson } from '../runtime.js';
-import { openSession, type Session } from '../session.js';
+import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
+import { openIfUnlocked, openSession, type Session } from '../session.js';
+
+/** Tags the user's other vaults use (read through the agent only), with a warning for each vault that could not be checked. */
+export async function otherVaultTags(s: Session): Promise<string[]> {
+  const peers = Object.entries(s.config.vaults ?? {}).map(([name, v]) => ({
+    name,
+    path: expandPath(v.path),
+    openIfUnlocked: async () => {
+      const other = await openIfUnlocked({ ...s.opts, vault: name, passwordFile: undefined, passwordFd: undefined, password: true });
+      return other && { db: other.vault.db, close: () => other.close() };
+    },
+  }));
+  const { tags, sharing, unknown } = await tagsOfOtherVaults(s.vault.db, s.ref.path, peers);
+  const them = (l: string[]) => (l.length > 1 ? 'them' : 'it');
+  if (sharing.length) warn(`${sharing.join(', ')} ${sharing.length > 1 ? 'share' : 'shares'} a base address with this vault and ${sharing.length > 1 ? 'are' : 'is'} locked, so ${sharing.length > 1 ? 'their' : 'its'} aliases were not checked; unlock ${them(sharing)} to keep aliases unique across vaults`);
+  if (unknown.length) warn(`${unknown.join(', ')} ${unknown.length > 1 ? 'were' : 'was'} never seen unlocked here, so whether ${unknown.length > 1 ? 'they share' : 'it shares'} a base address is unknown; unlock ${them(unknown)} once ('stv --vault ${unknown[0]} unlock') and stv remembers`);
+  return tags;
+}
+
 
 async function withVault<T>(opts: GlobalOptions, fn: (s: Session) => T | Promise<T>, save = false): Promise<T> {
   const s = await openSession(opts);
@@ -27,7 +46,6 @@ export async function setup(opts: GlobalOptions, o: { base: string[]; separator?
 }
 
 export async function newOne(opts: GlobalOptions, site: string, o: { tag?: string; base?: string; group?: string }): Promise<void> {
-  const { otherVaultTags } = await import('../alias-link.js');
   const r = await withVault(opts, async (s) => {
     const { record, entry, created } = aliasForSite(s.vault.db, site, { ...o, otherVaultTags: await otherVaultTags(s) });
     return { ...record, path: entry.path(), created };

@@ -4,6 +4,7 @@ import { resolveGroup } from '../../vault/index.js';
 import { auditEntries, parseAge, HibpFile, rangeClient, DEFAULT_RANGE_URL, FINDING_KINDS, type AuditReport, type Finding } from '../../audit/index.js';
 import { type GlobalOptions, out, printJson } from '../runtime.js';
 import { openSession } from '../session.js';
+import { finishWith } from '../exit-codes.js';
 
 export interface AuditFlags {
   hibp?: string;
@@ -42,7 +43,7 @@ export async function audit(opts: GlobalOptions, group: string | undefined, o: A
       const g = resolveGroup(s.vault.db, group);
       const report = await auditEntries(s.vault.db, g.allEntries(), { minScore, minLength, olderThanMs, breachCounts });
       print(opts, report, { verbose: Boolean(o.verbose), source: file ? o.hibp! : online ? baseUrl : undefined, olderThan: o.olderThan });
-      if (report.entries.length) process.exitCode = 1;
+      if (report.entries.length) finishWith('problems-found');
     } finally {
       s.close();
     }

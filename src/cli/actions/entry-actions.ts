@@ -32,8 +32,34 @@ function customFieldName(name: string, option: string): string {
   return name;
 }
 
+/** What an add or edit asks for before the entry changes: typed secrets, and the tags other vaults use (aliases). */
+interface Inputs {
+  password?: string;
+  protectedValues: Map<string, string>;
+  /** Loaded only when asked for: the start of every other command stays small. */
+  generator?: typeof import('../../generator/index.js');
+  alias?: { assign: typeof import('../../aliases/index.js').assignAlias; otherVaultTags: string[] };
+}
+
+async function collectInputs(s: Session, e: Entry, o: EntryOpts): Promise<Inputs> {
+  if (o.passwordPrompt && o.generate) throw new UsageError('use either -p or -g, not both');
+  const inputs: Inputs = { protectedValues: new Map() };
+  if (o.passwordPrompt) inputs.password = await readEntryPassword();
+  for (const raw of o.protectedField ?? []) {
+    const name = customFieldName(raw, '--protected-field');
+    inputs.protectedValues.set(name, await readSecretLine(`Value of ${name}:`, `--protected-field ${name}`));
+  }
+  if (o.generate) inputs.generator = await import('../../generator/index.js');
+  if (o.alias) {
+    if (!(o.url ?? e.get('URL'))) throw new UsageError('--alias needs the entry\'s --url to name the site');
+    const [{ assignAlias }, { otherVaultTags }] = await Promise.all([import('../../aliases/index.js'), import('./alias-actions.js')]);
+    inputs.alias = { assign: assignAlias, otherVaultTags: await otherVaultTags(s) };
+  }
+  return inputs;
+}
+
 /** --field NAME=VALUE (plain), --protected-field NAME (value asked, never on the command line), --rm-field NAME. */
-async function applyFields(e: Entry, o: EntryOpts, changed: string[]): Promise<void> {
+function applyFields(e: Entry, o: EntryOpts, inputs: Inputs, changed: string[]): void {
   for (const spec of o.field ?? []) {
     const eq = spec.indexOf('=');
     if (eq < 0) throw new UsageError(`--field ${spec}: give NAME=VALUE (for a secret value use --protected-field NAME, which asks for it)`);
@@ -41,9 +67,8 @@ async function applyFields(e: Entry, o: EntryOpts, changed: string[]): Promise<v
     e.set(name, spec.slice(eq + 1), false);
     changed.push(`field ${name}`);
   }
-  for (const raw of o.protectedField ?? []) {
-    const name = customFieldName(raw, '--protected-field');
-    e.set(name, await readSecretLine(`Value of ${name}:`, `--protected-field ${name}`), true);
+  for (const [name, value] of inputs.protectedValues) {
+    e.set(name, value, true);
     changed.push(`field ${name}`);
   }
   for (const raw of o.rmField ?? []) {
@@ -104,26 +129,25 @@ async function showStrength(pw: string): Promise<void> {
   process.stderr.write(`strength: ${label}${r.warning ? ` — ${r.warning}` : ''}\n`);
 }
 
-async function applyOptions(s: Session, e: Entry, o: EntryOpts): Promise<string[]> {
+function applyOptions(s: Session, e: Entry, o: EntryOpts, inputs: Inputs): string[] {
   const changed: string[] = [];
   if (o.title !== undefined) { e.set('Title', o.title); changed.push('title'); }
   if (o.username !== undefined) { e.set('UserName', o.username); changed.push('username'); }
   if (o.url !== undefined) { e.set('URL', o.url); changed.push('url'); }
   if (o.notes !== undefined) { e.set('Notes', o.notes); changed.push('notes'); }
   if (o.tag !== undefined) { e.tags = [...new Set(o.tag)]; changed.push('tags'); }
-  if (o.passwordPrompt && o.generate) throw new UsageError('use either -p or -g, not both');
-  if (o.passwordPrompt) { e.set('Password', await readEntryPassword(), true); changed.push('password'); }
-  if (o.generate) {
-    const { generateForEntry } = await import('../gen-link.js');
-    const { password, note } = await generateForEntry(s, e, o.length);
+  if (inputs.password !== undefined) { e.set('Password', inputs.password, true); changed.push('password'); }
+  if (inputs.generator) {
+    const { password, note } = inputs.generator.generateForEntry(s.vault.db, e, { length: o.length === undefined ? undefined : Number(o.length), defaultRule: s.config.generatorRule });
     e.set('Password', password, true);
     info(s.opts, note);
     changed.push('password');
   }
-  await applyFields(e, o, changed);
-  if (o.alias) {
-    const { aliasForEntry } = await import('../alias-link.js');
-    info(s.opts, `alias ${await aliasForEntry(s, e)}`);
+  applyFields(e, o, inputs, changed);
+  if (inputs.alias) {
+    const url = e.get('URL');
+    if (!url) throw new UsageError('--alias needs the entry\'s --url to name the site');
+    info(s.opts, `alias ${inputs.alias.assign(s.vault.db, e, url, { otherVaultTags: inputs.alias.otherVaultTags }).address}`);
     changed.push('username');
   }
   return changed;
@@ -138,7 +162,7 @@ export async function add(opts: GlobalOptions, spec: string, o: EntryOpts): Prom
     for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) e.set(f, '', f === 'Password');
     e.set('Title', title);
     group.addEntry(e);
-    await applyOptions(s, e, { ...o, title: undefined });
+    applyOptions(s, e, { ...o, title: undefined }, await collectInputs(s, e, o));
     await s.save();
     if (opts.json) printJson({ uuid: uuidText(e.uuid), path: e.path() });
     else info(opts, `added ${e.path()}`);
@@ -147,24 +171,27 @@ export async function add(opts: GlobalOptions, spec: string, o: EntryOpts): Prom
 
 export async function edit(opts: GlobalOptions, spec: string, o: EntryOpts): Promise<void> {
   await withSession(opts, async (s) => {
-    const e = resolveEntry(s.vault.db, spec);
-    let changed: string[] = [];
     const db = s.vault.db;
-    const before = e.clone(false);
-    changed = await applyOptions(s, e, o);
-    if (o.editor) {
-      const form = await import('../editor-form.js');
-      const edited = form.editText(form.entryForm(e, Boolean(o.showProtected)));
-      changed.push(...form.applyForm(e, form.parseForm(edited, e)));
-      if (!changed.length) return info(opts, `${e.path()} unchanged; nothing was saved`);
-    }
-    if (o.group !== undefined) {
-      db.moveEntry(e, resolveGroup(db, o.group));
-      changed.push('group');
-    }
-    if (!changed.length) throw new UsageError('nothing to change; give an option such as --username or -g');
+    const e = resolveEntry(db, spec);
+    const inputs = await collectInputs(s, e, o);
+    const form = o.editor ? await import('../editor-form.js') : undefined;
+    let changed: string[] = [];
+    let unchanged = false;
     // History holds the version before this edit; a new version settles any merge conflict.
-    db.commitEdit(e, before);
+    db.updateEntry(e, (e) => {
+      changed = applyOptions(s, e, o, inputs);
+      if (form) {
+        const edited = form.editText(form.entryForm(e, Boolean(o.showProtected)));
+        changed.push(...form.applyForm(e, form.parseForm(edited, e)));
+        if (!changed.length) return void (unchanged = true);
+      }
+      if (o.group !== undefined) {
+        db.moveEntry(e, resolveGroup(db, o.group));
+        changed.push('group');
+      }
+      if (!changed.length) throw new UsageError('nothing to change; give an option such as --username or -g');
+    });
+    if (unchanged) return info(opts, `${e.path()} unchanged; nothing was saved`);
     await s.save();
     info(opts, `updated ${e.path()} (${changed.join(', ')})`);
   }, stdinUse(o));

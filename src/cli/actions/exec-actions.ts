@@ -3,6 +3,7 @@ import { UsageError } from '../../errors/index.js';
 import { runWithSecrets, checkName, checkCommand, sweepLeftovers, type SecretValue } from '../../exec/index.js';
 import { type GlobalOptions, warn } from '../runtime.js';
 import { parseFieldSpec, readFieldValues, type FieldSpec } from '../field-values.js';
+import { finishWith } from '../exit-codes.js';
 
 export interface ExecFlags {
   file?: string[];
@@ -30,13 +31,14 @@ export async function exec(opts: GlobalOptions, argv: string[], o: ExecFlags): P
   const secrets: SecretValue[] = files.map((f, i) => ({ name: f.name, value: Buffer.from(values[i].value, 'utf8') }));
   const stdin = o.stdin !== undefined ? Buffer.from(values[values.length - 1].value + (o.newline ? '\n' : ''), 'utf8') : undefined;
   try {
-    process.exitCode = await runWithSecrets({
+    const child = await runWithSecrets({
       command,
       args,
       files: secrets,
       stdin,
       onDiskWarning: (dir) => warn(`no tmpfs for the secret files: they are in ${dir} on disk until the command ends`),
     });
+    finishWith({ child });
   } finally {
     for (const s of secrets) s.value.fill(0);
     stdin?.fill(0);

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors/index.js';
 import { loadConfig, resolveVault, runtimeDir } from '../../config/index.js';
 import { generate, passphrase, parseRule, describeRule, ruleForSite, hostOf, updateSiteList, userRules, saveUserRules, userRulesPath } from '../../generator/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
-import { describeSource, saveVaultRules, vaultRules } from '../gen-link.js';
+import { describeSource, saveVaultRules, vaultRules } from '../../generator/index.js';
 import { join } from 'node:path';
 
 interface GenOpts {

@@ -1,9 +1,10 @@
 /** stv git setup|diff-text and stv merge-driver: thin adapters over src/sync's git support. */
 import { resolve } from 'node:path';
 import { loadConfig, readRegularFile, resolveVault, writeFileAtomic, type ResolvedVault } from '../../config/index.js';
-import { diffText, mergeThreeWay, setupGit } from '../../sync/index.js';
+import { diffText, mergeThreeWay, setupGit, syncKeys } from '../../sync/index.js';
 import { type GlobalOptions, info, printJson, warn } from '../runtime.js';
-import { syncKeys } from '../sync-keys.js';
+import { cliKeySource } from '../session.js';
+import { finishWith } from '../exit-codes.js';
 
 /** Git hands over temp files; a vault is far below this. */
 const VAULT_LIMIT = 512 * 1024 * 1024;
@@ -29,7 +30,7 @@ export async function gitDiffText(opts: GlobalOptions, file: string): Promise<vo
   const bytes = read(file, 'vault');
   if (!bytes.length) return;
   // Git may be reading our stdout only; the password never comes from stdin.
-  const keys = syncKeys(opts, refFor(file), { stdinCarries: "git's diff" });
+  const keys = syncKeys(cliKeySource(opts, refFor(file), { stdinCarries: "git's diff" }), { allowSlowKdf: opts.allowSlowKdf });
   try {
     const vault = await keys.open(bytes);
     try {
@@ -44,7 +45,7 @@ export async function gitDiffText(opts: GlobalOptions, file: string): Promise<vo
 
 export async function mergeDriver(opts: GlobalOptions, f: { base: string; ours: string; theirs: string; path?: string }): Promise<void> {
   const name = f.path ?? f.ours;
-  const keys = syncKeys(opts, refFor(name), { stdinCarries: "git's merge" });
+  const keys = syncKeys(cliKeySource(opts, refFor(name), { stdinCarries: "git's merge" }), { allowSlowKdf: opts.allowSlowKdf });
   try {
     const ours = read(f.ours, 'our version');
     const result = await mergeThreeWay({
@@ -57,7 +58,7 @@ export async function mergeDriver(opts: GlobalOptions, f: { base: string; ours: 
     info(opts, `merged ${name}: ${count('added')} added, ${count('updated')} updated, ${count('deleted')} deleted from theirs`);
     if (result.conflicts.length) {
       warn(`${result.conflicts.length} entr${result.conflicts.length === 1 ? 'y' : 'ies'} edited differently on both sides: both values kept, tagged stickvault-conflict; 'stv --vault ${name} conflicts' shows them, then 'git add ${name}'`);
-      process.exitCode = 1;
+      finishWith('problems-found'); // git reads 1 as "needs a look"
     }
   } finally {
     keys.close();

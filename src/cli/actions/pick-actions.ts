@@ -8,6 +8,7 @@ import { clipboardAvailable, NoClipboardError } from '../../clipboard/index.js';
 import type { GlobalOptions } from '../runtime.js';
 import { query } from './read-actions.js';
 import { clip } from './clip-actions.js';
+import { finishWith } from '../exit-codes.js';
 
 export interface PickFlags {
   picker?: string;
@@ -29,8 +30,7 @@ export async function pick(opts: GlobalOptions, q: string | undefined, o: PickFl
   if (!chosen) {
     if (o.best) throw new NotFoundError(`no entry matches '${q}'`);
     process.stderr.write('stv: nothing chosen; nothing was copied\n');
-    process.exitCode = 130;
-    return;
+    return finishWith('cancelled');
   }
   const uuid = lines.get(chosen);
   if (!uuid) throw new NotFoundError(`the picker returned '${chosen.slice(0, 60)}', which is not one of the entries it was shown`);

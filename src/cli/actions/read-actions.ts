@@ -3,8 +3,9 @@ import type { EntryDetail, EntrySummary } from '../../vault/index.js';
 import { UsageError } from '../../errors/index.js';
 import { type GlobalOptions, errorLine, out, outLines, printJson } from '../runtime.js';
 import * as agent from '../agent-link.js';
-import type { QueryArgs, QueryOp } from '../queries.js';
+import type { VaultQueryArgs as QueryArgs, QueryOp } from '../../agent/index.js';
 import { loadConfig, resolveVault } from '../../config/index.js';
+import { finishWith } from '../exit-codes.js';
 
 /**
  * Ask the agent first (no KDF, no parse); fall back to opening the vault here.
@@ -18,7 +19,7 @@ export async function query(opts: GlobalOptions, op: QueryOp, args: QueryArgs): 
     const answer = await agent.query(ref.path, op, args);
     if (answer.ok) return answer.value;
   }
-  const [{ openSession }, { runQuery }] = await Promise.all([import('../session.js'), import('../queries.js')]);
+  const [{ openSession }, { runQuery }] = await Promise.all([import('../session.js'), import('../../agent/index.js')]);
   const s = await openSession(opts);
   try {
     return await runQuery(s.vault.db, op, args);
@@ -71,8 +72,7 @@ export async function find(opts: GlobalOptions, q: string): Promise<void> {
   if (opts.json) return printJson(r);
   if (!r.length) {
     errorLine(`no entry matches '${q}'`);
-    process.exitCode = 4;
-    return;
+    return finishWith('none-found');
   }
   outLines(r.map((e) => e.path));
 }

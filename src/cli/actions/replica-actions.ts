@@ -2,15 +2,15 @@
 import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 import { loadConfig, resolveVault } from '../../config/index.js';
-import { addReplica, findSticks, gitRepoOf, listReplicas, listSticks, loadRegistry, removeReplica, runSync } from '../../sync/index.js';
+import { addReplica, findSticks, gitRepoOf, listReplicas, listSticks, loadRegistry, removeReplica, runSync, syncKeys, vaultIdFor } from '../../sync/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
-import { syncKeys } from '../sync-keys.js';
-import { describeStaleness, finish, shown, vaultIdFor } from './sync-actions.js';
+import { keySourceFor } from '../session.js';
+import { describeStaleness, finish, shown } from './sync-actions.js';
 
 export async function replicaAdd(opts: GlobalOptions, location: string, o: { label?: string }): Promise<void> {
   const config = loadConfig();
   const ref = resolveVault(opts.vault, config);
-  const keys = syncKeys(opts, ref);
+  const keys = syncKeys(keySourceFor(opts, ref), { allowSlowKdf: opts.allowSlowKdf });
   try {
     const sticks = findSticks(config.stickPaths ?? []);
     const vaultId = await vaultIdFor(ref, keys, sticks);

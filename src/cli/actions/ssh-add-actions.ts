@@ -13,6 +13,7 @@ import {
 } from '../../ssh-keys/index.js';
 import { type GlobalOptions, info, out, printJson, warn } from '../runtime.js';
 import { openSession, agent, type Session } from '../session.js';
+import { finishWith } from '../exit-codes.js';
 
 export interface SshAddFlags {
   list?: boolean;
@@ -100,7 +101,7 @@ export async function sshAdd(opts: GlobalOptions, names: string[], o: SshAddFlag
     }
     if (opts.json) printJson(results);
     else for (const r of results) info(opts, `added ${shortType(r.type)} ${r.fingerprint} (${r.comment}) from ${r.entry}; ${r.lifetime ? `ssh-agent forgets it in ${r.lifetime} s` : 'kept until stv lock'}${r.confirm ? ', confirm each use' : ''}`);
-    if (failed) process.exitCode = 1;
+    if (failed) finishWith('problems-found');
   } finally {
     s.close();
   }

@@ -1,70 +1,14 @@
 /** stv sync and stv stick: thin adapters over src/sync. */
 import { basename, join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
 import { StvError, SyncError, UsageError } from '../../errors/index.js';
 import { loadConfig, resolveVault, saveConfig, type Config, type ResolvedVault } from '../../config/index.js';
-import { readVaultFile, sameDigest, saveVaultFile, VaultMissingError } from '../../vault/index.js';
 import {
-  runSync, knownVaultId, findSticks, initStick, listSticks, forgetStick, ensureVaultId, recordLocalSave,
-  watchSticks, watchLocalSaves, defaultWatchDirs, loadRegistry, type SyncReport, type MountedStick, type StickListing,
+  runSync, findSticks, initStick, listSticks, forgetStick, watchSticks, watchLocalSaves, defaultWatchDirs, syncKeys, chooseSyncTargets, vaultIdFor, saveNeedsSync, labelOf,
+  knownVaultId, loadRegistry,
+  type SyncReport, type MountedStick, type StickListing, type SyncKeys, type SyncTarget,
 } from '../../sync/index.js';
 import { type GlobalOptions, errorLine, info, out, printJson, warn } from '../runtime.js';
-import { syncKeys, type SyncKeys } from '../sync-keys.js';
-import { startProgress } from '../session.js';
-
-interface Target {
-  ref: ResolvedVault;
-  /** Undefined for a vault that lives only on sticks. */
-  local?: { path: string; name?: string };
-  vaultId: string;
-  label: string;
-}
-
-const labelOf = (ref: ResolvedVault) => ref.name ?? ref.path;
-
-/**
- * The vault id of a local vault: from its sidecar or the registry without a
- * key; else from the file itself (created and saved on first use); else from
- * a mounted stick that names a vault of that name (a new machine).
- */
-export async function vaultIdFor(ref: ResolvedVault, keys: SyncKeys, sticks: MountedStick[]): Promise<string> {
-  const known = knownVaultId(ref.path);
-  if (known) return known;
-  if (!existsSync(ref.path)) {
-    const name = ref.name ?? basename(ref.path);
-    const found = sticks.flatMap((s) => Object.entries(s.info.vaults).map(([id, v]) => ({ id, v, label: s.info.label }))).filter(({ v }) => v.name === name || basename(v.file) === basename(ref.path));
-    const ids = [...new Set(found.map((f) => f.id))];
-    // Two different vaults by that name: taking either could put someone else's vault at this path.
-    if (ids.length > 1) throw new UsageError(`the mounted sticks hold ${ids.length} different vaults named like ${name} (on ${found.map((f) => f.label).join(', ')}); mount only the sticks of yours, or create ${ref.path} first`);
-    if (ids.length) return ids[0];
-    throw new VaultMissingError(ref.path);
-  }
-  const { bytes, stamp } = readVaultFile(ref.path);
-  const vault = await keys.open(bytes);
-  try {
-    const { id, created } = ensureVaultId(vault.db);
-    if (created) {
-      const written = saveVaultFile(ref.path, vault.toBytes(), { expected: stamp });
-      recordLocalSave(ref.path, id, stamp.sha256, written.sha256);
-    } else recordLocalSave(ref.path, id, stamp.sha256, stamp.sha256);
-    return id;
-  } finally {
-    vault.close();
-  }
-}
-
-function stickOnlyTargets(config: Config, sticks: MountedStick[], taken: Set<string>): Target[] {
-  const out: Target[] = [];
-  for (const s of sticks) {
-    for (const [vaultId, v] of Object.entries(s.info.vaults)) {
-      if (taken.has(vaultId)) continue;
-      taken.add(vaultId);
-      const ref = v.name && config.vaults?.[v.name] ? resolveVault(v.name, config) : { name: v.name, path: `${s.root}/${v.file}` };
-      out.push({ ref, vaultId, label: v.name ?? vaultId });
-    }
-  }
-  return out;
-}
+import { keySourceFor, startProgress } from '../session.js';
 
 export interface SyncCliOptions {
   all?: boolean;
@@ -81,7 +25,7 @@ function generations(v: string | undefined): number | undefined {
   return n;
 }
 
-async function syncTarget(opts: GlobalOptions, t: Target, sticks: MountedStick[], o: SyncCliOptions, keys: SyncKeys): Promise<SyncReport & { name: string }> {
+async function syncTarget(opts: GlobalOptions, t: SyncTarget, sticks: MountedStick[], o: SyncCliOptions, keys: SyncKeys): Promise<SyncReport & { name: string }> {
   const progress = await startProgress(opts, `syncing ${t.label}`);
   try {
     const report = await runSync({
@@ -99,26 +43,10 @@ async function syncTarget(opts: GlobalOptions, t: Target, sticks: MountedStick[]
   }
 }
 
-async function targetsFor(opts: GlobalOptions, names: string[], o: SyncCliOptions, sticks: MountedStick[], keysFor: (ref: ResolvedVault) => SyncKeys): Promise<Target[]> {
+async function targetsFor(opts: GlobalOptions, names: string[], o: SyncCliOptions, sticks: MountedStick[], keysFor: (ref: ResolvedVault) => SyncKeys): Promise<SyncTarget[]> {
   const config = loadConfig();
   const refs = o.all ? Object.keys(config.vaults ?? {}).map((n) => resolveVault(n, config)) : (names.length ? names : [opts.vault]).map((n) => resolveVault(n, config));
-  const targets: Target[] = [];
-  const taken = new Set<string>();
-  for (const ref of refs) {
-    let vaultId: string;
-    try {
-      vaultId = await vaultIdFor(ref, keysFor(ref), sticks);
-    } catch (e) {
-      // With --all, a configured vault that is neither here nor on a stick is not an error.
-      if (o.all && e instanceof VaultMissingError) continue;
-      throw e;
-    }
-    if (taken.has(vaultId)) continue;
-    taken.add(vaultId);
-    targets.push({ ref, vaultId, local: { path: ref.path, name: ref.name }, label: labelOf(ref) });
-  }
-  if (o.all) targets.push(...stickOnlyTargets(config, sticks, taken));
-  return targets;
+  return chooseSyncTargets({ config, refs, all: o.all, sticks, keysFor });
 }
 
 export async function sync(opts: GlobalOptions, names: string[], o: SyncCliOptions): Promise<void> {
@@ -126,7 +54,7 @@ export async function sync(opts: GlobalOptions, names: string[], o: SyncCliOptio
   const config = loadConfig();
   const sticks = findSticks(config.stickPaths ?? []);
   const keyring = new Map<string, SyncKeys>();
-  const keysFor = (ref: ResolvedVault) => keyring.get(ref.path) ?? keyring.set(ref.path, syncKeys(opts, ref)).get(ref.path)!;
+  const keysFor = (ref: ResolvedVault) => keyring.get(ref.path) ?? keyring.set(ref.path, syncKeys(keySourceFor(opts, ref), { allowSlowKdf: opts.allowSlowKdf })).get(ref.path)!;
   try {
     const targets = await targetsFor(opts, names, o, sticks, keysFor);
     if (!targets.length) throw new UsageError('no vault to sync: name one, or prepare a stick with \'stv stick init\'');
@@ -196,13 +124,6 @@ async function watch(opts: GlobalOptions, names: string[], o: SyncCliOptions): P
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort());
   // One sync at a time, whatever asked for it.
   let queue = Promise.resolve();
-  const localSha = (path: string) => {
-    try {
-      return readVaultFile(path).stamp.sha256;
-    } catch {
-      return undefined;
-    }
-  };
   const locals = (names.length ? names : Object.keys(config.vaults ?? {})).map((n) => resolveVault(n, config));
   const run = (why: string, names: string[], all: boolean) => {
     queue = queue.then(async () => {
@@ -239,13 +160,7 @@ async function watch(opts: GlobalOptions, names: string[], o: SyncCliOptions): P
         await queue;
         const folder = Object.values(loadRegistry().replicas).find((x) => join(x.dir, x.file) === path);
         const ref = locals.find((r) => r.path === path) ?? locals.find((r) => folder && knownVaultId(r.path) === folder.vaultId);
-        const id = knownVaultId(ref?.path ?? path);
-        if (!ref || !id) return;
-        const registry = loadRegistry();
-        // What the last sync left everywhere: a sync's own write, or a save that changed nothing, needs no sync.
-        if (!conflict && sameDigest(localSha(path), registry.vaults[id]?.syncs.at(-1)?.sha256)) return;
-        const elsewhere = findSticks(config.stickPaths ?? []).some((s) => s.info.vaults[id]) || Object.values(registry.replicas).some((x) => x.vaultId === id);
-        if (!elsewhere && !conflict) return; // no other copy to bring up to date
+        if (!ref || (!conflict && !saveNeedsSync(path, config.stickPaths ?? [], ref.path))) return;
         const why = conflict ? `${shown(path)} has a conflict copy beside it; syncing ${ref.name ?? ref.path}` : `${ref.name ?? ref.path} was saved; syncing it to the mounted sticks and folders`;
         await run(why, [ref.name ?? ref.path], false);
       },
@@ -258,7 +173,7 @@ export async function stickInit(opts: GlobalOptions, mount: string, o: { label?:
   const ref = resolveVault(opts.vault, config);
   const file = o.file ?? basename(ref.path);
   if (file.startsWith('.stickvault')) throw new UsageError('--file must not be inside .stickvault');
-  const keys = syncKeys(opts, ref);
+  const keys = syncKeys(keySourceFor(opts, ref), { allowSlowKdf: opts.allowSlowKdf });
   try {
     const vaultId = await vaultIdFor(ref, keys, []);
     const { info: stick, created } = initStick({ root: mount, label: o.label, vaultId, file, vaultName: ref.name ?? basename(ref.path, '.kdbx') });

@@ -1,14 +1,13 @@
 /** import, export, merge over a session. */
 import { basename, extname, resolve } from 'node:path';
 import { UsageError } from '../../errors/index.js';
-import { Vault, readVaultFile, kdfFingerprint, sameDigest, splitPath, mergeCopies, CONFLICT_TAG, uuidText, type Credentials, type DerivedKey } from '../../vault/index.js';
+import { Vault, SameCredentialsOpener, readVaultFile, splitPath, mergeCopies, CONFLICT_TAG, uuidText } from '../../vault/index.js';
 import { loadConfig, resolveVault, readRegularFile, SafeReadError } from '../../config/index.js';
-import { wipe } from '../../secret/index.js';
 import { readKdb } from '../../vault/kdb/index.js';
 import { detectFormat, importInto, importKdb, exportVault as exportText, type ImportFormat, type ExportFormat, type ImportResult } from '../../transfer/index.js';
 import { vaultIdOf } from '../../sync/index.js';
 import { type GlobalOptions, canSpin, info, out, printJson, warn } from '../runtime.js';
-import { openSession, readCredentials, wipeCredentials } from '../session.js';
+import { openSession, readCredentials } from '../session.js';
 
 /** An import file is someone else's: a regular file (a FIFO or /dev/zero would hang or never end), bounded. */
 function readInput(file: string): Uint8Array {
@@ -71,7 +70,7 @@ export async function importFile(opts: GlobalOptions, file: string, o: ImportFla
         const kdb = await readKdb(bytes, { password: creds.password ? Buffer.from(creds.password).toString('utf8') : undefined, keyfile: creds.keyfile }, { allowSlowKdf: opts.allowSlowKdf });
         r = importKdb(s.vault.db, into, kdb, { skipExisting: o.skipExisting });
       } finally {
-        wipeCredentials(creds);
+        creds.wipe();
       }
     } else {
       r = importInto(s.vault.db, into, format, bytes, { onProgress: progress.update, skipExisting: o.skipExisting });
@@ -107,40 +106,22 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
   const otherPath = resolve(other);
   if (otherPath === resolveVault(opts.vault, loadConfig()).path) throw new UsageError('cannot merge a vault with itself');
   const { bytes } = readVaultFile(otherPath);
-  // Same credentials: the other file needs no KDF when its parameters are ours, else its KDF runs in
-  // the worker thread that derived ours, held for it, while this file is parsed (two keepassxc-written
-  // files have two salts).
-  let sameKdf = false;
-  let theirKey: Promise<DerivedKey> | undefined;
-  const afterKdf = (creds: Credentials, ours: DerivedKey) => {
-    if (sameDigest(ours.kdfFingerprint, kdfFingerprint(Vault.header(bytes).kdf))) return void (sameKdf = true);
-    const copy: Credentials = { password: creds.password && Uint8Array.from(creds.password), keyfile: creds.keyfile && Uint8Array.from(creds.keyfile) };
-    theirKey = Vault.deriveKeyFor(bytes, copy, { allowSlowKdf: opts.allowSlowKdf, background: true }).finally(() => wipeCredentials(copy));
-    theirKey.catch(() => undefined); // awaited below: never an unhandled rejection meanwhile
-    releaseThread(); // its chains are queued: the thread ends after them
-  };
-  const releaseThread = Vault.holdKdfThread();
+  // Same credentials: the other file's key is derived while this one is parsed (see SameCredentialsOpener).
+  const same = o.sameCredentials ? new SameCredentialsOpener(bytes, { allowSlowKdf: opts.allowSlowKdf }) : undefined;
   let s;
   try {
     s = await openSession(opts, {
-      keepCredentials: Boolean(o.sameCredentials),
-      afterKdf: o.sameCredentials ? afterKdf : undefined,
-      stdinCarries: !o.sameCredentials && o.passwordFrom !== false ? `the password of ${otherPath}` : undefined,
+      keepCredentials: Boolean(same),
+      afterKdf: same?.afterKdf,
+      stdinCarries: !same && o.passwordFrom !== false ? `the password of ${otherPath}` : undefined,
     });
   } finally {
-    releaseThread();
+    same?.release();
   }
   try {
     let theirs: Vault;
-    if (o.sameCredentials && (sameKdf || theirKey)) {
-      const key = sameKdf ? s.vault.derivedKey() : await theirKey!;
-      try {
-        theirs = await Vault.open(bytes, key);
-      } finally {
-        wipe(key.transformed);
-      }
-    } else if (o.sameCredentials && s.credentials) {
-      theirs = await Vault.open(bytes, s.credentials, { allowSlowKdf: opts.allowSlowKdf });
+    if (same) {
+      theirs = await same.open(s);
     } else {
       const creds = await readCredentials(
         { ...opts, keyfile: o.keyfileFrom, password: o.passwordFrom !== false, passwordFile: undefined, passwordFd: undefined },
@@ -150,7 +131,7 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
       try {
         theirs = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
       } finally {
-        wipeCredentials(creds);
+        creds.wipe();
       }
     }
     const ourId = vaultIdOf(s.vault.db);

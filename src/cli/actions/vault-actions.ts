@@ -6,10 +6,10 @@ import { UsageError, StvError } from '../../errors/index.js';
 import { ensurePrivateDir, loadConfig, resolveVault, writeFileAtomic } from '../../config/index.js';
 import { Vault, saveVaultFile, keepReplacedCopy, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, INTEGRITY_TEXT, type Integrity, type KdfParams, type VaultSettings } from '../../vault/index.js';
 import { type GlobalOptions, info as say, out, printJson } from '../runtime.js';
-import { wipeCredentials, openSession, openIfUnlocked, readKeyfile } from '../session.js';
+import { openSession, openIfUnlocked, readKeyfile } from '../session.js';
 import { readNewMasterPassword } from '../new-master.js';
 import { canPrompt } from '../secrets-input.js';
-import { EXIT_CANCELLED } from '../exit-codes.js';
+import { finishWith } from '../exit-codes.js';
 
 interface KdfOpts {
   kdf: 'argon2id' | 'argon2d' | 'aes';
@@ -58,8 +58,7 @@ export async function init(opts: GlobalOptions, o: KdfOpts & { name: string; for
     replacing = true;
     if (canPrompt() && !(await confirmReplace(ref.path))) {
       process.stderr.write('stv: not replaced; nothing was changed\n');
-      process.exitCode = EXIT_CANCELLED;
-      return;
+      return finishWith('cancelled');
     }
   }
   const settings = await settingsFrom(o);
@@ -72,7 +71,7 @@ export async function init(opts: GlobalOptions, o: KdfOpts & { name: string; for
     saveVaultFile(ref.path, vault.toBytes(), { backup: false });
     vault.close();
   } finally {
-    wipeCredentials(creds);
+    creds.wipe();
   }
   if (replacing) {
     // The agent may hold the replaced vault's key.
@@ -148,7 +147,7 @@ export async function passwd(
     const { rotateAfterKeyChange } = await import('../rotation.js');
     await rotateAfterKeyChange(opts, s, oldKey);
   } finally {
-    oldKey.transformed.fill(0);
+    oldKey.wipe();
     s.close();
   }
 }

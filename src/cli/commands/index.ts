@@ -5,7 +5,10 @@
 import type { Command } from 'commander';
 import { register as registerConfig } from './config.js';
 import { register as registerCompletion } from './completion.js';
-import { register as registerExtra } from './extra.js';
+import { register as registerHelp } from './help.js';
+import { register as registerDoctor } from './doctor.js';
+import { register as registerMan } from './man.js';
+import { register as registerInternal } from './internal.js';
 import { register as registerGen } from './gen.js';
 import { register as registerClip } from './clip.js';
 import { register as registerAlias } from './alias.js';
@@ -26,5 +29,8 @@ export function registerOptional(program: Command): void {
   registerIntegrations(program);
   registerConfig(program);
   registerCompletion(program);
-  registerExtra(program);
+  registerHelp(program);
+  registerDoctor(program);
+  registerMan(program);
+  registerInternal(program);
 }

@@ -5,10 +5,11 @@
  * file's size and mtime on every query and wiped when the key is forgotten.
  */
 import { statSync } from 'node:fs';
-import { runAgentServer } from '../agent/index.js';
-import { Vault, readVaultFile, StaleKeyError } from '../vault/index.js';
+import { runAgentServer } from './server.js';
+import { Vault, readVaultFile } from '../vault/index.js';
 import { disableCoreDumps } from '../secret/index.js';
-import { runQuery, type QueryArgs, type QueryOp } from './queries.js';
+import { UsageError } from '../errors/index.js';
+import { isQueryOp, queryArgsFrom, runQuery } from './queries.js';
 
 interface Cached {
   size: number;
@@ -32,18 +33,13 @@ export async function runAgent(): Promise<void> {
       if (!c || c.size !== st.size || c.mtimeMs !== st.mtimeMs || c.fingerprint !== key.kdfFingerprint) {
         drop(path);
         const { bytes, stamp } = readVaultFile(path);
-        let vault: Vault;
-        try {
-          vault = await Vault.open(bytes, { transformed: key.transformed, kdfFingerprint: key.kdfFingerprint });
-        } catch (e) {
-          // Re-keyed elsewhere: answer "locked" so the CLI asks for the password.
-          if (e instanceof StaleKeyError) throw Object.assign(new Error('locked'), { kind: 'locked' });
-          throw e;
-        }
+        // Re-keyed elsewhere: the StaleKeyError (kind 'locked') makes the CLI ask for the password.
+        const vault = await Vault.open(bytes, { transformed: key.transformed, kdfFingerprint: key.kdfFingerprint });
         c = { size: stamp.size, mtimeMs: stamp.mtimeMs, fingerprint: key.kdfFingerprint, vault };
         cache.set(path, c);
       }
-      return runQuery(c.vault.db, op as QueryOp, args as QueryArgs, { secrets: true });
+      if (!isQueryOp(op)) throw new UsageError(`unknown query ${op}`);
+      return runQuery(c.vault.db, op, queryArgsFrom(args), { secrets: true });
     },
   });
 }

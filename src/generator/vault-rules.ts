@@ -1,8 +1,12 @@
-/** Rules for an entry or site, from every source in order, and generation for add/edit -g. */
+/** Rules stored in a vault (per site, per entry) and the rule that applies to an entry. */
 import type { Database, Entry } from '../vault/index.js';
-import { ruleForSite, generate, hostOf, userRules, VAULT_RULES_KEY, ENTRY_RULE_KEY, type ResolvedRule } from '../generator/index.js';
-import type { Session } from './session.js';
 import { UsageError } from '../errors/index.js';
+import { ruleForSite, hostOf, userRules, type ResolvedRule } from './sites.js';
+
+/** Meta CustomData key of the vault's per-site rules (JSON: site → rule). */
+export const VAULT_RULES_KEY = 'stickvault.site-rules';
+/** Entry CustomData key of an entry's own rule. */
+export const ENTRY_RULE_KEY = 'stickvault.rule';
 
 export function vaultRules(db: Database): Map<string, string> {
   const raw = db.getCustomData(VAULT_RULES_KEY);
@@ -24,7 +28,8 @@ export function describeSource(r: ResolvedRule): string {
   return `the rule for ${r.site} (${r.source === 'vault' ? 'stored in the vault' : r.source === 'your rules' ? 'your rules' : "Apple's site list"})`;
 }
 
-export async function generateForEntry(s: Session, e: Entry, length?: string): Promise<{ password: string; note: string }> {
+/** The rule for an entry, from every source in order: its own, the vault's for its site, the user's, Apple's, the default. */
+export function ruleForEntry(db: Database, e: Entry, defaultRule?: string): ResolvedRule {
   const url = e.get('URL');
   let site: string | undefined;
   try {
@@ -32,7 +37,5 @@ export async function generateForEntry(s: Session, e: Entry, length?: string): P
   } catch {
     site = undefined;
   }
-  const resolved = ruleForSite(site, { entryRule: e.customData.get(ENTRY_RULE_KEY)?.value, vaultRules: vaultRules(s.vault.db), userRules: userRules(), defaultRule: s.config.generatorRule });
-  const g = generate(resolved.text, 1, { length: length === undefined ? undefined : Number(length), optionsWin: resolved.source === 'default' });
-  return { password: g.passwords[0], note: `generated ${g.length} characters, ${g.entropy.toFixed(1)} bits, by ${describeSource(resolved)}` };
+  return ruleForSite(site, { entryRule: e.customData.get(ENTRY_RULE_KEY)?.value, vaultRules: vaultRules(db), userRules: userRules(), defaultRule });
 }

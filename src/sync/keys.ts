@@ -1,0 +1,46 @@
+/**
+ * The vault key for a sync, fetched only when a merge needs it: the held
+ * (agent's) key first, else the credentials from the key source, read once.
+ * A copy re-saved by KeePassXC has a new KDF salt, so the held key no longer
+ * fits it; then the credentials are read after all, and each distinct KDF runs once.
+ */
+import type { Credentials, DerivedKey } from '../secret/index.js';
+import { Vault, kdfFingerprint, type KeySource } from '../vault/index.js';
+import { LockedError } from '../errors/index.js';
+
+export interface SyncKeys {
+  open(bytes: Uint8Array): Promise<Vault>;
+  /** Prime with a key already at hand (e.g. from a session just opened). */
+  add(key: DerivedKey): void;
+  close(): void;
+}
+
+export function syncKeys(source: KeySource, o: { allowSlowKdf?: boolean } = {}): SyncKeys {
+  const byFingerprint = new Map<string, DerivedKey>();
+  let creds: Credentials | undefined;
+  let askedHolder = !source.heldKey;
+  return {
+    async open(bytes) {
+      const fp = kdfFingerprint(Vault.header(bytes).kdf);
+      if (!byFingerprint.has(fp) && !askedHolder) {
+        askedHolder = true;
+        const k = await source.heldKey!();
+        if (k) byFingerprint.set(k.kdfFingerprint, k);
+      }
+      const known = byFingerprint.get(fp);
+      if (known) return Vault.open(bytes, known);
+      if (!source.credentials) throw new LockedError('no key is held for this vault');
+      creds ??= await source.credentials();
+      const vault = await Vault.open(bytes, creds, { allowSlowKdf: o.allowSlowKdf });
+      byFingerprint.set(fp, vault.derivedKey());
+      return vault;
+    },
+    add(key) {
+      byFingerprint.set(key.kdfFingerprint, key);
+    },
+    close() {
+      for (const k of byFingerprint.values()) k.wipe();
+      creds?.wipe();
+    },
+  };
+}
