@@ -36,7 +36,7 @@ export async function otherVaultTags(s: Session): Promise<string[]> {
       const theirs = other.vault.db.getCustomData(SETUP_KEY) ? getSetup(other.vault.db) : undefined;
       rememberBases(path, theirs?.bases ?? []);
       if (!theirs || !theirs.bases.some((b) => mine.includes(b))) continue;
-      tags.push(...theirs.retired, ...listAliases(other.vault.db).map((a) => a.record.tag));
+      tags.push(...theirs.retired, ...(theirs.issued ?? []), ...listAliases(other.vault.db).map((a) => a.record.tag));
     } finally {
       other.close();
     }

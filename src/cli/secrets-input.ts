@@ -118,8 +118,3 @@ export async function promptSecretOnTerminal(message: string): Promise<string> {
     output?.destroy();
   }
 }
-
-export async function promptText(message: string, initial?: string): Promise<string> {
-  const { input } = await import('@inquirer/prompts');
-  return input({ message, default: initial }, { output: process.stderr });
-}

@@ -59,10 +59,6 @@ export class SyncError extends StvError {
   override readonly kind = 'sync' as const;
 }
 
-export function isStvError(e: unknown): e is StvError {
-  return e instanceof StvError;
-}
-
 /**
  * Text taken from a file, for an error message: quoted, at most `max`
  * characters, control and line-separator characters escaped, so a hostile

@@ -12,7 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { CorruptFileError, UsageError } from '../errors/index.js';
 import { SecretBytes, wipe } from '../secret/index.js';
 import {
-  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, encryptKdbx3, createInnerStream, kdfFingerprint, checkKdfLimits, withFreshSalt,
+  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, encryptKdbx3, createInnerStream, newInnerHeader, kdfFingerprint, checkKdfLimits, withFreshSalt,
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
@@ -20,7 +20,6 @@ import { XmlCursor, decodeUtf8, type XmlElement } from './xml/index.js';
 import { protectedValueDecryptor, readDatabase } from './format/read-xml.js';
 import { writeDatabase, needsKdbx41, attachmentPool, kdbx4Reason } from './format/write-xml.js';
 import { Database } from './model/index.js';
-import { randomBytes } from 'node:crypto';
 
 export interface Credentials {
   /** UTF-8 bytes of the master password; absent = no password component. */
@@ -243,11 +242,10 @@ export class Vault {
   toBytes(): Uint8Array {
     const { major, minor } = this.writeVersion();
     if (major === 3) return this.#toBytes3();
-    const streamKey = randomBytes(64);
-    const stream = createInnerStream(3, streamKey);
     // The inner header lists the attachments and comes first in the payload: number them before writing.
     const pool = attachmentPool(this.db);
-    const inner: InnerHeader = { streamId: 3, streamKey, binaries: pool.items.map((a) => ({ protect: a.protect, data: a.data })) };
+    const inner = newInnerHeader(pool.items.map((a) => ({ protect: a.protect, data: a.data })));
+    const stream = createInnerStream(inner.streamId, inner.streamKey);
     try {
       return encryptKdbx({
         version: { major: 4, minor },
@@ -261,7 +259,7 @@ export class Vault {
         xml: (sink) => void writeDatabase(this.db, minor, { protectedText: (node) => encryptProtected(node, stream), sink, pool }),
       });
     } finally {
-      streamKey.fill(0);
+      wipe(inner.streamKey);
     }
   }
 

@@ -17,6 +17,8 @@ import {
  * XOR every Protected="True" element's base64 value with the next bytes of
  * the inner stream, in document order (history and protected binaries
  * included; empty values consume nothing), as KeePass and kdbxweb do.
+ * A test helper (test/vault/canonical.ts decrypts a whole tree with it): the
+ * reader itself decrypts each value as it streams (protectedValueDecryptor).
  */
 export function applyInnerStream(root: XmlElement, keystream: (n: number) => Uint8Array): void {
   const stack: XmlElement[] = [root];

@@ -37,13 +37,6 @@ export const IV_LENGTH: Record<CipherName, number> = { aes256: 16, chacha20: 12,
 
 export const CIPHER_IDS: Record<CipherName, Uint8Array> = { aes256: CIPHER_AES256, chacha20: CIPHER_CHACHA20, twofish: CIPHER_TWOFISH };
 
-/** True when the bytes start like a KeePass 1 .kdb file. */
-export function isKdbSignature(file: Uint8Array): boolean {
-  if (file.length < 8) return false;
-  const dv = new DataView(file.buffer, file.byteOffset, 8);
-  return dv.getUint32(0, true) === SIG1 && dv.getUint32(4, true) === SIG2_KDB;
-}
-
 function cipherOf(uuid: Uint8Array, at: number): CipherName {
   if (uuid.length !== 16) throw corrupt(`cipher id is ${uuid.length} bytes, expected 16 (header field at offset ${at})`);
   if (equalBytes(uuid, CIPHER_AES256)) return 'aes256';
