@@ -309,7 +309,7 @@ function encryptProtected(node: XmlElement, stream: { keystream(n: number): Uint
  */
 function parsePayload(header: OuterHeader, payload: { inner: InnerHeader; xml: Uint8Array }): Database {
   const { inner } = payload;
-  // KeePassXC's 3.x reader always uses Salsa20 whatever the header says (KDBX-NOTES pitfall 14).
+  // KeePassXC's 3.x reader always uses Salsa20 whatever the header says (docs/kdbx.md §8, §12 #14).
   const is3 = header.version.major < 4;
   const stream = is3 ? createInnerStream(2, header.protectedStreamKey!) : createInnerStream(inner.streamId, inner.streamKey);
   const text = decodeUtf8(payload.xml);

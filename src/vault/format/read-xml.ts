@@ -1,8 +1,11 @@
 /**
- * KDBX XML tree → model. Follows KeePassXC's reader (KdbxXmlReader.cpp):
- * any element order, tolerant value parsing, unknown elements kept in
- * `extra` so they are written back. Protected values are decrypted by the
- * cursor's leaf callback (protectedValueDecryptor) in document order.
+ * KDBX XML tree → model (docs/kdbx.md §9). Follows KeePassXC's reader
+ * (KdbxXmlReader.cpp): any element order, tolerant value parsing, unknown
+ * elements kept in `extra` so they are written back. Protected values are
+ * decrypted by the cursor's leaf callback (protectedValueDecryptor) in
+ * document order, one keystream for the whole file
+ * (docs/kdbx.md §8, §12 #1); binary references name the inner header's pool
+ * by position (docs/kdbx.md §7).
  */
 import { gunzipSync } from 'node:zlib';
 import { CorruptFileError, untrusted } from '../../errors/index.js';

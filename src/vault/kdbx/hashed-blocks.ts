@@ -1,5 +1,5 @@
 /**
- * KDBX 3.x hashed block stream (KDBX-NOTES §6): blocks of {u32 index,
+ * KDBX 3.x hashed block stream (docs/kdbx.md §6): blocks of {u32 index,
  * SHA-256 of data, i32 length, data}; the last block has length 0 and an
  * all-zero hash. Indices must count up from 0.
  */

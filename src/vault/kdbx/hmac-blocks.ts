@@ -1,5 +1,5 @@
 /**
- * KDBX 4 HMAC block stream (KDBX-NOTES §6): blocks of {HMAC-SHA-256 (32),
+ * KDBX 4 HMAC block stream (docs/kdbx.md §6): blocks of {HMAC-SHA-256 (32),
  * i32 length, data}, MAC = HMAC(blockKey(i), u64le(i) ‖ i32le(len) ‖ data);
  * a final empty block, MACed the same way, ends the stream. Every block is
  * verified before any byte is decrypted.
