@@ -33,12 +33,13 @@ for (const f of readdirSync('dist/chunks')) if (!current.has(`dist/chunks/${f}`)
 // Bundled clipboardy looks for its fallback binaries at ../fallbacks from its chunk.
 cpSync(new URL('../node_modules/clipboardy/fallbacks', import.meta.url), 'dist/fallbacks', { recursive: true });
 
-// The installed command (src/cli/launcher.ts) and the AES-KDF chain worker it and the KDF start
-// (src/vault/kdbx/aes-kdf-worker.ts): each one small self-contained CommonJS file, loaded without
-// Node's ES module loader (the launcher answers --version before it starts; the worker starts in
-// ~30 ms while the modules load). The launcher's import('./stv.js') stays a runtime import.
+// The installed commands (src/cli/launcher.ts, src/cli/git-credential-launcher.ts) and the AES-KDF
+// chain worker the launcher and the KDF start (src/vault/kdbx/aes-kdf-worker.ts): each one small
+// self-contained CommonJS file, loaded without Node's ES module loader (the launcher answers
+// --version before it starts; the worker starts in ~30 ms while the modules load). The launchers'
+// import('./stv.js') and require('./stv.cjs') stay runtime imports of the files beside them.
 await build({
-  entryPoints: { stv: 'src/cli/launcher.ts', 'aes-kdf-worker': 'src/vault/kdbx/aes-kdf-worker.ts' },
+  entryPoints: { stv: 'src/cli/launcher.ts', 'git-credential-stv': 'src/cli/git-credential-launcher.ts', 'aes-kdf-worker': 'src/vault/kdbx/aes-kdf-worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   bundle: true,
@@ -46,21 +47,12 @@ await build({
   platform: 'node',
   target: 'node20',
   banner: { js: '#!/usr/bin/env node' },
-  external: ['./stv.js'],
+  external: ['./stv.js', './stv.cjs'],
   define: { STV_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
 });
 chmodSync('dist/stv.cjs', 0o755);
 
-// `git config credential.helper stv` makes git run `git-credential-stv [OPTIONS] get|store|erase`:
-// that is `stv [OPTIONS] git-credential ACTION`, the action being git's last argument.
-writeFileSync('dist/git-credential-stv.cjs', `#!/usr/bin/env node
-'use strict';
-process.argv.splice(Math.max(2, process.argv.length - 1), 0, 'git-credential');
-// Helpers stv starts (the agent, the clipboard purge) run process.argv[1]: that must be stv itself.
-process.argv[1] = require('node:path').join(__dirname, 'stv.cjs');
-require('./stv.cjs');
-`);
 chmodSync('dist/git-credential-stv.cjs', 0o755);
 
 // The man page comes from the same command definitions as --help.
