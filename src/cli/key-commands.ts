@@ -5,4 +5,4 @@
  * first AES-KDF starts its threads ~30 ms later. Not sync: most syncs copy
  * without the key (and a merge then starts the threads itself).
  */
-export const KEY_COMMANDS: readonly string[] = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'check', 'history', 'restore', 'conflicts', 'resolve', 'git-credential', 'ssh-add', 'exec', 'audit', 'pick'];
+export const KEY_COMMANDS: readonly string[] = ['ls', 'show', 'find', 'clip', 'totp', 'edit', 'add', 'rm', 'mv', 'mkdir', 'rmdir', 'merge', 'export', 'unlock', 'shell', 'passwd', 'upgrade', 'import', 'attachment', 'alias', 'history', 'restore', 'conflicts', 'resolve', 'git-credential', 'ssh-add', 'exec', 'audit', 'pick'];
