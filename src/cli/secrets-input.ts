@@ -75,13 +75,7 @@ export function readFirstLineOfFd(fd: number): string {
 
 /** Whether we can prompt: a controlling terminal exists and stdin is it. */
 export function canPrompt(): boolean {
-  if (!stdinIsTty()) return false;
-  try {
-    closeSync(openSync('/dev/tty', 'r'));
-    return true;
-  } catch {
-    return false;
-  }
+  return stdinIsTty() && hasTerminal();
 }
 
 /** A no-echo prompt on the terminal. Ctrl-C throws ExitPromptError (the CLI says "cancelled"). */
