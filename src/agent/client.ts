@@ -6,7 +6,7 @@
  */
 import { createConnection } from 'node:net';
 import { spawn } from 'node:child_process';
-import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
+import { AGENT_SOCKET, ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
 import { StvError, errorFromKind } from '../errors/index.js';
 import { encodeFrame, FrameReader, PROTOCOL_VERSION, revealSecrets, type Frame, type Op, type RequestBody, type Response, type Results, type VaultStatus, type QueryArgs } from './protocol.js';
 import { peerCred, peerIsMe } from './peer-cred.js';
@@ -21,7 +21,7 @@ export class AgentError extends StvError {
 
 /** One request; the answer with its secrets still as bytes (the caller zeroes them). */
 function exchange(req: RequestBody, secrets: Uint8Array[], timeoutMs: number): Promise<Frame> {
-  const path = ownSocket('agent.sock');
+  const path = ownSocket(AGENT_SOCKET);
   if (!path) return Promise.reject(new AgentError('agent unreachable: no socket'));
   return new Promise((resolve, reject) => {
     const sock = createConnection(path);
@@ -86,7 +86,7 @@ export async function request<O extends Op>(req: RequestBody<O>, timeoutMs = 500
 }
 
 export async function isAgentRunning(): Promise<boolean> {
-  if (!ownSocket('agent.sock')) return false;
+  if (!ownSocket(AGENT_SOCKET)) return false;
   try {
     return (await request({ op: 'ping' }, 2000)) === 'pong';
   } catch (e) {

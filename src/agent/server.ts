@@ -15,13 +15,13 @@ import { createServer, createConnection, type Socket, type Server } from 'node:n
 import { chmodSync, closeSync, constants, lstatSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { kindOf } from '../errors/index.js';
-import { loadConfig, ownSocket, privateRuntimeDir, runtimeDir } from '../config/index.js';
+import { AGENT_SOCKET, loadConfig, ownSocket, privateRuntimeDir, runtimeDir } from '../config/index.js';
 import { ProtectedValue } from '../secret/index.js';
 import { encodeFrame, FrameReader, MAX_REQUEST_FRAME, PROTOCOL_VERSION, validateRequest, type QueryArgs, type Request, type Response, type VaultStatus } from './protocol.js';
 import { expired, newDeadline, secondsLeft, systemClock, touch, type Clock, type Deadline } from './timer.js';
 import { peerIsMe } from './peer-cred.js';
 
-export const socketPath = (): string => join(runtimeDir(), 'agent.sock');
+export const socketPath = (): string => join(runtimeDir(), AGENT_SOCKET);
 const lockPath = (): string => join(runtimeDir(), 'agent.lock');
 
 export const DEFAULT_HARD_CAP_SECONDS = 8 * 3600;
@@ -221,7 +221,7 @@ function removeOwnSocket(ino: number | undefined): void {
 /** Bind the socket 0600; replace a stale one, give way to a live one. */
 async function listen(server: Server): Promise<number> {
   const path = socketPath();
-  const existing = ownSocket('agent.sock'); // refuses another user's socket
+  const existing = ownSocket(AGENT_SOCKET); // refuses another user's socket
   if (existing && (await answers(existing))) {
     releaseStartupLock();
     process.exit(0); // an agent is already serving

@@ -45,7 +45,7 @@ export async function tagsOfOtherVaults(db: Database, path: string, peers: PeerV
       const theirs = other.db.getCustomData(SETUP_KEY) ? getSetup(other.db) : undefined;
       rememberBases(peer.path, theirs?.bases ?? []);
       if (!theirs || !theirs.bases.some((b) => mine.includes(b))) continue;
-      r.tags.push(...theirs.retired, ...listAliases(other.db).map((a) => a.record.tag));
+      r.tags.push(...theirs.retired, ...(theirs.issued ?? []), ...listAliases(other.db).map((a) => a.record.tag));
     } finally {
       other.close();
     }

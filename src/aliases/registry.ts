@@ -1,8 +1,11 @@
 /**
  * The alias registry lives in the encrypted vault only (it reveals where the
  * user has accounts): the setup in Meta CustomData, each alias with its entry
- * (entry CustomData `stickvault.alias`), and retired tags — burnt or deleted —
- * so a tag is never issued twice.
+ * (entry CustomData `stickvault.alias`), and every tag ever issued, so a tag
+ * is never issued twice: not while its entry lives (in the recycle bin too),
+ * and not after the entry is deleted for good — `rm --permanent`, emptying the
+ * recycle bin, or a merge that applies another copy's deletion (DeletedObjects,
+ * docs/kdbx.md) — when no entry is left to show the tag was taken.
  */
 import { randomBytes } from 'node:crypto';
 import { getDomain, getHostname } from 'tldts';
@@ -22,8 +25,15 @@ export interface AliasSetup {
   secret?: string;
   /** Sites whose forms reject '+'. */
   noPlus: string[];
-  /** Tags that must never be issued again (burnt, or their entry deleted). */
+  /** Tags that must never be issued again because they were burnt. */
   retired: string[];
+  /**
+   * Every tag issued from this vault, recorded as it is issued: its entry may
+   * later be deleted for good, here or by a merge, and the tag must stay taken.
+   * Absent in vaults from before it: there the first alias issued records the
+   * tags of the aliases that still exist.
+   */
+  issued?: string[];
   /**
    * Every burnt alias, kept here as well as on its entry: the server must go on
    * refusing it after the entry gets a new alias or is deleted.
@@ -67,6 +77,7 @@ export function setupAliases(db: Database, o: { bases: string[]; separators?: st
     secret: previous?.secret ?? (style === 'code' ? randomBytes(32).toString('base64') : undefined),
     noPlus: [...new Set([...(previous?.noPlus ?? []), ...(o.noPlus ?? [])])],
     retired: previous?.retired ?? [],
+    issued: previous?.issued ?? [],
     burnt: previous?.burnt ?? [],
   };
   if (style === 'code' && !setup.secret) setup.secret = randomBytes(32).toString('base64');
@@ -88,9 +99,9 @@ export function listAliases(db: Database): { entry: Entry; record: AliasRecord }
   return out;
 }
 
-/** Tags in use or retired, here and in other vaults that share the base address. */
+/** Tags ever issued, in use or retired, here and in other vaults that share the base address. */
 function takenTags(db: Database, setup: AliasSetup, others: string[]): Set<string> {
-  const taken = new Set([...setup.retired, ...others]);
+  const taken = new Set([...setup.retired, ...(setup.issued ?? []), ...others]);
   for (const { record } of listAliases(db)) taken.add(record.tag);
   return taken;
 }
@@ -128,9 +139,13 @@ export function newAlias(db: Database, site: string, o: NewAliasOptions = {}): A
 
 const CODE_ROOM = 9; // '.' + 8 hex
 
-/** Give an entry a new alias and make it the entry's username. */
+/** Give an entry a new alias and make it the entry's username; its tag is recorded as issued for good. */
 export function assignAlias(db: Database, e: Entry, site: string, o: NewAliasOptions = {}): AliasRecord {
   const r = newAlias(db, site, o);
+  const setup = getSetup(db);
+  // With the tags of the aliases that exist now: a vault from before `issued` learns them here.
+  setup.issued = [...new Set([...(setup.issued ?? []), ...listAliases(db).map((a) => a.record.tag), r.tag])];
+  saveSetup(db, setup);
   e.customData.set(ENTRY_KEY, { value: JSON.stringify(r), lastModified: new Date(Math.floor(Date.now() / 1000) * 1000) });
   e.set('UserName', r.address);
   return r;
@@ -248,16 +263,6 @@ export function burntAliases(db: Database): AliasRecord[] {
   for (const r of getSetup(db).burnt ?? []) byAddress.set(r.address, r);
   for (const { record } of listAliases(db)) if (record.burnt) byAddress.set(record.address, record);
   return [...byAddress.values()];
-}
-
-/** Record the tags of aliases whose entries are gone, so they are never reissued. */
-export function retireMissing(db: Database, before: Set<string>): void {
-  const now = new Set(listAliases(db).map((a) => a.record.tag));
-  const gone = [...before].filter((t) => !now.has(t));
-  if (!gone.length) return;
-  const setup = getSetup(db);
-  setup.retired = [...new Set([...setup.retired, ...gone])];
-  saveSetup(db, setup);
 }
 
 export function markNoPlus(db: Database, site: string): void {

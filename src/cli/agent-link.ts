@@ -6,7 +6,7 @@
  */
 import { StvError } from '../errors/index.js';
 import * as agentApi from '../agent/index.js';
-import { ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
+import { AGENT_SOCKET, ownSocket, privateRuntimeDir, RuntimeDirError } from '../config/index.js';
 import { DerivedKey } from '../secret/index.js';
 import type { VaultQueryArgs as QueryArgs, QueryOp } from '../agent/index.js';
 
@@ -18,7 +18,7 @@ export function unlessRuntimeDirError(e: unknown): undefined {
 
 /** Refuse early (before a password is asked) when the runtime directory or the agent socket is not ours. */
 export function checkRuntimeDir(): void {
-  if (privateRuntimeDir({ create: false })) ownSocket('agent.sock');
+  if (privateRuntimeDir({ create: false })) ownSocket(AGENT_SOCKET);
 }
 
 const cliEntry = () => process.argv[1];

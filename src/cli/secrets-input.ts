@@ -95,13 +95,7 @@ export function readFirstLineOfFd(fd: number): Uint8Array {
 
 /** Whether we can prompt: a controlling terminal exists and stdin is it. */
 export function canPrompt(): boolean {
-  if (!stdinIsTty()) return false;
-  try {
-    closeSync(openSync('/dev/tty', 'r'));
-    return true;
-  } catch {
-    return false;
-  }
+  return stdinIsTty() && hasTerminal();
 }
 
 /** A no-echo prompt on the terminal. Ctrl-C throws ExitPromptError (the CLI says "cancelled"). */
@@ -137,9 +131,4 @@ export async function promptSecretOnTerminal(message: string): Promise<string> {
     input.destroy();
     output?.destroy();
   }
-}
-
-export async function promptText(message: string, initial?: string): Promise<string> {
-  const { input } = await import('@inquirer/prompts');
-  return input({ message, default: initial }, { output: process.stderr });
 }

@@ -1,5 +1,5 @@
 /** Private files and directories: dirs 0700, files 0600, written atomically. */
-import { mkdirSync, statSync, chmodSync, openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdirSync, statSync, chmodSync, openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync, constants } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { StvError } from '../errors/index.js';
@@ -15,13 +15,15 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /**
- * Write `data` to `path` crash-safely: temp file in the same directory,
- * fsync, rename over the target, fsync the directory. Mode 0600.
+ * Write `data` to `path` crash-safely: temp file in the same directory
+ * (O_EXCL, so never through a link someone put there), fsync, rename over the
+ * target, fsync the directory. Mode 0600. Whatever was at `path` (a file, a
+ * link, a FIFO) is replaced, never written through.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o600): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', mode);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
@@ -45,7 +47,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 
 export function fsyncDir(dir: string): void {
   let fd: number | undefined;
   try {
-    fd = openSync(dir, 'r');
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     fsyncSync(fd);
   } catch {
     // Some file systems (FAT on some kernels) refuse fsync on a directory; the rename is still atomic there.

@@ -24,3 +24,6 @@ export function runtimeDir(): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   return join(tmpdir(), `stickvault-${uid}`);
 }
+
+/** The agent's socket, a file in runtimeDir(); the installed launcher looks for it too. */
+export const AGENT_SOCKET = 'agent.sock';

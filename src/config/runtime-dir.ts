@@ -83,3 +83,12 @@ export function ownSocket(name: string): string | undefined {
   if (uid >= 0 && st.uid !== uid) throw new RuntimeDirError(`${path} belongs to uid ${st.uid}, not to you (uid ${uid}); refusing to talk to it`);
   return path;
 }
+
+/** Whether ownSocket(name) finds a socket, never throwing: a guess (the launcher's), not a check before connecting. */
+export function socketLooksOurs(name: string): boolean {
+  try {
+    return ownSocket(name) !== undefined;
+  } catch {
+    return false;
+  }
+}

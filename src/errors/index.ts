@@ -102,10 +102,6 @@ export function kindOf(e: unknown): ErrorKind {
   return e instanceof StvError ? e.kind : 'other';
 }
 
-export function isStvError(e: unknown): e is StvError {
-  return e instanceof StvError;
-}
-
 /**
  * Text taken from a file, for an error message: quoted, at most `max`
  * characters, control and line-separator characters escaped, so a hostile

@@ -12,14 +12,12 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomFillSync, timingSafeEqual } from 'node:crypto';
+import { noCoreDumpArgs, wipe } from './leaf.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
-/** Zero every given buffer. */
-export function wipe(...buffers: (Uint8Array | undefined | null)[]): void {
-  for (const b of buffers) if (b) b.fill(0);
-}
+export { noCoreDumpArgs, wipe };
 
 /**
  * Small values are carved out of shared 64 KiB slabs: a vault read makes a
@@ -300,7 +298,7 @@ function coreLimitIsZero(): boolean {
  * Sets this process's core-dump limit to 0 before it holds a password or key (a crash, e.g. an out-of-
  * memory abort, would otherwise write them to disk). Node cannot call setrlimit and no fit npm package
  * does (README, Security model), so util-linux's prlimit(1) does it; where prlimit is missing the
- * inherited limit stays. Once per process. The installed launcher (scripts/build.mjs) starts that
+ * inherited limit stays. Once per process. The installed launcher (src/cli/launcher.ts) starts that
  * prlimit when the process starts, without waiting for it: it is done long before a secret is read,
  * so here it is only checked, and a blocking prlimit (~4 ms of a fork and exec) runs only when it is not.
  */
@@ -308,5 +306,5 @@ export function disableCoreDumps(): void {
   if (coreDumpsOff) return;
   coreDumpsOff = true;
   if (coreLimitIsZero()) return;
-  spawnSync('prlimit', [`--pid=${process.pid}`, '--core=0:0'], { stdio: 'ignore', timeout: 5_000 });
+  spawnSync('prlimit', noCoreDumpArgs(process.pid), { stdio: 'ignore', timeout: 5_000 });
 }

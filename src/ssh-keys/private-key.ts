@@ -1,6 +1,6 @@
 /**
  * Private keys as OpenSSH writes them, read into what the ssh-agent
- * protocol takes (draft-miller-ssh-agent §4.2.3): the key type and its
+ * protocol takes (draft-miller-ssh-agent section 4.2.3): the key type and its
  * private fields, which for the "openssh-key-v1" format (PROTOCOL.key) are
  * exactly the fields of its private section. Encrypted keys use bcrypt_pbkdf
  * (the `bcrypt-pbkdf` package, pure JavaScript) and AES in CTR, CBC or GCM

@@ -1,4 +1,4 @@
-/** The SSH wire encoding (RFC 4251 §5): uint32, string, mpint, as the key formats and the agent protocol use it. */
+/** The SSH wire encoding (RFC 4251 section 5): uint32, string, mpint, as the key formats and the agent protocol use it. */
 import { CorruptFileError } from '../errors/index.js';
 
 export class WireReader {

@@ -12,11 +12,10 @@
  * symlink between its check and the open; a stick is not being rewritten by
  * its attacker while it is mounted here, which is the case this guards.
  */
-import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, unlinkSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { StvError } from '../errors/index.js';
-import { readRegularFile, SafeReadError } from '../config/index.js';
+import { fsyncDir, readRegularFile, SafeReadError, writeFileAtomic } from '../config/index.js';
 
 /** A path on a stick that would leave it, or a link, FIFO or device where a file or directory belongs. */
 export class ConfinedPathError extends StvError {
@@ -134,26 +133,7 @@ export class StickFs {
     const dir = this.dirs(dirname(normalize(rel)), o.createDirs);
     const st = lstatOrUndefined(abs);
     if (st?.isDirectory()) throw new ConfinedPathError(abs, `${abs} is a directory; refusing to replace it`);
-    const tmp = join(dir, `.${basename(abs)}.${randomBytes(6).toString('hex')}.tmp`);
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-    try {
-      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-      fsyncSync(fd);
-    } catch (e) {
-      closeSync(fd);
-      removeQuietly(tmp);
-      throw e;
-    }
-    closeSync(fd);
-    try {
-      renameSync(tmp, abs);
-    } catch (e) {
-      removeQuietly(tmp);
-      throw e;
-    }
-    syncDir(dir);
+    writeFileAtomic(join(dir, basename(abs)), data);
   }
 
   /** Names in a directory on the stick (which must be a real directory); [] when it does not exist. */
@@ -194,8 +174,8 @@ export class StickFs {
       const target = n === 0 ? name : dot > 0 ? `${name.slice(0, dot)}.${n}${name.slice(dot)}` : `${name}.${n}`;
       if (lstatOrUndefined(join(dir, target))) continue;
       renameSync(this.path(rel), join(dir, target));
-      syncDir(dir);
-      syncDir(this.dirs(dirname(normalize(rel))));
+      fsyncDir(dir);
+      fsyncDir(this.dirs(dirname(normalize(rel))));
       return join(normalize(relDir), target);
     }
     throw new ConfinedPathError(dir, `${dir} has too many files named like ${name}; not moved`);
@@ -203,7 +183,7 @@ export class StickFs {
 
   /** fsync of a directory on the stick (after a rename in it). */
   syncDir(relDir: string): void {
-    syncDir(this.dirs(relDir));
+    fsyncDir(this.dirs(relDir));
   }
 }
 
@@ -219,24 +199,4 @@ function lstatOrUndefined(p: string): Stats | undefined {
 function checkDir(p: string, st: Stats | undefined): void {
   if (!st) throw new ConfinedPathError(p, `${p} does not exist`, true);
   if (!st.isDirectory()) throw new ConfinedPathError(p, `${p} is ${kind(st)}, not a directory; refusing to follow it`);
-}
-
-function removeQuietly(p: string): void {
-  try {
-    unlinkSync(p);
-  } catch {
-    /* already gone */
-  }
-}
-
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-    fsyncSync(fd);
-  } catch {
-    // FAT on some kernels refuses fsync on a directory; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }

@@ -16,7 +16,6 @@ import type { KdbDatabase } from '../vault/index.js';
 export type ImportFormat = 'keepass-xml' | 'kdb' | 'bitwarden-json' | 'csv';
 export type ExportFormat = 'xml' | 'csv' | 'json';
 export const IMPORT_FORMATS: ImportFormat[] = ['keepass-xml', 'kdb', 'bitwarden-json', 'csv'];
-export const EXPORT_FORMATS: ExportFormat[] = ['xml', 'csv', 'json'];
 
 /** By content first (signatures, root element), then by extension. */
 export function detectFormat(path: string, bytes: Uint8Array): ImportFormat {

@@ -12,7 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { CorruptFileError, StaleKeyError, UsageError } from '../errors/index.js';
 import { DerivedKey, SecretBytes, wipe } from '../secret/index.js';
 import {
-  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, encryptKdbx3, createInnerStream, kdfFingerprint, checkKdfLimits, withFreshSalt,
+  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, encryptKdbx3, createInnerStream, newInnerHeader, kdfFingerprint, checkKdfLimits, withFreshSalt,
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
@@ -20,7 +20,6 @@ import { XmlCursor, decodeUtf8, type XmlElement } from './xml/index.js';
 import { protectedValueDecryptor, readDatabase } from './format/read-xml.js';
 import { writeDatabase, needsKdbx41, attachmentPool, kdbx4Reason } from './format/write-xml.js';
 import { Database } from './model/index.js';
-import { randomBytes } from 'node:crypto';
 
 /** Credentials as the KDF reads them (a Credentials instance, or plain parts in tests and tools). */
 export interface CredentialParts {
@@ -245,11 +244,10 @@ export class Vault {
   toBytes(): Uint8Array {
     const { major, minor } = this.writeVersion();
     if (major === 3) return this.#toBytes3();
-    const streamKey = randomBytes(64);
-    const stream = createInnerStream(3, streamKey);
     // The inner header lists the attachments and comes first in the payload: number them before writing.
     const pool = attachmentPool(this.db);
-    const inner: InnerHeader = { streamId: 3, streamKey, binaries: pool.items.map((a) => ({ protect: a.protect, data: a.data })) };
+    const inner = newInnerHeader(pool.items.map((a) => ({ protect: a.protect, data: a.data })));
+    const stream = createInnerStream(inner.streamId, inner.streamKey);
     try {
       return encryptKdbx({
         version: { major: 4, minor },
@@ -263,7 +261,7 @@ export class Vault {
         xml: (sink) => void writeDatabase(this.db, minor, { protectedText: (node) => encryptProtected(node, stream), sink, pool }),
       });
     } finally {
-      streamKey.fill(0);
+      wipe(inner.streamKey);
     }
   }
 
@@ -308,7 +306,7 @@ function encryptProtected(node: XmlElement, stream: { keystream(n: number): Uint
  */
 function parsePayload(header: OuterHeader, payload: { inner: InnerHeader; xml: Uint8Array }): Database {
   const { inner } = payload;
-  // KeePassXC's 3.x reader always uses Salsa20 whatever the header says (KDBX-NOTES pitfall 14).
+  // KeePassXC's 3.x reader always uses Salsa20 whatever the header says (docs/kdbx.md §8, §12 #14).
   const is3 = header.version.major < 4;
   const stream = is3 ? createInnerStream(2, header.protectedStreamKey!) : createInnerStream(inner.streamId, inner.streamKey);
   const text = decodeUtf8(payload.xml);

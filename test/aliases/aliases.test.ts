@@ -4,9 +4,10 @@
  * lines, validation errors, and mail-server snippets that parse.
  */
 import { describe, expect, it } from 'vitest';
-import { Database, Entry } from '../../src/vault/index.js';
+import { Database, Entry, mergeCopies } from '../../src/vault/index.js';
+import { clone } from '../vault/merge/scenarios.js';
 import {
-  tagForSite, setupAliases, newAlias, assignAlias, whoIs, burnAlias, listAliases, markNoPlus, codeFor, eximConfig, postfixConfig, sieveScript, getSetup, WHATWG_EMAIL,
+  tagForSite, setupAliases, newAlias, assignAlias, whoIs, burnAlias, listAliases, markNoPlus, codeFor, eximConfig, postfixConfig, sieveScript, getSetup, WHATWG_EMAIL, SETUP_KEY,
 } from '../../src/aliases/index.js';
 import { UsageError, NotFoundError } from '../../src/errors/index.js';
 
@@ -78,15 +79,53 @@ describe('addresses', () => {
     expect(r.address).toMatch(/^fred\+paypal\.[0-9a-f]{8}@example\.com$/);
   });
 
-  it('burnt and deleted tags are never issued again', () => {
+  it('a burnt tag is never issued again, also after its entry is gone', () => {
     const db = vault();
     const e = entryFor(db, 'https://amazon.com');
     const first = assignAlias(db, e, 'https://amazon.com');
     burnAlias(db, first.address);
     expect(listAliases(db)[0].record.burnt).toBeTruthy();
+    expect(getSetup(db).retired).toEqual(['amazon']);
+    // As in a vault from before every issued tag was recorded: the burn alone keeps it taken.
+    db.setCustomData(SETUP_KEY, JSON.stringify({ ...getSetup(db), issued: undefined }));
     db.removeEntry(e, true);
-    const again = assignAlias(db, entryFor(db, 'https://amazon.com'), 'https://amazon.com');
-    expect(again.address).toBe('fred+amazon2@example.com');
+    expect(assignAlias(db, entryFor(db, 'https://amazon.com'), 'https://amazon.com').address).toBe('fred+amazon2@example.com');
+  });
+
+  describe('a deleted (not burnt) alias is never issued again', () => {
+    const reissue = (db: Database) => assignAlias(db, entryFor(db, 'https://amazon.com'), 'https://amazon.com').address;
+
+    it('deleted for good with rm --permanent', () => {
+      const db = vault();
+      const e = entryFor(db, 'https://amazon.com');
+      assignAlias(db, e, 'https://amazon.com');
+      db.removeEntry(e, true);
+      expect(listAliases(db)).toEqual([]);
+      expect(reissue(db)).toBe('fred+amazon2@example.com');
+    });
+
+    it('in the recycle bin (restorable: still its entry\'s), and after the bin is emptied', () => {
+      const db = vault();
+      const e = entryFor(db, 'https://amazon.com');
+      assignAlias(db, e, 'https://amazon.com');
+      expect(db.removeEntry(e)).toBe('recycled');
+      expect(newAlias(db, 'https://amazon.com').address).toBe('fred+amazon2@example.com');
+      db.removeGroup(db.recycleBin()!, true);
+      expect(listAliases(db)).toEqual([]);
+      expect(reissue(db)).toBe('fred+amazon2@example.com');
+    });
+
+    it('deleted on another copy and merged here (DeletedObjects)', () => {
+      const db = vault();
+      assignAlias(db, entryFor(db, 'https://amazon.com'), 'https://amazon.com');
+      const [here, there] = [clone(db), clone(db)];
+      const gone = [...there.entries()].find((x) => x.get('URL') === 'https://amazon.com')!;
+      there.removeEntry(gone, true);
+      there.deletedObjects.set(gone.uuid, new Date(Date.now() + 60_000));
+      const merged = mergeCopies([{ db: here, label: 'here' }, { db: there, label: 'there' }]).db;
+      expect(listAliases(merged)).toEqual([]);
+      expect(reissue(merged)).toBe('fred+amazon2@example.com');
+    });
   });
 });
 

@@ -51,6 +51,8 @@ const CASES: [string, number, RegExp][] = [
   ['duplicate-uuid-group-entry.kdbx', 6, /^stv: corrupt file: duplicate UUID 000102030405060708090a0b0c0d0e0f: entry 'twin' and group 'Root'$/],
   ['duplicate-uuid-entries.kdbx', 6, /^stv: corrupt file: duplicate UUID 101112131415161718191a1b1c1d1e1f: entry 'one' and entry 'two'$/],
   ['inner-binaries-1m.kdbx', 6, /^stv: corrupt file: inner header declares more than 100000 binaries$/],
+  ['kdbx31-arcfour-stream.kdbx', 6, /^stv: unsupported inner random stream 1 \(the obsolete ArcFour variant\) in this KDBX 3\.x header; KeePassXC refuses it too$/],
+  ['kdbx31-unknown-stream.kdbx', 6, /^stv: unsupported inner random stream 7 in this KDBX 3\.x header \(only Salsa20 = 2 and ChaCha20 = 3 exist\)$/],
 ];
 
 describe('hostile files', () => {

@@ -1,7 +1,7 @@
 /** gen and rule commands. */
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../../errors/index.js';
-import { loadConfig, resolveVault, runtimeDir } from '../../config/index.js';
+import { AGENT_SOCKET, loadConfig, resolveVault, runtimeDir } from '../../config/index.js';
 import { generate, passphrase, parseRule, describeRule, ruleForSite, hostOf, updateSiteList, userRules, saveUserRules, userRulesPath } from '../../generator/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
 import { describeSource, saveVaultRules, vaultRules } from '../../generator/index.js';
@@ -23,7 +23,7 @@ interface GenOpts {
 /** The unlocked vault's stored rules, without ever prompting (agent or explicit password source only). */
 async function storedRules(opts: GlobalOptions): Promise<Map<string, string> | undefined> {
   const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined;
-  if (!explicit && !(opts.agent && existsSync(join(runtimeDir(), 'agent.sock')))) return undefined;
+  if (!explicit && !(opts.agent && existsSync(join(runtimeDir(), AGENT_SOCKET)))) return undefined;
   const { openIfUnlocked } = await import('../session.js');
   const s = await openIfUnlocked(opts);
   if (!s) return undefined;

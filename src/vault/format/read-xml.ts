@@ -1,8 +1,11 @@
 /**
- * KDBX XML tree → model. Follows KeePassXC's reader (KdbxXmlReader.cpp):
- * any element order, tolerant value parsing, unknown elements kept in
- * `extra` so they are written back. Protected values are decrypted by the
- * cursor's leaf callback (protectedValueDecryptor) in document order.
+ * KDBX XML tree → model (docs/kdbx.md §9). Follows KeePassXC's reader
+ * (KdbxXmlReader.cpp): any element order, tolerant value parsing, unknown
+ * elements kept in `extra` so they are written back. Protected values are
+ * decrypted by the cursor's leaf callback (protectedValueDecryptor) in
+ * document order, one keystream for the whole file
+ * (docs/kdbx.md §8, §12 #1); binary references name the inner header's pool
+ * by position (docs/kdbx.md §7).
  */
 import { gunzipSync } from 'node:zlib';
 import { CorruptFileError, untrusted } from '../../errors/index.js';
@@ -17,6 +20,8 @@ import {
  * XOR every Protected="True" element's base64 value with the next bytes of
  * the inner stream, in document order (history and protected binaries
  * included; empty values consume nothing), as KeePass and kdbxweb do.
+ * A test helper (test/vault/canonical.ts decrypts a whole tree with it): the
+ * reader itself decrypts each value as it streams (protectedValueDecryptor).
  */
 export function applyInnerStream(root: XmlElement, keystream: (n: number) => Uint8Array): void {
   const stack: XmlElement[] = [root];

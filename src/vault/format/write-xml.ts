@@ -1,8 +1,10 @@
 /**
- * Model → KDBX 4.x XML, in KeePassXC's element order (KdbxXmlWriter.cpp),
- * unknown elements appended where they were kept. Attachments go to the
- * inner-header pool, deduplicated by content. Protected values are
- * encrypted by the caller's `valueOf`, in document order.
+ * Model → KDBX XML (docs/kdbx.md §9), in KeePassXC's element order
+ * (KdbxXmlWriter.cpp), unknown elements appended where they were kept;
+ * version-specific elements as docs/kdbx.md §10 and §12 #10 say. Attachments
+ * go to the inner-header pool, deduplicated by content (docs/kdbx.md §7).
+ * Protected values are encrypted by the caller's `valueOf`, in document order
+ * (docs/kdbx.md §8).
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';

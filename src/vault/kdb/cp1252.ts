@@ -1,6 +1,6 @@
 /**
  * Password encodings KeePass 1 used: Windows-1252 first, then Latin-1 and
- * UTF-8 as KeePassXC retries (KDBX-NOTES §11). Characters a code page
+ * UTF-8 as KeePassXC retries (docs/kdbx.md §11). Characters a code page
  * cannot hold become '?', as Qt's codecs do.
  */
 

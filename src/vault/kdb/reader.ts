@@ -1,5 +1,5 @@
 /**
- * KeePass 1.x `.kdb` reader (KDBX-NOTES §11): 124-byte header, AES-KDF on
+ * KeePass 1.x `.kdb` reader (docs/kdbx.md §11): 124-byte header, AES-KDF on
  * the raw key, AES-256-CBC or Twofish-CBC content checked against the
  * header's SHA-256, then group and entry records rebuilt into a tree, with
  * KeePassX's meta-streams (group tree state, custom icons) applied as

@@ -1,5 +1,5 @@
 /**
- * KeePass 1 content records (KDBX-NOTES §11): groups then entries, each a
+ * KeePass 1 content records (docs/kdbx.md §11): groups then entries, each a
  * list of {u16 type, u32 size, data} fields ending with type 0xFFFF.
  * Strings are UTF-8, NUL-terminated; dates are packed into 5 bytes.
  */

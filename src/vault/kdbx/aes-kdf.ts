@@ -1,24 +1,23 @@
 /**
- * AES-KDF (KDBX-NOTES §5): each 16-byte half of the composite key is
+ * AES-KDF (docs/kdbx.md §5): each 16-byte half of the composite key is
  * encrypted `rounds` times with AES-256-ECB under the seed, then SHA-256.
  *
- * Native speed without a per-round JS loop: AES-256-CBC over N zero blocks
- * with IV = half yields blocks c_k = E(c_{k-1} ⊕ 0), so the last block is
- * E^N(half). The two halves are independent chains; for large round counts
- * each runs in its own worker thread, so both cores work (as KeePassXC does)
- * and this thread stays free.
+ * The two halves are independent chains (aes-chain.ts). For large round
+ * counts each runs in its own worker thread, so both cores work and this
+ * thread stays free. KeePassXC 2.7 does not split them: its
+ * SymmetricCipher::aesKdf encrypts both halves together, round by round, in
+ * one loop on one thread; two threads are ours.
  */
-import { createCipheriv, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { wipe } from '../../secret/index.js';
+import { aesChain } from './aes-chain.js';
+import type { ChainRequest } from './aes-kdf-worker.js';
+import { CHAIN_WORKER_FILE, CHAIN_WORKER_OPTIONS, SPARE_WORKERS } from './chain-worker-spec.js';
 
-/**
- * Blocks per cipher call, as bytes. Each call returns a fresh output buffer;
- * at 1 MiB it is above malloc's mmap threshold and goes back to the system
- * when freed, where 64 KiB ones stayed in the thread's malloc arena and
- * raised the peak RSS of the parse that follows (~6 MiB measured).
- */
-const CHUNK = 1024 * 1024;
+export { aesChain } from './aes-chain.js';
+
 /**
  * Below this the worker's start-up (~35 ms measured) costs more than it
  * saves: one round pair costs ~29 ns in series and splitting saves half of
@@ -28,72 +27,16 @@ const CHUNK = 1024 * 1024;
 export const WORKER_THRESHOLD = 3_000_000n;
 export const WORKER_OVERHEAD_MS = 35;
 
-/** E^rounds(block) under AES-256 `key`; blocking, bounded memory. */
-export function aesChain(key: Uint8Array, block: Uint8Array, rounds: bigint): Uint8Array {
-  const cipher = createCipheriv('aes-256-cbc', key, block);
-  cipher.setAutoPadding(false);
-  const zero = Buffer.alloc(CHUNK);
-  let left = rounds * 16n;
-  const last = new Uint8Array(16);
-  while (left > 0n) {
-    const n = left > BigInt(CHUNK) ? CHUNK : Number(left);
-    const out = cipher.update(n === CHUNK ? zero : zero.subarray(0, n));
-    last.set(out.subarray(out.length - 16));
-    out.fill(0);
-    left -= BigInt(n);
-  }
-  cipher.final();
-  return last;
-}
-
-// Inline worker (CommonJS eval) so the bundle needs no extra file; its chain
-// loop is aesChain's, written again in plain JS for the eval. It runs chains
-// one after another as they are posted, so a merge's second key queues behind
-// the first instead of starting more threads that fight the parse for the
-// two cores.
-//
-// Why the filler: each cipher call returns a new output buffer, and V8 frees
-// dead ones only after a young-generation GC, which this loop alone would
-// trigger only every ~32 MiB of them (V8's external-memory heuristic). Two
-// chains of keepassxc-cli's "100 ms" (117 MB of output each) then held
-// ~80 MiB of garbage at once, the peak RSS of a whole `stv ls`. A little
-// short-lived filler per call fills the worker's small young generation
-// (CHAIN_WORKER_OPTIONS) every few calls, so the outputs are freed while they
-// are still few: peak RSS of the two chains 130 → 74 MiB, and no slower
-// (fewer fresh pages to fault in), measured.
-const WORKER_CODE = `
-const { parentPort } = require('node:worker_threads');
-const { createCipheriv } = require('node:crypto');
-const CHUNK = ${CHUNK};
-const zero = Buffer.alloc(CHUNK);
-let filler;
-parentPort.on('message', ({ id, key, block, rounds }) => {
-  const cipher = createCipheriv('aes-256-cbc', key, block);
-  cipher.setAutoPadding(false);
-  let left = BigInt(rounds) * 16n;
-  const last = new Uint8Array(16);
-  while (left > 0n) {
-    const n = left > BigInt(CHUNK) ? CHUNK : Number(left);
-    const out = cipher.update(n === CHUNK ? zero : zero.subarray(0, n));
-    last.set(out.subarray(out.length - 16));
-    out.fill(0);
-    left -= BigInt(n);
-    filler = new Array(15000);
-    filler = new Array(15000);
-  }
-  filler = undefined;
-  key.fill(0); block.fill(0);
-  parentPort.postMessage({ id, last });
-  last.fill(0);
-});
-`;
-
 /**
- * Options of every chain worker: a small young generation, so the filler
- * above triggers its collections early. The installed launcher starts its
- * spare workers with the same (scripts/build.mjs; a test checks they match).
+ * The built worker file. Bundled, this code sits in dist/chunks/ or in
+ * dist/stv.js, the worker in dist/ (scripts/build.mjs); run from source
+ * (the tests), the worker is the one the last build made from the same source.
  */
-export const CHAIN_WORKER_OPTIONS = { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2 } } as const;
+function chainWorkerFile(): URL {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return new URL(`../../../dist/${CHAIN_WORKER_FILE}`, here);
+  return new URL(`${/\/chunks\/[^/]*$/.test(here) ? '../' : './'}${CHAIN_WORKER_FILE}`, here);
+}
 
 /**
  * The chain worker: chains queue on it, and it ends when the queue is empty.
@@ -101,7 +44,7 @@ export const CHAIN_WORKER_OPTIONS = { eval: true, resourceLimits: { maxYoungGene
  * process alive, and ref'd while a chain is pending.
  */
 class ChainWorker {
-  readonly #worker = adoptSpareWorker() ?? new Worker(WORKER_CODE, CHAIN_WORKER_OPTIONS);
+  readonly #worker = adoptSpareWorker() ?? new Worker(chainWorkerFile(), CHAIN_WORKER_OPTIONS);
   readonly #pending = new Map<number, { resolve(v: Uint8Array): void; reject(e: unknown): void }>();
   #next = 0;
 
@@ -111,7 +54,7 @@ class ChainWorker {
       this.#pending.delete(id);
       this.retireIfIdle();
       p?.resolve(new Uint8Array(last));
-      last.fill(0);
+      wipe(last);
     });
     const failAll = (e: unknown) => {
       forget(this);
@@ -148,9 +91,8 @@ class ChainWorker {
       // postMessage; the worker wipes its clones after use and these are wiped once posted.
       const k = Uint8Array.from(key);
       const b = Uint8Array.from(block);
-      this.#worker.postMessage({ id, key: k, block: b, rounds: rounds.toString() });
-      k.fill(0);
-      b.fill(0);
+      this.#worker.postMessage({ id, key: k, block: b, rounds: rounds.toString() } satisfies ChainRequest);
+      wipe(k, b);
     });
   }
 }
@@ -187,16 +129,11 @@ export function holdAesKdfWorker(): () => void {
 }
 
 /**
- * The installed launcher (dist/stv.cjs, see scripts/build.mjs) may have
- * started blank workers while the modules loaded: each runs the first
- * message it gets as code. Each is taken once.
+ * The installed launcher (src/cli/launcher.ts) may have started chain
+ * workers while the modules loaded. Each is taken once.
  */
-const SPARE = Symbol.for('stickvault.spare-workers');
 function adoptSpareWorker(): Worker | undefined {
-  const g = globalThis as { [SPARE]?: Worker[] };
-  const w = g[SPARE]?.shift();
-  w?.postMessage(WORKER_CODE);
-  return w;
+  return (globalThis as { [SPARE_WORKERS]?: Worker[] })[SPARE_WORKERS]?.shift();
 }
 
 /**
@@ -234,7 +171,7 @@ export async function aesTransformRaw(composite: Uint8Array, seed: Uint8Array, r
     const [l, r] = await Promise.all([chainWorker(0).chain(seed, left, rounds), second.chain(seed, right, rounds)]);
     out.set(l, 0);
     out.set(r, 16);
-    wipeAll(l, r);
+    wipe(l, r);
   } else {
     out.set(aesChain(seed, left, rounds), 0);
     out.set(aesChain(seed, right, rounds), 16);
@@ -242,13 +179,9 @@ export async function aesTransformRaw(composite: Uint8Array, seed: Uint8Array, r
   return out;
 }
 
-function wipeAll(...xs: Uint8Array[]): void {
-  for (const x of xs) x.fill(0);
-}
-
 export async function aesKdf(composite: Uint8Array, seed: Uint8Array, rounds: bigint, opts?: AesKdfOptions): Promise<Uint8Array> {
   const raw = await aesTransformRaw(composite, seed, rounds, opts);
   const digest = createHash('sha256').update(raw).digest();
-  raw.fill(0);
+  wipe(raw);
   return new Uint8Array(digest.buffer, digest.byteOffset, 32);
 }

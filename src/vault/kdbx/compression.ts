@@ -1,5 +1,5 @@
 /**
- * gzip of the payload (KDBX-NOTES §3, §6): one member. zlib level 3, not
+ * gzip of the payload (docs/kdbx.md §3, §6): one member. zlib level 3, not
  * KeePassXC's 6: on a 10k-entry vault's 13 MB of XML it is 3× faster (11 ms
  * against 33 ms here) for ~10 % more bytes, and every reader inflates any
  * level. Decompression has a hard output cap so a tiny "zip bomb" file

@@ -1,6 +1,6 @@
 /**
- * KDBX identifiers: signatures, cipher and KDF UUIDs (KDBX-NOTES §1, §3),
- * outer and inner header field ids (§2, §7).
+ * KDBX identifiers: signatures, cipher and KDF UUIDs (docs/kdbx.md §1, §3),
+ * outer and inner header field ids (docs/kdbx.md §2, §7).
  */
 export const SIG1 = 0x9aa2d903;
 export const SIG2_KDBX = 0xb54bfb67;

@@ -1,5 +1,5 @@
 /**
- * Keys derived from the master seed and the transformed key (KDBX-NOTES §5):
+ * Keys derived from the master seed and the transformed key (docs/kdbx.md §5):
  * cipher key = SHA-256(seed ‖ T); HMAC base = SHA-512(seed ‖ T ‖ 0x01);
  * block i key = SHA-512(u64le(i) ‖ base); header key uses i = 2^64 − 1.
  */

@@ -1,15 +1,14 @@
 /**
- * KDBX 3.x hashed block stream (KDBX-NOTES §6): blocks of {u32 index,
+ * KDBX 3.x hashed block stream (docs/kdbx.md §6): blocks of {u32 index,
  * SHA-256 of data, i32 length, data}; the last block has length 0 and an
  * all-zero hash. Indices must count up from 0.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ByteReader, corrupt } from './bytes.js';
+import { ByteReader, concat, corrupt } from './bytes.js';
 
 export function readHashedBlocks(plain: Uint8Array): Uint8Array {
   const r = new ByteReader(plain, 0, 'decrypted payload');
   const parts: Uint8Array[] = [];
-  let total = 0;
   for (let expected = 0; ; expected++) {
     const at = r.offset;
     const index = r.u32(`index of hashed block ${expected}`);
@@ -27,15 +26,8 @@ export function readHashedBlocks(plain: Uint8Array): Uint8Array {
       throw corrupt(`hashed block ${index} fails its SHA-256 check (payload offset ${at})`);
     }
     parts.push(data);
-    total += len;
   }
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
+  return concat(...parts);
 }
 
 /** The hashed block stream of `data`, in 1 MiB blocks as KeePassXC writes (no empty data block for an exact multiple). */

@@ -1,5 +1,5 @@
 /**
- * KDBX outer header (KDBX-NOTES §1–§2): signature, version, then TLV fields
+ * KDBX outer header (docs/kdbx.md §1–§2): signature, version, then TLV fields
  * in any order (u16 lengths in 2.x/3.x, u32 in 4.x) up to EndOfHeader.
  * Reads 2.x, 3.0, 3.1 and any 4.x minor; writes 4.0/4.1 in KeePassXC's
  * field order 2,3,4,7,11,[12],0.
@@ -36,13 +36,6 @@ export interface OuterHeader {
 export const IV_LENGTH: Record<CipherName, number> = { aes256: 16, chacha20: 12, twofish: 16 };
 
 export const CIPHER_IDS: Record<CipherName, Uint8Array> = { aes256: CIPHER_AES256, chacha20: CIPHER_CHACHA20, twofish: CIPHER_TWOFISH };
-
-/** True when the bytes start like a KeePass 1 .kdb file. */
-export function isKdbSignature(file: Uint8Array): boolean {
-  if (file.length < 8) return false;
-  const dv = new DataView(file.buffer, file.byteOffset, 8);
-  return dv.getUint32(0, true) === SIG1 && dv.getUint32(4, true) === SIG2_KDB;
-}
 
 function cipherOf(uuid: Uint8Array, at: number): CipherName {
   if (uuid.length !== 16) throw corrupt(`cipher id is ${uuid.length} bytes, expected 16 (header field at offset ${at})`);
@@ -139,6 +132,11 @@ export function readOuterHeader(file: Uint8Array): OuterHeader {
     header.streamStartBytes = fixed(ssb.value, 32, 'stream start bytes', ssb.at);
     const sid = fields.get(HeaderField.InnerRandomStreamID);
     header.innerRandomStreamId = sid ? u32Of(sid.value, 'inner random stream id', sid.at) : 2;
+    // Only the id's validity matters: the stream is Salsa20 whatever it says (docs/kdbx.md §8, §12 #14). KeePassXC
+    // refuses the obsolete ArcFour variant (1) and ids that name no cipher, and so do we.
+    const id = header.innerRandomStreamId;
+    if (id === 1) throw new UnsupportedFormatError('unsupported inner random stream 1 (the obsolete ArcFour variant) in this KDBX 3.x header; KeePassXC refuses it too');
+    if (id !== 2 && id !== 3) throw new UnsupportedFormatError(`unsupported inner random stream ${id} in this KDBX 3.x header (only Salsa20 = 2 and ChaCha20 = 3 exist)`);
   }
   return header;
 }

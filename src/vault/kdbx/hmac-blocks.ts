@@ -1,11 +1,11 @@
 /**
- * KDBX 4 HMAC block stream (KDBX-NOTES §6): blocks of {HMAC-SHA-256 (32),
+ * KDBX 4 HMAC block stream (docs/kdbx.md §6): blocks of {HMAC-SHA-256 (32),
  * i32 length, data}, MAC = HMAC(blockKey(i), u64le(i) ‖ i32le(len) ‖ data);
  * a final empty block, MACed the same way, ends the stream. Every block is
  * verified before any byte is decrypted.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ByteReader, ByteWriter, corrupt, u64le } from './bytes.js';
+import { ByteReader, ByteWriter, concat, corrupt, u64le } from './bytes.js';
 import { BLOCK_SIZE } from './constants.js';
 import { blockHmacKey } from './derived-keys.js';
 
@@ -22,7 +22,6 @@ function blockMac(base: Uint8Array, index: bigint, data: Uint8Array): Buffer {
 export function readHmacBlocks(file: Uint8Array, offset: number, base: Uint8Array): Uint8Array {
   const r = new ByteReader(file, offset, 'file');
   const parts: Uint8Array[] = [];
-  let total = 0;
   for (let index = 0n; ; index++) {
     const at = r.offset;
     const mac = r.bytesOf(32, `HMAC of block ${index}`);
@@ -35,15 +34,8 @@ export function readHmacBlocks(file: Uint8Array, offset: number, base: Uint8Arra
     }
     if (len === 0) break;
     parts.push(data);
-    total += len;
   }
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
+  return concat(...parts);
 }
 
 export function writeHmacBlocks(data: Uint8Array, base: Uint8Array, blockSize = BLOCK_SIZE): Uint8Array {

@@ -4,7 +4,7 @@
  * and the inner random stream. XML is the caller's business.
  */
 export type { CipherName, OuterHeader } from './header.js';
-export { readOuterHeader, isKdbSignature } from './header.js';
+export { readOuterHeader } from './header.js';
 export type { KdfParams, DefaultKdfOptions } from './kdf-params.js';
 export { defaultKdf, withFreshSalt, kdfFromDictionary, kdfToDictionary, checkKdfHardLimits } from './kdf-params.js';
 export { transformKey, tuneKdf, kdfFingerprint, checkKdfLimits, estimateKdfMs, SlowKdfError } from './kdf.js';

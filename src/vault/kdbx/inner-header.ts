@@ -1,5 +1,5 @@
 /**
- * KDBX 4 inner header (KDBX-NOTES §7), at the start of the decrypted and
+ * KDBX 4 inner header (docs/kdbx.md §7), at the start of the decrypted and
  * decompressed payload: TLV fields {u8 id, u32 length, value}: 1 stream id,
  * 2 stream key, 3 binary (flag byte, bit 0 = protect; then data), 0 end.
  * The n-th binary is XML `<Value Ref="n"/>`.

@@ -1,5 +1,5 @@
 /**
- * Inner random stream for protected values (KDBX-NOTES §8): one continuous
+ * Inner random stream for protected values (docs/kdbx.md §8): one continuous
  * keystream per file, consumed in document order.
  *   id 2: Salsa20/20, key = SHA-256(streamKey), nonce E8 30 09 4B 97 20 5D 2A (KDBX 3.x)
  *   id 3: ChaCha20 (RFC 7539), h = SHA-512(streamKey), key = h[0..32), nonce = h[32..44) (KDBX 4.x)

@@ -1,6 +1,6 @@
 /**
  * KDF parameters: the KdfParams type, reading/writing them as a KDBX 4
- * VariantDictionary (KDBX-NOTES §4), and the hard limits every file must
+ * VariantDictionary (docs/kdbx.md §4), and the hard limits every file must
  * pass before any key derivation starts (hostile files must not make us
  * allocate 1 TiB or loop for a year).
  */

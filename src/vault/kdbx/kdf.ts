@@ -1,5 +1,5 @@
 /**
- * Key derivation (KDBX-NOTES §5): composite key → 32-byte transformed key
+ * Key derivation (docs/kdbx.md §5): composite key → 32-byte transformed key
  * with AES-KDF or Argon2d/id (libargon2 through the `argon2` package, no
  * secret, no associated data). Also: tuning to a time budget, a stable
  * fingerprint of the parameters, and the "this will take too long" guard.

@@ -1,5 +1,5 @@
 /**
- * Payload encryption (KDBX-NOTES §3, §6): AES-256-CBC with PKCS#7 padding,
+ * Payload encryption (docs/kdbx.md §3, §6): AES-256-CBC with PKCS#7 padding,
  * or ChaCha20 (RFC 7539, 12-byte nonce, counter 0, no padding), both via
  * node:crypto (OpenSSL) for speed; Twofish-CBC with PKCS#7 in our own code
  * (OpenSSL has no Twofish).

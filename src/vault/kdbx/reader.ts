@@ -1,5 +1,5 @@
 /**
- * Decrypting a KDBX file (KDBX-NOTES §2, §6), given its parsed header and
+ * Decrypting a KDBX file (docs/kdbx.md §2, §6), given its parsed header and
  * the transformed key.
  *   4.x: header SHA-256 (corrupt) → header HMAC (wrong key) → HMAC blocks →
  *        decrypt → PKCS#7 → gunzip → inner header → XML.

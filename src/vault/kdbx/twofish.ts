@@ -1,8 +1,8 @@
 /**
  * Twofish (Schneier et al., "Twofish: A 128-Bit Block Cipher", 1998) with
  * 128-, 192- and 256-bit keys, and CBC with PKCS#7 padding as KeePassXC uses
- * it for KDBX 3.1/4.x and KeePass 1 files (KDBX-NOTES §3). Written from the
- * paper: q0/q1 from their 4-bit t-tables (§4.3.5), MDS over GF(2^8) mod
+ * it for KDBX 3.1/4.x and KeePass 1 files (docs/kdbx.md §3, §14). Written from the
+ * paper: q0/q1 from their 4-bit t-tables (the paper's section 4.3.5), MDS over GF(2^8) mod
  * x^8+x^6+x^5+x^3+1, RS over GF(2^8) mod x^8+x^6+x^3+x^2+1, the key-dependent
  * S-boxes folded with the MDS columns into four 256-word tables per key.
  * Checked against Schneier's ECB_TBL and ECB_IVAL known answers

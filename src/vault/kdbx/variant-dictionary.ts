@@ -1,5 +1,5 @@
 /**
- * KDBX 4 VariantDictionary (KDBX-NOTES §4): u16 version 0x0100, then items
+ * KDBX 4 VariantDictionary (docs/kdbx.md §4): u16 version 0x0100, then items
  * {u8 type, u32 name length, UTF-8 name, u32 value length, value}, then 0x00.
  * Types are exact, as KeePass expects: a wrong type or length is corruption.
  */

@@ -1,5 +1,5 @@
 /**
- * Writing KDBX 4.0/4.1 (KDBX-NOTES §2, §6, §10): fresh master seed and IV
+ * Writing KDBX 4.0/4.1 (docs/kdbx.md §2, §6, §10): fresh master seed and IV
  * on every call; header SHA-256 + HMAC; gzip (level 3, one member, written
  * as the XML comes) of inner header ‖ XML; AES-256-CBC, ChaCha20 or
  * Twofish-CBC; 1 MiB HMAC blocks. And KDBX 3.1 for files that were 3.1

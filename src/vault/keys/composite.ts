@@ -1,5 +1,5 @@
 /**
- * KeePass composite key (KDBX-NOTES §5): SHA-256(passwordComponent? ‖
+ * KeePass composite key (docs/kdbx.md §5): SHA-256(passwordComponent? ‖
  * keyfileComponent?). An empty password is a real component (SHA-256 of
  * nothing), distinct from no password at all.
  */

@@ -1,5 +1,5 @@
 /**
- * Keyfile → 32-byte key component, in KeePassXC's order (KDBX-NOTES §5):
+ * Keyfile → 32-byte key component, in KeePassXC's order (docs/kdbx.md §5):
  *   1. XML `KeyFile` v1.0 (base64 Key/Data) or v2.0 (hex Key/Data, 4-byte SHA-256 Hash check);
  *   2. exactly 32 bytes: raw;  3. exactly 64 hex digits: decoded;
  *   4. anything else: SHA-256 of the whole file (an empty file is refused).

@@ -1,5 +1,5 @@
 /**
- * KDBX timestamps. 4.x stores base64 of an int64 LE count of seconds since
+ * KDBX timestamps (docs/kdbx.md §9, §12 #4). 4.x stores base64 of an int64 LE count of seconds since
  * 0001-01-01T00:00:00Z; 3.x stores ISO-8601 UTC text. Readers accept both in
  * any version (as KeePassXC does); writers use the version's form.
  */

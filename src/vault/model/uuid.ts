@@ -1,4 +1,4 @@
-/** UUIDs: 32 lowercase hex characters in the model, base64 of 16 bytes in XML. */
+/** UUIDs: 32 lowercase hex characters in the model, base64 of 16 bytes in XML, in RFC 4122 byte order (docs/kdbx.md §3, §9). */
 import { randomUUID } from 'node:crypto';
 
 export const ZERO_UUID = '00000000000000000000000000000000';

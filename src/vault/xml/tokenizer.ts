@@ -8,8 +8,10 @@
  * makes entity-expansion bombs and external entities impossible by
  * construction. Tests cross-check it against saxes on fixtures and fuzz input.
  *
- * Limits (hostile input): nesting depth ≤ MAX_DEPTH; anything malformed
- * throws CorruptFileError with the offset.
+ * Limits (hostile input, docs/kdbx.md §15): nesting depth ≤ MAX_DEPTH; anything malformed
+ * throws CorruptFileError with the offset. What it accepts is the dialect of
+ * docs/kdbx.md §9 (five predefined entities, numeric references, strict
+ * UTF-8; CR and CRLF become LF, docs/kdbx.md §12 #11).
  */
 import { CorruptFileError, untrusted } from '../../errors/index.js';
 import type { XmlElement } from './node.js';

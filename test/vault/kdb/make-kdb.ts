@@ -1,6 +1,6 @@
 /**
  * A small KeePass 1 (.kdb) writer for test fixtures, written from
- * KDBX-NOTES §11 independently of the reader (naive per-round AES-ECB).
+ * docs/kdbx.md §11 independently of the reader (naive per-round AES-ECB).
  * Debian packages no KeePass 1 writer, so fixtures are generated here.
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';

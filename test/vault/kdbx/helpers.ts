@@ -45,7 +45,7 @@ export async function openKdbx(file: Uint8Array, password?: string, keyfile?: Ui
 
 /** Protected values in document order: [key of the enclosing String, plaintext]. */
 export function protectedValues(o: Opened): [string, string][] {
-  // KeePassXC's 3.x reader always uses Salsa20 (KDBX-NOTES pitfall 14).
+  // KeePassXC's 3.x reader always uses Salsa20 (docs/kdbx.md §8, §12 #14).
   const stream = o.header.version.major < 4 ? createInnerStream(2, o.header.protectedStreamKey!) : createInnerStream(o.inner.streamId, o.inner.streamKey);
   const out: [string, string][] = [];
   const re = /<Key>([^<]*)<\/Key>\s*<Value Protected="True"(?:\/>|>([^<]*)<\/Value>)/g;

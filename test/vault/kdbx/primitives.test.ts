@@ -1,7 +1,7 @@
 /**
  * Crypto building blocks against published vectors: AES (FIPS-197 C.3,
  * SP 800-38A F.2.5), ChaCha20 (RFC 7539 §2.4.2), Salsa20 (eSTREAM set 1
- * vector 0), Argon2 (RFC 9106 §5), KDBX-NOTES §13 composite keys; and the
+ * vector 0), Argon2 (RFC 9106 §5), docs/kdbx.md §13 composite keys; and the
  * AES-KDF chained-CBC trick against a naive per-round loop.
  */
 import { describe, expect, test, vi } from 'vitest';
@@ -168,7 +168,7 @@ describe('Argon2 (RFC 9106 §5 vectors through the argon2 package)', () => {
   });
 });
 
-describe('composite keys (KDBX-NOTES §13)', () => {
+describe('composite keys (docs/kdbx.md §13)', () => {
   test.each([
     ['', '5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456'],
     ['a', 'bf5d3affb73efd2ec6c36ad3112dd933efed63c4e1cbffcfa88e2759c144f2d8'],

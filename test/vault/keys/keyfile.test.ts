@@ -1,5 +1,5 @@
 /**
- * Keyfile forms (KDBX-NOTES §5) with fixtures made here: XML v1.0 (base64),
+ * Keyfile forms (docs/kdbx.md §5) with fixtures made here: XML v1.0 (base64),
  * XML v2.0 (hex groups over lines, Hash check, BOM), 32-byte binary,
  * 64 hex digits, anything else hashed; every malformed KeyFile is an error.
  * Plus the composite key rules.
