@@ -241,6 +241,8 @@ export class Vault {
 
   /** Serialize in writeVersion()'s format. */
   toBytes(): Uint8Array {
+    // Never write a document not fully checked: every skimmed entry is read (strictly) first.
+    this.db.loadAll();
     const { major, minor } = this.writeVersion();
     if (major === 3) return this.#toBytes3();
     const streamKey = randomBytes(64);
@@ -317,8 +319,10 @@ function parsePayload(header: OuterHeader, payload: { inner: InnerHeader; xml: U
   const text = decodeUtf8(payload.xml);
   payload.xml.fill(0);
   payload.xml = new Uint8Array(0);
-  const cursor = new XmlCursor(text, { onAttributedLeaf: protectedValueDecryptor((n) => stream.keystream(n)) });
-  const db = readDatabase(cursor, inner.binaries.map((b: { data: Uint8Array; protect: boolean }) => ({ data: b.data, protect: b.protect })));
+  const keystream = (n: number) => stream.keystream(n);
+  const cursor = new XmlCursor(text, { onAttributedLeaf: protectedValueDecryptor(keystream) });
+  // Entries are skimmed here and read on first use; a save or `stv check` reads them all (Database.loadAll).
+  const db = readDatabase(cursor, inner.binaries.map((b: { data: Uint8Array; protect: boolean }) => ({ data: b.data, protect: b.protect })), { keystream });
   if (is3) checkHeaderHash(db, header.headerBytes);
   return db;
 }

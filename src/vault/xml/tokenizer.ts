@@ -78,6 +78,11 @@ function isBlank(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/** A leaf's text as the cursor gives it: newlines normalised, entities decoded (strictly). */
+export function leafText(raw: string, pos = 0): string {
+  return textValue(raw, pos, true);
+}
+
 /** `mayHaveCR`: false when the document has no CR at all (checked once), which spares a search per value. */
 function textValue(raw: string, pos: number, mayHaveCR: boolean): string {
   const t = mayHaveCR ? normalizeNewlines(raw) : raw;
@@ -222,6 +227,36 @@ export class XmlCursor {
   ownText(shared?: ReadonlyMap<string, string>): string {
     const text = this.text();
     return shared?.get(text) ?? detach(text);
+  }
+
+  /** The whole document (the lazy reader skims it). */
+  get document(): string {
+    return this.#xml;
+  }
+
+  /** Where reading has got: just after the start tag `nextChild` entered last, right after it. */
+  get position(): number {
+    return this.#pos;
+  }
+
+  /** Whether the element just entered is `<x/>`. */
+  get enteredEmpty(): boolean {
+    return this.#open[this.#depth - 1]?.selfClosing ?? false;
+  }
+
+  /**
+   * Steps over the element just entered, whose end tag the caller found
+   * ends just before `end`, without reading it (the lazy reader reads it
+   * later, strictly, from its own cursor).
+   */
+  skipTo(end: number): void {
+    const top = this.#open[this.#depth - 1];
+    this.#pos = end;
+    this.#pendingStart = -1;
+    top.text = '';
+    this.#depth--;
+    this.#closed = top;
+    this.secret = undefined;
   }
 
   /** Offset of the start tag of the element `nextChild` entered last (for `sourceFrom`). */
