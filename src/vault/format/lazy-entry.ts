@@ -36,10 +36,25 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13;
 
-function count(xml: string, what: string, from: number, to: number): number {
+/**
+ * Occurrences of `what` in `s` (every search here runs on one entry's
+ * slice: a search for something absent must not run to the end of the
+ * document, 10k times).
+ */
+function count(s: string, what: string, from = 0): number {
   let n = 0;
-  for (let i = xml.indexOf(what, from); i !== -1 && i < to; i = xml.indexOf(what, i + what.length)) n++;
+  for (let i = s.indexOf(what, from); i !== -1; i = s.indexOf(what, i + what.length)) n++;
   return n;
+}
+
+/** Whether every <Entry and </Entry in `src` is a plain `<Entry>` / `</Entry>` (one pass: this runs for every entry). */
+function plainEntryTags(src: string): boolean {
+  for (let i = src.indexOf('Entry', 1); i !== -1; i = src.indexOf('Entry', i + 5)) {
+    const before = src.charCodeAt(i - 1);
+    const tag = before === 60 /* < */ || (before === 47 /* / */ && src.charCodeAt(i - 2) === 60);
+    if (tag && src.charCodeAt(i + 5) !== 62 /* > */) return false;
+  }
+  return true;
 }
 
 /** Finds the end of the <Entry> whose body starts at `from` (its history entries nest): the index after its end tag. */
@@ -49,7 +64,7 @@ function entryEnd(xml: string, from: number): number {
   for (;;) {
     const close = xml.indexOf(ENTRY_CLOSE, i);
     if (close === -1) return -1;
-    depth += count(xml, ENTRY_OPEN, i, close) - 1;
+    depth += count(xml.slice(i, close), ENTRY_OPEN) - 1;
     i = close + ENTRY_CLOSE.length;
     if (depth === 0) return i;
   }
@@ -64,18 +79,20 @@ export function skimEntry(cur: XmlCursor, ctx: LazyContext): Entry | undefined {
   if (cur.attrs || cur.enteredEmpty) return undefined;
   const xml = cur.document;
   const start = cur.enteredAt;
-  const body = cur.position;
-  const end = entryEnd(xml, body);
+  const end = entryEnd(xml, cur.position);
   if (end === -1) return undefined;
+  // The entry alone (a slice, not a copy); offsets below are relative to it.
+  const src = xml.slice(start, end);
+  const body = cur.position - start;
   // Markup the counting above cannot see through, or tags it would miscount: read it now.
-  if (count(xml, '<!', body, end) || count(xml, '<?', body, end)) return undefined;
-  if (count(xml, '<Entry', body, end) !== count(xml, ENTRY_OPEN, body, end)) return undefined;
-  if (count(xml, '</Entry', body, end) !== count(xml, ENTRY_CLOSE, body, end)) return undefined;
-  const own = ownPart(xml, body, end);
-  if (!own) return undefined;
-  const uuid = onlyUuid(xml, body, own.end);
+  if (src.indexOf('<!') !== -1 || src.indexOf('<?') !== -1) return undefined;
+  if (!plainEntryTags(src)) return undefined;
+  const ownEnd = ownPartEnd(src, body);
+  if (ownEnd === -1) return undefined;
+  const own = src.slice(0, ownEnd);
+  const uuid = onlyUuid(own, body);
   if (!uuid) return undefined;
-  const lengths = protectedLengths(xml, body, end);
+  const lengths = protectedLengths(src, body);
   if (!lengths) return undefined;
   // The pads, in document order, for the values read later.
   let total = 0;
@@ -89,38 +106,35 @@ export function skimEntry(cur: XmlCursor, ctx: LazyContext): Entry | undefined {
     ks.fill(0);
     at += n;
   }
-  const entry = EntryClass.fromSource(uuid, ctx.unread, new SkimmedEntry(xml, start, body, own.end, end, pads, uuid, ctx));
+  const entry = EntryClass.fromSource(uuid, ctx.unread, new SkimmedEntry(src, own, start, body, pads, uuid, ctx));
   ctx.claim(uuid, entry);
   cur.skipTo(end);
   return entry;
 }
 
-/** The entry's own part (its history excluded): <History> must be its last child. */
-function ownPart(xml: string, body: number, end: number): { end: number } | undefined {
-  const closeTag = end - ENTRY_CLOSE.length;
-  const h = xml.indexOf('<History', body);
-  if (h === -1 || h >= closeTag) return { end: closeTag };
-  if (xml.startsWith('<History/>', h)) {
-    let i = h + 10;
-    while (isSpace(xml.charCodeAt(i))) i++;
-    return i === closeTag ? { end: h } : undefined;
-  }
-  if (!xml.startsWith('<History>', h)) return undefined;
-  const hEnd = xml.lastIndexOf('</History>', closeTag);
-  if (hEnd < h) return undefined;
-  let i = hEnd + 10;
-  while (isSpace(xml.charCodeAt(i))) i++;
-  return i === closeTag ? { end: h } : undefined;
+/** Where the entry's own part ends (its history excluded: <History> must be its last child), or -1. */
+function ownPartEnd(src: string, body: number): number {
+  const closeTag = src.length - ENTRY_CLOSE.length;
+  const h = src.indexOf('<History', body);
+  if (h === -1) return closeTag;
+  let i: number;
+  if (src.startsWith('<History/>', h)) i = h + 10;
+  else if (src.startsWith('<History>', h)) {
+    const hEnd = src.lastIndexOf('</History>', closeTag);
+    if (hEnd < h) return -1;
+    i = hEnd + 10;
+  } else return -1;
+  while (isSpace(src.charCodeAt(i))) i++;
+  return i === closeTag ? h : -1;
 }
 
 /** The entry's UUID when its own part holds exactly one plain <UUID>…</UUID> that is valid. */
-function onlyUuid(xml: string, from: number, to: number): string | undefined {
-  const at = xml.indexOf('<UUID', from);
-  if (at === -1 || at >= to || count(xml, '<UUID', at + 5, to)) return undefined;
-  if (!xml.startsWith('<UUID>', at)) return undefined;
-  const close = xml.indexOf('<', at + 6);
-  if (!xml.startsWith('</UUID>', close)) return undefined;
-  return uuidFromBase64(xml.slice(at + 6, close).trim());
+function onlyUuid(own: string, body: number): string | undefined {
+  const at = own.indexOf('<UUID', body);
+  if (at === -1 || own.indexOf('<UUID', at + 5) !== -1 || !own.startsWith('<UUID>', at)) return undefined;
+  const close = own.indexOf('<', at + 6);
+  if (!own.startsWith('</UUID>', close)) return undefined;
+  return uuidFromBase64(own.slice(at + 6, close).trim());
 }
 
 /**
@@ -128,15 +142,15 @@ function onlyUuid(xml: string, from: number, to: number): string | undefined {
  * when any "Protected" in the entry is not such a value (then the reader
  * decides, on open).
  */
-function protectedLengths(xml: string, from: number, to: number): number[] | undefined {
+function protectedLengths(src: string, body: number): number[] | undefined {
   const out: number[] = [];
-  for (let i = xml.indexOf('Protected', from); i !== -1 && i < to; i = xml.indexOf('Protected', i + 9)) {
+  for (let i = src.indexOf('Protected', body); i !== -1; i = src.indexOf('Protected', i + 9)) {
     const tag = i - 7;
-    if (!xml.startsWith(PROTECTED_VALUE, tag)) return undefined;
+    if (!src.startsWith(PROTECTED_VALUE, tag)) return undefined;
     const textStart = tag + PROTECTED_VALUE.length;
-    const lt = xml.indexOf('<', textStart);
-    if (!xml.startsWith('</Value>', lt)) return undefined;
-    const text = xml.slice(textStart, lt).trim();
+    const lt = src.indexOf('<', textStart);
+    if (!src.startsWith('</Value>', lt)) return undefined;
+    const text = src.slice(textStart, lt).trim();
     if (!BASE64.test(text)) return undefined;
     out.push(text.length === 0 ? 0 : (text.length / 4) * 3 - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0));
   }
@@ -144,21 +158,21 @@ function protectedLengths(xml: string, from: number, to: number): number[] | und
 }
 
 class SkimmedEntry implements EntrySource {
-  readonly #xml: string;
+  /** The entry's source, and its own part (history excluded). */
+  readonly #src: string;
+  readonly #own: string;
+  /** Where the entry starts in the document (for error positions) and where its body starts in `#src`. */
   readonly #start: number;
   readonly #body: number;
-  readonly #ownEnd: number;
-  readonly #end: number;
   readonly #pads: Uint8Array;
   readonly #uuid: string;
   readonly #ctx: LazyContext;
 
-  constructor(xml: string, start: number, body: number, ownEnd: number, end: number, pads: Uint8Array, uuid: string, ctx: LazyContext) {
-    this.#xml = xml;
+  constructor(src: string, own: string, start: number, body: number, pads: Uint8Array, uuid: string, ctx: LazyContext) {
+    this.#src = src;
+    this.#own = own;
     this.#start = start;
     this.#body = body;
-    this.#ownEnd = ownEnd;
-    this.#end = end;
     this.#pads = pads;
     this.#uuid = uuid;
     this.#ctx = ctx;
@@ -174,7 +188,7 @@ class SkimmedEntry implements EntrySource {
       return pads.subarray(at - n, at);
     };
     try {
-      const entry = this.#ctx.readEntry(this.#xml.slice(this.#start, this.#end), take);
+      const entry = this.#ctx.readEntry(this.#src, take);
       if (at !== pads.length || entry.uuid !== this.#uuid) throw new CorruptFileError('corrupt file: an entry reads differently from its skim');
       this.#pads.fill(0);
       return entry;
@@ -190,41 +204,38 @@ class SkimmedEntry implements EntrySource {
    * entry. Names are standard field names (no markup characters).
    */
   peekField(name: string): string | undefined {
-    const xml = this.#xml;
+    const own = this.#own;
     const key = `<Key>${name}</Key>`;
-    const k = xml.indexOf(key, this.#body);
-    if (k === -1 || k >= this.#ownEnd) return undefined;
-    const again = xml.indexOf(key, k + key.length);
-    if (again !== -1 && again < this.#ownEnd) return undefined;
+    const k = own.indexOf(key, this.#body);
+    if (k === -1 || own.indexOf(key, k + key.length) !== -1) return undefined;
     let b = k;
-    while (isSpace(xml.charCodeAt(b - 1))) b--;
-    if (!xml.startsWith('<String>', b - 8)) return undefined;
+    while (isSpace(own.charCodeAt(b - 1))) b--;
+    if (!own.startsWith('<String>', b - 8)) return undefined;
     let a = k + key.length;
-    while (isSpace(xml.charCodeAt(a))) a++;
+    while (isSpace(own.charCodeAt(a))) a++;
     let text = '';
-    if (xml.startsWith('<Value/>', a)) a += 8;
-    else if (xml.startsWith('<Value>', a)) {
-      const lt = xml.indexOf('<', a + 7);
-      if (!xml.startsWith('</Value>', lt)) return undefined;
-      text = leafText(xml.slice(a + 7, lt), a + 7);
+    if (own.startsWith('<Value/>', a)) a += 8;
+    else if (own.startsWith('<Value>', a)) {
+      const lt = own.indexOf('<', a + 7);
+      if (!own.startsWith('</Value>', lt)) return undefined;
+      text = leafText(own.slice(a + 7, lt), this.#start + a + 7);
       a = lt + 8;
     } else return undefined;
-    while (isSpace(xml.charCodeAt(a))) a++;
-    return xml.startsWith('</String>', a) ? text : undefined;
+    while (isSpace(own.charCodeAt(a))) a++;
+    return own.startsWith('</String>', a) ? text : undefined;
   }
 
   /** `<Tags>…</Tags>` or `<Tags/>` once in the entry's own part, or none: the tags, split as the reader splits them. */
   peekTags(): string[] | undefined {
-    const xml = this.#xml;
-    const t = xml.indexOf('<Tags', this.#body);
-    if (t === -1 || t >= this.#ownEnd) return [];
-    const again = xml.indexOf('<Tags', t + 5);
-    if (again !== -1 && again < this.#ownEnd) return undefined;
-    if (xml.startsWith('<Tags/>', t)) return [];
-    if (!xml.startsWith('<Tags>', t)) return undefined;
-    const lt = xml.indexOf('<', t + 6);
-    if (!xml.startsWith('</Tags>', lt)) return undefined;
-    return this.#ctx.splitTags(leafText(xml.slice(t + 6, lt), t + 6));
+    const own = this.#own;
+    const t = own.indexOf('<Tags', this.#body);
+    if (t === -1) return [];
+    if (own.indexOf('<Tags', t + 5) !== -1) return undefined;
+    if (own.startsWith('<Tags/>', t)) return [];
+    if (!own.startsWith('<Tags>', t)) return undefined;
+    const lt = own.indexOf('<', t + 6);
+    if (!own.startsWith('</Tags>', lt)) return undefined;
+    return this.#ctx.splitTags(leafText(own.slice(t + 6, lt), this.#start + t + 6));
   }
 
   wipe(): void {
