@@ -151,6 +151,8 @@ export interface OpenHow {
   afterKdf?: (creds: Credentials, key: DerivedKey) => void;
   /** What the command reads from stdin besides (see AskOptions.stdinCarries). */
   stdinCarries?: string;
+  /** Read every entry on open (OpenOptions.readAll): the command reads or saves them all anyway. */
+  readAll?: boolean;
 }
 
 async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8Array, how: OpenHow = {}): Promise<Unlocked> {
@@ -162,7 +164,7 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
     const key = await agent.getKey(ref.path);
     if (key) {
       try {
-        return { vault: await Vault.open(bytes, key), fromTty: false };
+        return { vault: await Vault.open(bytes, key, { readAll: how.readAll }), fromTty: false };
       } catch (e) {
         if (!(e instanceof StaleKeyError)) throw e;
       } finally {
@@ -178,7 +180,7 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
     let vault: Vault;
     try {
       how.afterKdf?.(creds, key);
-      vault = await Vault.open(bytes, key);
+      vault = await Vault.open(bytes, key, { readAll: how.readAll });
     } finally {
       wipe(key.transformed);
     }
@@ -190,7 +192,7 @@ async function unlockFile(opts: GlobalOptions, ref: ResolvedVault, bytes: Uint8A
       const { confirm } = await import('@inquirer/prompts');
       const ok = await confirm({ message: `${(e as Error).message}. Open anyway?`, default: false }, { output: process.stderr });
       if (!ok) throw new UsageError('not opened; the key derivation is too slow');
-      return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true }), fromTty: true, retained: copyCredentials(creds) };
+      return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true, readAll: how.readAll }), fromTty: true, retained: copyCredentials(creds) };
     }
     throw e;
   } finally {
@@ -335,7 +337,9 @@ function noteLocalSave(s: Session, replacedSha: string): void {
 
 /** Runs `fn` on an opened session and closes it, whatever happens. */
 export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>, how: OpenHow = {}): Promise<T> {
-  const s = await openSession(opts, how);
+  // Its callers (add, edit, rm, mv, mkdir, rmdir, attachments) mostly save, which reads every entry:
+  // reading them on open spares the lazy reader's skim.
+  const s = await openSession(opts, { readAll: true, ...how });
   try {
     return await fn(s);
   } finally {

@@ -123,6 +123,7 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
   let s;
   try {
     s = await openSession(opts, {
+      readAll: true, // a merge reads every entry of both files
       keepCredentials: Boolean(o.sameCredentials),
       afterKdf: o.sameCredentials ? afterKdf : undefined,
       stdinCarries: !o.sameCredentials && o.passwordFrom !== false ? `the password of ${otherPath}` : undefined,
@@ -135,12 +136,12 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
     if (o.sameCredentials && (sameKdf || theirKey)) {
       const key = sameKdf ? s.vault.derivedKey() : await theirKey!;
       try {
-        theirs = await Vault.open(bytes, key);
+        theirs = await Vault.open(bytes, key, { readAll: true });
       } finally {
         wipe(key.transformed);
       }
     } else if (o.sameCredentials && s.credentials) {
-      theirs = await Vault.open(bytes, s.credentials, { allowSlowKdf: opts.allowSlowKdf });
+      theirs = await Vault.open(bytes, s.credentials, { allowSlowKdf: opts.allowSlowKdf, readAll: true });
     } else {
       const creds = await readCredentials(
         { ...opts, keyfile: o.keyfileFrom, password: o.passwordFrom !== false, passwordFile: undefined, passwordFd: undefined },
@@ -148,7 +149,7 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
         { prompt: `Password for ${otherPath}:` },
       );
       try {
-        theirs = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
+        theirs = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf, readAll: true });
       } finally {
         wipeCredentials(creds);
       }

@@ -111,6 +111,8 @@ class NameTable {
   }
 }
 
+const SHARED_NAMES = new NameTable();
+
 /** Whether `xml` holds `name` at `at` (names are short: a loop beats startsWith's call here). */
 function sameChars(xml: string, at: number, name: string): boolean {
   for (let k = 0; k < name.length; k++) if (xml.charCodeAt(at + k) !== name.charCodeAt(k)) return false;
@@ -162,7 +164,8 @@ export class XmlCursor {
 
   readonly #xml: string;
   readonly #onLeaf?: (node: XmlElement) => void;
-  readonly #names = new NameTable();
+  // One table for every cursor: the lazy reader opens a cursor per entry it reads (10k for a save).
+  readonly #names = SHARED_NAMES;
   readonly #open: OpenElement[] = [];
   #depth = 0;
   #closed: OpenElement | undefined;
