@@ -122,6 +122,8 @@ export interface OpenHow {
   afterKdf?: OpenVaultOptions['afterKdf'];
   /** What the command reads from stdin besides (see AskOptions.stdinCarries). */
   stdinCarries?: string;
+  /** Read every entry on open (OpenOptions.readAll): the command reads or saves them all anyway. */
+  readAll?: boolean;
 }
 
 /** A spinner on a terminal while the KDF runs ("unlocking… 0.8 s"); silent otherwise. */
@@ -160,6 +162,7 @@ export async function openSession(opts: GlobalOptions, how: OpenHow = {}): Promi
     skipHeldKey: explicitPassword(opts) || !opts.agent,
     allowSlowKdf: opts.allowSlowKdf,
     afterKdf: how.afterKdf,
+    readAll: how.readAll,
     progress: () => startProgress(opts, 'unlocking'),
     // Asked on stdin's terminal only: a piped stdin carries the command's own value.
     confirmSlowKdf: (message) => (keys.fromTty && stdinIsTty() ? confirmOnTerminal(`${message}. Open anyway?`) : undefined),
@@ -188,7 +191,9 @@ function noteLocalSave(s: VaultSession, replacedSha: string): void {
 
 /** Runs `fn` on an opened session and closes it, whatever happens. */
 export async function withSession<T>(opts: GlobalOptions, fn: (s: Session) => Promise<T>, how: OpenHow = {}): Promise<T> {
-  const s = await openSession(opts, how);
+  // Its callers (add, edit, rm, mv, mkdir, rmdir, attachments) mostly save, which reads every entry:
+  // reading them on open spares the lazy reader's skim.
+  const s = await openSession(opts, { readAll: true, ...how });
   try {
     return await fn(s);
   } finally {

@@ -3,6 +3,7 @@
  * (agent's) key first, else the credentials from the key source, read once.
  * A copy re-saved by KeePassXC has a new KDF salt, so the held key no longer
  * fits it; then the credentials are read after all, and each distinct KDF runs once.
+ * Every entry is read on open: a merge compares them all.
  */
 import type { Credentials, DerivedKey } from '../secret/index.js';
 import { Vault, kdfFingerprint, type KeySource } from '../vault/index.js';
@@ -28,10 +29,10 @@ export function syncKeys(source: KeySource, o: { allowSlowKdf?: boolean } = {}):
         if (k) byFingerprint.set(k.kdfFingerprint, k);
       }
       const known = byFingerprint.get(fp);
-      if (known) return Vault.open(bytes, known);
+      if (known) return Vault.open(bytes, known, { readAll: true });
       if (!source.credentials) throw new LockedError('no key is held for this vault');
       creds ??= await source.credentials();
-      const vault = await Vault.open(bytes, creds, { allowSlowKdf: o.allowSlowKdf });
+      const vault = await Vault.open(bytes, creds, { allowSlowKdf: o.allowSlowKdf, readAll: true });
       byFingerprint.set(fp, vault.derivedKey());
       return vault;
     },

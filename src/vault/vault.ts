@@ -49,6 +49,12 @@ export interface KeyParts {
 export interface OpenOptions {
   allowSlowKdf?: boolean;
   kdfTargetMs?: number;
+  /**
+   * Read every entry on open instead of on first use (format/lazy-entry.ts):
+   * for callers that will read them all anyway (merge, sync), where the skim
+   * would be extra work.
+   */
+  readAll?: boolean;
 }
 
 export interface VaultSettings {
@@ -109,7 +115,7 @@ export class Vault {
       checkKdfLimits(header.kdf, { allowSlow: Boolean(opts.allowSlowKdf), targetMs: opts.kdfTargetMs });
       derived = await deriveKey(key, header.kdf);
     }
-    const db = parsePayload(header, decryptKdbx(file, header, derived.transformed));
+    const db = parsePayload(header, decryptKdbx(file, header, derived.transformed), Boolean(opts.readAll));
     const vault = new Vault(db, { cipher: header.cipher, kdf: header.kdf, compressed: header.compressed }, derived);
     if (!('transformed' in key)) wipe(derived.transformed);
     vault.readVersion = header.version;
@@ -242,6 +248,8 @@ export class Vault {
 
   /** Serialize in writeVersion()'s format. */
   toBytes(): Uint8Array {
+    // Never write a document not fully checked: every skimmed entry is read (strictly) first.
+    this.db.loadAll();
     const { major, minor } = this.writeVersion();
     if (major === 3) return this.#toBytes3();
     // The inner header lists the attachments and comes first in the payload: number them before writing.
@@ -304,7 +312,7 @@ function encryptProtected(node: XmlElement, stream: { keystream(n: number): Uint
  * else holds them, so the parse's first scavenge frees them (13 MB less at
  * the parse's peak for a 10k-entry vault).
  */
-function parsePayload(header: OuterHeader, payload: { inner: InnerHeader; xml: Uint8Array }): Database {
+function parsePayload(header: OuterHeader, payload: { inner: InnerHeader; xml: Uint8Array }, readAll: boolean): Database {
   const { inner } = payload;
   // KeePassXC's 3.x reader always uses Salsa20 whatever the header says (docs/kdbx.md §8, §12 #14).
   const is3 = header.version.major < 4;
@@ -312,8 +320,10 @@ function parsePayload(header: OuterHeader, payload: { inner: InnerHeader; xml: U
   const text = decodeUtf8(payload.xml);
   payload.xml.fill(0);
   payload.xml = new Uint8Array(0);
-  const cursor = new XmlCursor(text, { onAttributedLeaf: protectedValueDecryptor((n) => stream.keystream(n)) });
-  const db = readDatabase(cursor, inner.binaries.map((b: { data: Uint8Array; protect: boolean }) => ({ data: b.data, protect: b.protect })));
+  const keystream = (n: number) => stream.keystream(n);
+  const cursor = new XmlCursor(text, { onAttributedLeaf: protectedValueDecryptor(keystream) });
+  // Entries are skimmed here and read on first use; a save or `stv check` reads them all (Database.loadAll).
+  const db = readDatabase(cursor, inner.binaries.map((b: { data: Uint8Array; protect: boolean }) => ({ data: b.data, protect: b.protect })), readAll ? {} : { keystream });
   if (is3) checkHeaderHash(db, header.headerBytes);
   return db;
 }

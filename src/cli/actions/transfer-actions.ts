@@ -111,6 +111,7 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
   let s;
   try {
     s = await openSession(opts, {
+      readAll: true, // a merge reads every entry of both files
       keepCredentials: Boolean(same),
       afterKdf: same?.afterKdf,
       stdinCarries: !same && o.passwordFrom !== false ? `the password of ${otherPath}` : undefined,
@@ -129,7 +130,7 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
         { prompt: `Password for ${otherPath}:` },
       );
       try {
-        theirs = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
+        theirs = await Vault.open(bytes, creds, { allowSlowKdf: opts.allowSlowKdf, readAll: true });
       } finally {
         creds.wipe();
       }

@@ -1,4 +1,4 @@
-/** Vault-level commands: init, keyfile new, passwd, info. */
+/** Vault-level commands: init, keyfile new, passwd, info, check. */
 import { Option, type Command } from 'commander';
 import { globals } from '../runtime.js';
 
@@ -88,4 +88,10 @@ Examples:
     .description('show the vault file, format, cipher, KDF and counts')
     .addHelpText('after', '\nExamples:\n  $ stv info\n  $ stv --json info\n')
     .action(async (_o, cmd) => (await import('../actions/vault-actions.js')).info(globals(cmd)));
+
+  program
+    .command('check')
+    .description('read the whole vault strictly (commands read entries only when they need them); exit 6 if malformed')
+    .addHelpText('after', '\nExamples:\n  $ stv check\n  $ stv --json check\n')
+    .action(async (_o, cmd) => (await import('../actions/vault-actions.js')).check(globals(cmd)));
 }

@@ -10,7 +10,8 @@
 import { gunzipSync } from 'node:zlib';
 import { CorruptFileError, untrusted } from '../../errors/index.js';
 import { ProtectedValue } from '../../secret/index.js';
-import { type XmlElement, type XmlCursor, isTrueAttr } from '../xml/index.js';
+import { type XmlElement, XmlCursor, isTrueAttr } from '../xml/index.js';
+import { skimEntry, type LazyContext } from './lazy-entry.js';
 import {
   Database, Entry, Group, Meta, type Attachment, type CustomDataItem, type CustomIcon, type Times,
   newTimes, parseTime, uuidFromBase64, newUuid, ZERO_UUID, defaultAutoType, STANDARD_FIELDS,
@@ -70,6 +71,16 @@ interface ReadContext {
   binaries: Map<string, Attachment>;
   /** References read before the pool (Root ahead of Meta): resolved at the end. */
   pendingRefs: { entry: Entry; key: string; ref: string }[];
+  /** Set when entries may be skimmed on open and read on first use (lazy-entry.ts). */
+  lazy?: LazyContext;
+}
+
+export interface ReadOptions {
+  /**
+   * The inner stream (the same one the cursor's leaf callback uses): given,
+   * entries are skimmed on open and read on first use (lazy-entry.ts).
+   */
+  keystream?: (n: number) => Uint8Array;
 }
 
 const bool = (t: string | undefined, dflt = false) => (t ? t.toLowerCase() === 'true' : dflt);
@@ -93,10 +104,11 @@ const UNREAD_TIMES = newTimes(new Date(0));
  * (protected values are decrypted by the cursor's leaf callback). Only the
  * first <Meta> and <Root> count; other top-level elements are kept.
  */
-export function readDatabase(cur: XmlCursor, innerBinaries: Attachment[]): Database {
+export function readDatabase(cur: XmlCursor, innerBinaries: Attachment[], opts: ReadOptions = {}): Database {
   const rootName = cur.root();
   if (rootName !== 'KeePassFile') throw new CorruptFileError(`corrupt file: XML root is ${untrusted(`<${rootName}>`)}, not <KeePassFile>`);
   const ctx: ReadContext = { uuids: new Map(), binaries: new Map(innerBinaries.map((b, i) => [String(i), b])), pendingRefs: [], autoTypes: new Map(), autoTypeSources: [] };
+  if (opts.keystream) ctx.lazy = lazyContext(ctx, opts.keystream);
   let meta: Meta | undefined;
   let root: { group: Group; deleted: Map<string, Date>; extra: XmlElement[] } | undefined;
   const fileExtra: XmlElement[] = [];
@@ -120,6 +132,30 @@ export function readDatabase(cur: XmlCursor, innerBinaries: Attachment[]): Datab
   db.rootExtra = root.extra;
   db.fileExtra = fileExtra;
   return db;
+}
+
+/** What the lazy path needs of this reader: the same entry reading, the same checks. */
+function lazyContext(ctx: ReadContext, keystream: (n: number) => Uint8Array): LazyContext {
+  return {
+    keystream,
+    unread: UNREAD_TIMES,
+    splitTags,
+    claim: (uuid, entry) => claimUuid(ctx, uuid, entry),
+    readEntry(source, pads) {
+      const cur = new XmlCursor(source, { onAttributedLeaf: protectedValueDecryptor(pads) });
+      if (cur.root() !== 'Entry') throw new CorruptFileError('corrupt file: an entry reads differently from its skim');
+      // Read after the whole document: the attachment pool is complete, and references resolve now.
+      const own: ReadContext = { ...ctx, pendingRefs: [] };
+      const entry = readEntry(cur, own, false, false);
+      cur.finish();
+      for (const { entry: e, key, ref } of own.pendingRefs) {
+        const att = ctx.binaries.get(ref);
+        if (!att) throw new CorruptFileError(`corrupt file: attachment reference ${untrusted(String(ref))} has no binary`);
+        e.attachments.set(key, att);
+      }
+      return entry;
+    },
+  };
 }
 
 function readRoot(cur: XmlCursor, ctx: ReadContext): { group: Group; deleted: Map<string, Date>; extra: XmlElement[] } {
@@ -265,7 +301,7 @@ function readGroup(cur: XmlCursor, ctx: ReadContext, depth: number): Group {
       case 'LastTopVisibleEntry': g.lastTopVisibleEntry = uuidOr(cur.text(), ZERO_UUID); break;
       case 'CustomData': readCustomData(cur, g.customData); break;
       case 'PreviousParentGroup': g.previousParentGroup = uuidFromBase64(cur.text()); break;
-      case 'Entry': g.addEntry(readEntry(cur, ctx, false)); break;
+      case 'Entry': g.addEntry((ctx.lazy && skimEntry(cur, ctx.lazy)) || readEntry(cur, ctx, false)); break;
       case 'Group': g.addGroup(readGroup(cur, ctx, depth + 1)); break;
       default: g.extra.push(cur.element());
     }
@@ -276,7 +312,8 @@ function readGroup(cur: XmlCursor, ctx: ReadContext, depth: number): Group {
   return g;
 }
 
-function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean): Entry {
+/** `claim`: false when the lazy path reads an entry whose UUID its skim claimed. */
+function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean, claim = true): Entry {
   // No default AutoType tree built just to be replaced: most files have one per entry.
   const e = new Entry(ZERO_UUID, UNREAD_TIMES, null);
   let hasUuid = false;
@@ -307,7 +344,7 @@ function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean): Entry 
   if (!hasUuid) e.uuid = newUuid();
   if (e.times === UNREAD_TIMES) e.times = newTimes();
   e.autoType ??= defaultAutoType();
-  if (!inHistory) claimUuid(ctx, e.uuid, e);
+  if (!inHistory && claim) claimUuid(ctx, e.uuid, e);
   return e;
 }
 

@@ -36,6 +36,14 @@ export class Database {
     yield* this.root.allEntries();
   }
 
+  /**
+   * Reads every entry the reader only skimmed (see EntrySource): the whole
+   * document is then checked. A save does this before writing anything.
+   */
+  loadAll(): void {
+    for (const e of this.entries()) e.load();
+  }
+
   findEntry(uuid: string): Entry | undefined {
     for (const e of this.entries()) if (e.uuid === uuid) return e;
     return undefined;

@@ -38,63 +38,165 @@ export function defaultAutoType(): XmlElement {
   return parent('AutoType', [el('Enabled', 'True'), el('DataTransferObfuscation', '0')]);
 }
 
+/**
+ * Where an entry read lazily comes from (format/lazy-entry.ts): the reader
+ * skimmed it on open and builds it on first use. Only answers it can give
+ * from the source text without building the entry come from the `peek`s;
+ * undefined means "build it".
+ */
+export interface EntrySource {
+  /** The whole entry, read strictly (a malformed one throws CorruptFileError, every time it is reached). */
+  load(): Entry;
+  /** An unprotected standard field's text, or undefined when only a full read can tell. */
+  peekField(name: string): string | undefined;
+  peekTags(): string[] | undefined;
+  /** Zero what the source holds for its protected values. */
+  wipe(): void;
+}
+
 export class Entry {
   uuid: string;
-  iconId = 0;
-  customIconUuid?: string;
-  foregroundColor = '';
-  backgroundColor = '';
-  overrideUrl = '';
-  tags: string[] = [];
-  times: Times;
-  qualityCheck = true;
-  previousParentGroup?: string;
-  fields = new Map<string, FieldValue>();
-  /** The AutoType element, kept as read (we do not edit auto-type); new entries get KeePassXC's default. */
-  autoType?: XmlElement;
+  parent?: Group;
+  // Every other property reads the entry first when it was skimmed (see EntrySource), so the
+  // rest of stickvault sees one model whether an entry was read on open or on first use.
+  #source?: EntrySource;
+  #iconId = 0;
+  #customIconUuid?: string;
+  #foregroundColor = '';
+  #backgroundColor = '';
+  #overrideUrl = '';
+  #tags: string[] = [];
+  #times: Times;
+  #qualityCheck = true;
+  #previousParentGroup?: string;
+  #fields = new Map<string, FieldValue>();
+  #autoType?: XmlElement;
   // Made on first use: nearly every entry has neither, and their two empty
   // Maps were ~3 MB and ~40k objects of a 10k-entry model (heap snapshot).
   #attachments?: Map<string, Attachment>;
   #customData?: Map<string, CustomDataItem>;
-  history: Entry[] = [];
-  extra: XmlElement[] = [];
-  parent?: Group;
+  #history: Entry[] = [];
+  #extra: XmlElement[] = [];
+
+  /** `autoType` null: none yet (the reader sets what the file has, or the default after). */
+  constructor(uuid = newUuid(), times: Times = newTimes(), autoType: XmlElement | null = defaultAutoType()) {
+    this.uuid = uuid;
+    this.#times = times;
+    if (autoType) this.#autoType = autoType;
+  }
+
+  /** An entry to be read from `source` on first use (the reader's lazy path). */
+  static fromSource(uuid: string, times: Times, source: EntrySource): Entry {
+    const e = new Entry(uuid, times, null);
+    e.#source = source;
+    return e;
+  }
+
+  /** Whether the entry is still only skimmed (tests and the writer's checks). */
+  get isLoaded(): boolean {
+    return this.#source === undefined;
+  }
+
+  /**
+   * Reads a skimmed entry now. Throws CorruptFileError for a malformed one,
+   * and keeps its source, so every later use reports it again.
+   */
+  load(): void {
+    const source = this.#source;
+    if (!source) return;
+    const read = source.load();
+    this.#source = undefined;
+    this.#iconId = read.#iconId;
+    this.#customIconUuid = read.#customIconUuid;
+    this.#foregroundColor = read.#foregroundColor;
+    this.#backgroundColor = read.#backgroundColor;
+    this.#overrideUrl = read.#overrideUrl;
+    this.#tags = read.#tags;
+    this.#times = read.#times;
+    this.#qualityCheck = read.#qualityCheck;
+    this.#previousParentGroup = read.#previousParentGroup;
+    this.#fields = read.#fields;
+    this.#autoType = read.#autoType;
+    this.#attachments = read.#attachments;
+    this.#customData = read.#customData;
+    this.#history = read.#history;
+    this.#extra = read.#extra;
+  }
+
+  get iconId(): number { this.load(); return this.#iconId; }
+  set iconId(v: number) { this.load(); this.#iconId = v; }
+  get customIconUuid(): string | undefined { this.load(); return this.#customIconUuid; }
+  set customIconUuid(v: string | undefined) { this.load(); this.#customIconUuid = v; }
+  get foregroundColor(): string { this.load(); return this.#foregroundColor; }
+  set foregroundColor(v: string) { this.load(); this.#foregroundColor = v; }
+  get backgroundColor(): string { this.load(); return this.#backgroundColor; }
+  set backgroundColor(v: string) { this.load(); this.#backgroundColor = v; }
+  get overrideUrl(): string { this.load(); return this.#overrideUrl; }
+  set overrideUrl(v: string) { this.load(); this.#overrideUrl = v; }
+  get tags(): string[] {
+    if (this.#source) {
+      const peeked = this.#source.peekTags();
+      if (peeked) return peeked;
+      this.load();
+    }
+    return this.#tags;
+  }
+  set tags(v: string[]) { this.load(); this.#tags = v; }
+  get times(): Times { this.load(); return this.#times; }
+  set times(v: Times) { this.load(); this.#times = v; }
+  get qualityCheck(): boolean { this.load(); return this.#qualityCheck; }
+  set qualityCheck(v: boolean) { this.load(); this.#qualityCheck = v; }
+  get previousParentGroup(): string | undefined { this.load(); return this.#previousParentGroup; }
+  set previousParentGroup(v: string | undefined) { this.load(); this.#previousParentGroup = v; }
+  get fields(): Map<string, FieldValue> { this.load(); return this.#fields; }
+  set fields(v: Map<string, FieldValue>) { this.load(); this.#fields = v; }
+  /** The AutoType element, kept as read (we do not edit auto-type); new entries get KeePassXC's default. */
+  get autoType(): XmlElement | undefined { this.load(); return this.#autoType; }
+  set autoType(v: XmlElement | undefined) { this.load(); this.#autoType = v; }
+  get history(): Entry[] { this.load(); return this.#history; }
+  set history(v: Entry[]) { this.load(); this.#history = v; }
+  get extra(): XmlElement[] { this.load(); return this.#extra; }
+  set extra(v: XmlElement[]) { this.load(); this.#extra = v; }
 
   get attachments(): Map<string, Attachment> {
+    this.load();
     return (this.#attachments ??= new Map());
   }
 
   set attachments(m: Map<string, Attachment>) {
+    this.load();
     this.#attachments = m;
   }
 
   get customData(): Map<string, CustomDataItem> {
+    this.load();
     return (this.#customData ??= new Map());
   }
 
   set customData(m: Map<string, CustomDataItem>) {
+    this.load();
     this.#customData = m;
   }
 
   /** Whether there are any, without making the map. */
   get hasAttachments(): boolean {
+    this.load();
     return Boolean(this.#attachments?.size);
   }
 
   get hasCustomData(): boolean {
+    this.load();
     return Boolean(this.#customData?.size);
-  }
-
-  /** `autoType` null: none yet (the reader sets what the file has, or the default after). */
-  constructor(uuid = newUuid(), times: Times = newTimes(), autoType: XmlElement | null = defaultAutoType()) {
-    this.uuid = uuid;
-    this.times = times;
-    if (autoType) this.autoType = autoType;
   }
 
   /** A field's plaintext ('' when absent). Unmasks protected values: use at the point of use. */
   get(name: string): string {
-    const v = this.fields.get(canonicalFieldName(name));
+    const key = canonicalFieldName(name);
+    if (this.#source) {
+      const peeked = this.#source.peekField(key);
+      if (peeked !== undefined) return peeked;
+    }
+    const v = this.fields.get(key);
     if (v === undefined) return '';
     return typeof v === 'string' ? v : v.getText();
   }
@@ -104,7 +206,10 @@ export class Entry {
   }
 
   isProtected(name: string): boolean {
-    return this.fields.get(canonicalFieldName(name)) instanceof ProtectedValue;
+    const key = canonicalFieldName(name);
+    // A field the source shows as a plain <Value> is not protected.
+    if (this.#source && this.#source.peekField(key) !== undefined) return false;
+    return this.fields.get(key) instanceof ProtectedValue;
   }
 
   /** Set a field; `protect` defaults to true for Password and for already protected fields. */
@@ -155,6 +260,11 @@ export class Entry {
 
   /** Zero every protected value, history included. */
   wipe(): void {
+    if (this.#source) {
+      this.#source.wipe();
+      this.#source = undefined;
+      return;
+    }
     for (const v of this.fields.values()) if (v instanceof ProtectedValue) v.wipe();
     for (const h of this.history) h.wipe();
   }

@@ -39,12 +39,12 @@ export class SameCredentialsOpener {
     if (this.#sameKdf || this.#theirKey) {
       const key = this.#sameKdf ? s.vault.derivedKey() : await this.#theirKey!;
       try {
-        return await Vault.open(this.bytes, key);
+        return await Vault.open(this.bytes, key, { readAll: true });
       } finally {
         key.wipe();
       }
     }
     if (!s.credentials) throw new Error('SameCredentialsOpener.open needs a session opened with keepCredentials');
-    return Vault.open(this.bytes, s.credentials, { allowSlowKdf: this.o.allowSlowKdf });
+    return Vault.open(this.bytes, s.credentials, { allowSlowKdf: this.o.allowSlowKdf, readAll: true });
   }
 }

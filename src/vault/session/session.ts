@@ -33,6 +33,8 @@ export interface OpenVaultOptions {
   confirmSlowKdf?(message: string): Promise<boolean> | undefined;
   /** Never write: save() does nothing (a look through a key the agent holds). */
   readOnly?: boolean;
+  /** Read every entry on open (Vault.open's readAll): the command reads or saves them all anyway. */
+  readAll?: boolean;
   events?: SessionEvents;
 }
 
@@ -98,14 +100,14 @@ export class VaultSession {
     const asRead = await this.#openBase();
     let theirs: Vault;
     try {
-      theirs = await Vault.open(bytes, key);
+      theirs = await Vault.open(bytes, key, { readAll: true });
     } catch (e) {
       if (!(e instanceof StaleKeyError)) throw e;
       // A new KDF salt (KeePassXC renews it on every save): derive its key from the credentials we read.
       const creds = this.#retained;
       if (!creds) throw rekeyed();
       try {
-        theirs = await Vault.open(bytes, creds, { allowSlowKdf: this.#o.allowSlowKdf });
+        theirs = await Vault.open(bytes, creds, { allowSlowKdf: this.#o.allowSlowKdf, readAll: true });
       } catch (e2) {
         throw e2 instanceof WrongKeyError ? rekeyed() : e2;
       }
@@ -128,7 +130,7 @@ export class VaultSession {
   async #openBase(): Promise<Vault | undefined> {
     const key = this.vault.derivedKey();
     try {
-      return await Vault.open(this.#lastBytes, key);
+      return await Vault.open(this.#lastBytes, key, { readAll: true });
     } catch {
       return undefined;
     } finally {
@@ -153,7 +155,7 @@ async function unlock(bytes: Uint8Array, keys: KeySource, o: OpenVaultOptions): 
     const key = await keys.heldKey();
     if (key) {
       try {
-        return { vault: await Vault.open(bytes, key), with: 'held-key' };
+        return { vault: await Vault.open(bytes, key, { readAll: o.readAll }), with: 'held-key' };
       } catch (e) {
         if (!(e instanceof StaleKeyError)) throw e;
       } finally {
@@ -170,7 +172,7 @@ async function unlock(bytes: Uint8Array, keys: KeySource, o: OpenVaultOptions): 
     let vault: Vault;
     try {
       o.afterKdf?.(creds, key);
-      vault = await Vault.open(bytes, key);
+      vault = await Vault.open(bytes, key, { readAll: o.readAll });
     } finally {
       key.wipe();
     }
@@ -181,7 +183,7 @@ async function unlock(bytes: Uint8Array, keys: KeySource, o: OpenVaultOptions): 
       const asked = o.confirmSlowKdf?.(e.message);
       if (asked !== undefined) {
         if (!(await asked)) throw new UsageError('not opened; the key derivation is too slow');
-        return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true }), with: 'credentials', credentials: keep ? creds.clone() : undefined, retained: creds.clone() };
+        return { vault: await Vault.open(bytes, creds, { allowSlowKdf: true, readAll: o.readAll }), with: 'credentials', credentials: keep ? creds.clone() : undefined, retained: creds.clone() };
       }
     }
     throw e;

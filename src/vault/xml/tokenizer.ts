@@ -80,6 +80,11 @@ function isBlank(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/** A leaf's text as the cursor gives it: newlines normalised, entities decoded (strictly). */
+export function leafText(raw: string, pos = 0): string {
+  return textValue(raw, pos, true);
+}
+
 /** `mayHaveCR`: false when the document has no CR at all (checked once), which spares a search per value. */
 function textValue(raw: string, pos: number, mayHaveCR: boolean): string {
   const t = mayHaveCR ? normalizeNewlines(raw) : raw;
@@ -107,6 +112,8 @@ class NameTable {
     return name;
   }
 }
+
+const SHARED_NAMES = new NameTable();
 
 /** Whether `xml` holds `name` at `at` (names are short: a loop beats startsWith's call here). */
 function sameChars(xml: string, at: number, name: string): boolean {
@@ -159,7 +166,8 @@ export class XmlCursor {
 
   readonly #xml: string;
   readonly #onLeaf?: (node: XmlElement) => void;
-  readonly #names = new NameTable();
+  // One table for every cursor: the lazy reader opens a cursor per entry it reads (10k for a save).
+  readonly #names = SHARED_NAMES;
   readonly #open: OpenElement[] = [];
   #depth = 0;
   #closed: OpenElement | undefined;
@@ -224,6 +232,36 @@ export class XmlCursor {
   ownText(shared?: ReadonlyMap<string, string>): string {
     const text = this.text();
     return shared?.get(text) ?? detach(text);
+  }
+
+  /** The whole document (the lazy reader skims it). */
+  get document(): string {
+    return this.#xml;
+  }
+
+  /** Where reading has got: just after the start tag `nextChild` entered last, right after it. */
+  get position(): number {
+    return this.#pos;
+  }
+
+  /** Whether the element just entered is `<x/>`. */
+  get enteredEmpty(): boolean {
+    return this.#open[this.#depth - 1]?.selfClosing ?? false;
+  }
+
+  /**
+   * Steps over the element just entered, whose end tag the caller found
+   * ends just before `end`, without reading it (the lazy reader reads it
+   * later, strictly, from its own cursor).
+   */
+  skipTo(end: number): void {
+    const top = this.#open[this.#depth - 1];
+    this.#pos = end;
+    this.#pendingStart = -1;
+    top.text = '';
+    this.#depth--;
+    this.#closed = top;
+    this.secret = undefined;
   }
 
   /** Offset of the start tag of the element `nextChild` entered last (for `sourceFrom`). */
