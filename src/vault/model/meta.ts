@@ -16,8 +16,6 @@ export interface CustomIcon {
   lastModified?: Date;
 }
 
-/** Placeholder names for the modelled parts, so they are written back in their original slot. */
-export const MODELLED_META = new Set(['CustomData', 'CustomIcons']);
 /** 3.x-only fields that a 4.x file must not carry (the writer drops them). */
 export const KDBX3_ONLY_META = new Set(['HeaderHash', 'Binaries']);
 

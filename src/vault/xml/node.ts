@@ -28,10 +28,6 @@ export function child(node: XmlElement, name: string): XmlElement | undefined {
   return undefined;
 }
 
-export function childText(node: XmlElement, name: string): string | undefined {
-  return child(node, name)?.text;
-}
-
 /** Attribute truthiness as KeePassXC reads it: "true" in any case, or "1". */
 export function isTrueAttr(value: string | undefined): boolean {
   return value !== undefined && (value === '1' || value.toLowerCase() === 'true');
