@@ -115,6 +115,12 @@ describe('every kind of copy at once', () => {
     v.close();
     expect(existsSync(join(folder, 'personal.sync-conflict-20260301-101500-PHONE12.kdbx'))).toBe(false);
 
+    // Idempotent with every kind of copy in the set: a second sync finds them identical and writes nothing.
+    const again = await runSync({ vaultId: id, local: { path: local }, sticks: findSticks([stick], []), open: (b) => Vault.open(b, key) });
+    expect(again.mode, JSON.stringify(again.copies)).toBe('identical');
+    expect(again.copies.every((c) => c.status === 'unchanged'), JSON.stringify(again.copies)).toBe(true);
+    expect(again.copies.map((c) => c.kind).sort()).toEqual(['folder', 'local', 'rclone', 'stick']);
+
     // The clone commits the result; another clone gets the same bytes.
     git(join(dir, 'clone1'), ['commit', '-q', '-am', 'synced']);
     git(join(dir, 'clone1'), ['push', '-q', 'origin', 'main']);
