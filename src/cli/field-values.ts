@@ -57,7 +57,7 @@ export async function readFieldValues(opts: GlobalOptions, specs: FieldSpec[]): 
     }
     if (out.length === specs.length) return out;
   }
-  const [{ openSession }, { runQuery }] = await Promise.all([import('./session.js'), import('../agent/index.js')]);
+  const [{ openSession }, { runQuery }] = await Promise.all([import('./session.js'), import('../agent-host/index.js')]);
   const s = await openSession(opts);
   try {
     const local: Ask = async (args) => (await runQuery(s.vault.db, 'field', args)) as { value: string; label: string };

@@ -18,7 +18,7 @@ const COMPARISON = new RegExp(`(${OPERAND})\\s*(===|!==|==|!=)\\s*(${OPERAND})`,
 
 const ALLOWED: { file: string; snippet: string; why: string }[] = [
   { file: 'src/vault/vault.ts', snippet: 'key.kdfFingerprint !== kdfFingerprint(header.kdf)', why: 'a hash of the public KDF parameters in the file header, not of a secret' },
-  { file: 'src/agent/host.ts', snippet: 'c.fingerprint !== key.kdfFingerprint', why: 'the same public KDF-parameter hash, for a cache check' },
+  { file: 'src/agent-host/host.ts', snippet: 'c.fingerprint !== key.kdfFingerprint', why: 'the same public KDF-parameter hash, for a cache check' },
   // A binary search over the public, sorted Pwned Passwords file orders by comparing: its reads
   // (and their number) already depend on the hash, locally, and no one else sees the timing.
   { file: 'src/audit/hibp-file.ts', snippet: '(line.hash === target)', why: 'a binary search over the public breach file (local, ordered)' },

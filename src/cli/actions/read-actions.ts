@@ -19,7 +19,7 @@ export async function query(opts: GlobalOptions, op: QueryOp, args: QueryArgs): 
     const answer = await agent.query(ref.path, op, args);
     if (answer.ok) return answer.value;
   }
-  const [{ openSession }, { runQuery }] = await Promise.all([import('../session.js'), import('../../agent/index.js')]);
+  const [{ openSession }, { runQuery }] = await Promise.all([import('../session.js'), import('../../agent-host/index.js')]);
   const s = await openSession(opts);
   try {
     return await runQuery(s.vault.db, op, args);

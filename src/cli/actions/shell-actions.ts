@@ -11,7 +11,7 @@ import { canPrompt } from '../secrets-input.js';
 import { openSession, type Session } from '../session.js';
 import { type GlobalOptions } from '../runtime.js';
 import { findEntries, entryDetail, listConflicts, type Entry } from '../../vault/index.js';
-import { fieldOf } from '../../agent/index.js';
+import { fieldOf } from '../../agent-host/index.js';
 import { IdleLock, t, type Ask, type Prompts, type Saver } from './shell-common.js';
 import { addEntry, attachmentMenu, conflictsMenu, editFields, editInEditor, historyMenu, resolveMenu } from './shell-menus.js';
 

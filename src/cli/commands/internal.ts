@@ -18,5 +18,5 @@ export function register(program: Command): void {
     await aesKdf(randomBytes(32), randomBytes(32), n);
     out(JSON.stringify({ rounds: Number(rounds), ms: performance.now() - start, withStartMs }));
   });
-  program.command('__agent', { hidden: true }).action(async () => (await import('../../agent/index.js')).runAgent());
+  program.command('__agent', { hidden: true }).action(async () => (await import('../../agent-host/index.js')).runAgent());
 }

@@ -5,11 +5,11 @@
  * file's size and mtime on every query and wiped when the key is forgotten.
  */
 import { statSync } from 'node:fs';
-import { runAgentServer } from './server.js';
+import { runAgentServer, isQueryOp, queryArgsFrom } from '../agent/index.js';
 import { Vault, readVaultFile } from '../vault/index.js';
 import { disableCoreDumps } from '../secret/index.js';
 import { UsageError } from '../errors/index.js';
-import { isQueryOp, queryArgsFrom, runQuery } from './queries.js';
+import { runQuery } from './queries.js';
 
 interface Cached {
   size: number;
