@@ -10,9 +10,14 @@ import { u64le } from './bytes.js';
  * One-shot digest of the parts, the input buffer zeroed after: a createHash()
  * object keeps its last partial block (here: the transformed key) in OpenSSL
  * memory until the garbage collector frees it, long after an agent's lock.
+ * The input lives in its own ArrayBuffer, outside the JS heap: V8 keeps typed
+ * arrays of up to 64 bytes made with `new Uint8Array(n)` (Buffer.alloc too)
+ * inside the heap, where a garbage collection may move them and leave the old
+ * copy behind, so the zeroing misses it (seen on Node 26: seed ‖ key found in
+ * the agent's memory after a lock).
  */
 function digestOnce(algorithm: 'sha256' | 'sha512', ...parts: Uint8Array[]): Uint8Array {
-  const input = Buffer.alloc(parts.reduce((n, p) => n + p.length, 0));
+  const input = new Uint8Array(new ArrayBuffer(parts.reduce((n, p) => n + p.length, 0)));
   let off = 0;
   for (const p of parts) {
     input.set(p, off);
