@@ -92,21 +92,12 @@ export function stickCopy(stick: MountedStick, vaultId: string): CopyRef {
     fs = new StickFs(stick.root);
     rel = vaultFileOnStick(stick.root, stick.info.vaults[vaultId]);
   } catch (e) {
-    const why = (e as Error).message;
-    const fail = () => {
-      throw new SafeReadError(ref.path, 'io', why);
-    };
-    return { ...ref, read: fail, readBase: () => undefined, write: async () => fail(), writeBase: fail, hint: () => undefined, writeSidecar: fail };
+    return unreachableCopy(ref, (e as Error).message);
   }
   return {
     ...ref,
     path: fs.path(rel),
-    read() {
-      const st = fs.lstat(rel);
-      if (!st) return undefined;
-      const bytes = fs.read(rel, STICK_VAULT_LIMIT, 'vault copy');
-      return { bytes, stamp: { size: bytes.length, mtimeMs: st.mtimeMs, sha256: sha256Hex(bytes) } };
-    },
+    read: () => readConfined(fs, rel),
     readBase() {
       try {
         return fs.read(baseOnStick(vaultId), STICK_VAULT_LIMIT, 'base');
@@ -141,22 +132,13 @@ export function folderCopy(id: string, rep: RegistryReplica): CopyRef {
     if (!staysOnStick(rep.file)) throw new Error(`${rep.file} is not a file inside ${rep.dir}`);
     rel = normalize(rep.file);
   } catch (e) {
-    const why = (e as Error).message;
-    const fail = () => {
-      throw new SafeReadError(ref.path, 'io', why);
-    };
-    return { ...ref, read: fail, readBase: () => undefined, write: async () => fail(), writeBase: fail, hint: () => undefined, writeSidecar: fail };
+    return unreachableCopy(ref, (e as Error).message);
   }
   const basePath = folderBasePath(rep.vaultId, id);
   return {
     ...ref,
     path: fs.path(rel),
-    read() {
-      const st = fs.lstat(rel);
-      if (!st) return undefined;
-      const bytes = fs.read(rel, STICK_VAULT_LIMIT, 'vault copy');
-      return { bytes, stamp: { size: bytes.length, mtimeMs: st.mtimeMs, sha256: sha256Hex(bytes) } };
-    },
+    read: () => readConfined(fs, rel),
     readBase() {
       try {
         return readRegularFile(basePath, { maxBytes: STICK_VAULT_LIMIT, what: 'base' });
@@ -233,4 +215,20 @@ function generationsStore(fs: StickFs, dir: string, extra: string[]): OldCopies 
     remove: (name) => fs.removeFile(rel(name)),
     path: (name) => fs.path(rel(name)),
   };
+}
+
+/** A copy whose place cannot be reached (a bad root or path): every read and write fails with why; it has no base or hint. */
+function unreachableCopy<R extends { path: string }>(ref: R, why: string) {
+  const fail = () => {
+    throw new SafeReadError(ref.path, 'io', why);
+  };
+  return { ...ref, read: fail, readBase: () => undefined, write: async () => fail(), writeBase: fail, hint: () => undefined, writeSidecar: fail };
+}
+
+/** The vault file at `rel` inside a confined root (stick or folder), with its stamp; undefined when absent. */
+function readConfined(fs: StickFs, rel: string): { bytes: Uint8Array; stamp: { size: number; mtimeMs: number; sha256: string } } | undefined {
+  const st = fs.lstat(rel);
+  if (!st) return undefined;
+  const bytes = fs.read(rel, STICK_VAULT_LIMIT, 'vault copy');
+  return { bytes, stamp: { size: bytes.length, mtimeMs: st.mtimeMs, sha256: sha256Hex(bytes) } };
 }
