@@ -6,7 +6,7 @@ export { initStick, listSticks, forgetStick, type StickListing } from './admin.j
 export { findSticks, readMounts, parseMountinfo, type Mount } from './discovery.js';
 export { readStick, stickFile, type MountedStick, type StickInfo } from './sticks.js';
 export { recordLocalSave, readLocalSidecar, localSidecarPath } from './sidecar.js';
-export { ensureVaultId, vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
+export { ensureVaultId, vaultIdOf, checkSameVault, VAULT_ID_KEY } from './vault-id.js';
 export { watchSticks, watchLocalSaves, defaultWatchDirs } from './watch.js';
 export { loadRegistry } from './registry.js';
 export { SYNC_HELP } from './help.js';

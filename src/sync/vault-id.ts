@@ -5,6 +5,7 @@
  * different ids are never merged into each other.
  */
 import { randomUUID } from 'node:crypto';
+import { UsageError } from '../errors/index.js';
 import type { Database } from '../vault/index.js';
 
 export const VAULT_ID_KEY = 'stickvault.vault-id';
@@ -20,4 +21,16 @@ export function ensureVaultId(db: Database): { id: string; created: boolean } {
   const fresh = randomUUID();
   db.setCustomData(VAULT_ID_KEY, fresh);
   return { id: fresh, created: true };
+}
+
+/**
+ * Refuses to merge `theirs` into `ours` when they are two different vaults
+ * (`stv merge`). A file without an id (never synced, or KeePassXC's own) may
+ * be merged into any vault; `names` say which files they are.
+ */
+export function checkSameVault(ours: Database, theirs: Database, names: { ours: string; theirs: string }): void {
+  const [ourId, theirId] = [vaultIdOf(ours), vaultIdOf(theirs)];
+  if (ourId && theirId && ourId !== theirId) {
+    throw new UsageError(`${names.theirs} is another vault (id ${theirId}) than ${names.ours} (id ${ourId}); copies of two different vaults are never merged`);
+  }
 }

@@ -1,4 +1,7 @@
 /** The vault module: KDBX files, the typed model, and the queries the CLI and agent share. */
+import type { Credentials } from '../secret/index.js';
+import type { KdbDatabase, ReadKdbOptions } from './kdb/index.js';
+
 export * from './model/index.js';
 export { Vault, credentialsToComposite, deriveKey, INTEGRITY_TEXT, type Integrity, type CredentialParts, type KeyParts, type OpenOptions, type VaultSettings } from './vault.js';
 export { Credentials, DerivedKey } from '../secret/index.js';
@@ -14,7 +17,19 @@ export { contentDigest } from './format/digest.js';
 export { serializeXml, parseXml, child as xmlChild, el, parent, type XmlElement } from './xml/index.js';
 export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';
-export type { KdbDatabase, KdbGroup, KdbEntry, KdbTimes } from './kdb/index.js';
+export type { KdbDatabase, KdbGroup, KdbEntry, KdbTimes, ReadKdbOptions } from './kdb/index.js';
 export { newKeyfileXmlV2, kdfStrength, type KdfStrength } from './keys/index.js';
 export { listAttachments, getAttachment, putAttachment, removeAttachment, type AttachmentInfo } from './attachments.js';
 export * from './session/index.js';
+
+/**
+ * A KeePass 1 (.kdb) file read with its own credentials. The reader is
+ * loaded on first use: only `stv import` of a .kdb needs it, so no
+ * command's start-up carries it.
+ */
+export async function readKdbFile(file: Uint8Array, creds: Credentials, opts: ReadKdbOptions = {}): Promise<KdbDatabase> {
+  const { readKdb } = await import('./kdb/index.js');
+  // KeePass 1 passwords are tried in several encodings (kdb/reader.ts), which start from the text.
+  const password = creds.password ? Buffer.from(creds.password).toString('utf8') : undefined;
+  return readKdb(file, { password, keyfile: creds.keyfile }, opts);
+}

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stv, tempDir, isolatedEnv, keepassxc } from '../helpers/tools.js';
+import { Vault } from '../../src/vault/index.js';
+import { ensureVaultId } from '../../src/sync/index.js';
 
 const PW = 'transfer pw';
 let dir: string;
@@ -95,6 +97,27 @@ describe('merge', () => {
     const list = ok(['ls']).stdout;
     expect(list).toContain('OnlyInCopy');
     expect(list).toContain('OnlyHere');
+  });
+
+  it('refuses (exit 2) a copy of another vault, and changes neither file', async () => {
+    const mine = join(dir, 'mine.kdbx');
+    const other = join(dir, 'other.kdbx');
+    for (const f of [mine, other]) {
+      const r = stv(['--no-agent', '--vault', f, 'init', '--allow-weak', '--kdf-iterations', '1', '--kdf-memory', '8'], { env, input: `${PW}\n${PW}\n` });
+      expect(r.status, r.stderr).toBe(0);
+      // Each gets its own vault id, as the first sync gives it.
+      const v = await Vault.open(readFileSync(f), { password: new TextEncoder().encode(PW) });
+      ensureVaultId(v.db);
+      writeFileSync(f, v.toBytes());
+      v.close();
+    }
+    stv(['--no-agent', '--vault', other, 'add', 'OnlyInOther'], { env, input: `${PW}\n` });
+    const [mineBefore, otherBefore] = [readFileSync(mine), readFileSync(other)];
+    const r = stv(['--no-agent', '--vault', mine, 'merge', '-s', other], { env, input: `${PW}\n` });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^stv: \S*other\.kdbx is another vault \(id [0-9a-f-]+\) than \S*mine\.kdbx \(id [0-9a-f-]+\); copies of two different vaults are never merged\n$/);
+    expect(readFileSync(mine).equals(mineBefore)).toBe(true);
+    expect(readFileSync(other).equals(otherBefore)).toBe(true);
   });
 
   it('merges (-s) a keepassxc-cli file with its own KDF salt, whose key is derived while ours is parsed', () => {

@@ -1,11 +1,10 @@
 /** import, export, merge over a session. */
 import { basename, extname, resolve } from 'node:path';
 import { UsageError } from '../../errors/index.js';
-import { Vault, SameCredentialsOpener, readVaultFile, splitPath, mergeCopies, CONFLICT_TAG, uuidText } from '../../vault/index.js';
+import { Vault, SameCredentialsOpener, readVaultFile, readKdbFile, splitPath, mergeCopies, CONFLICT_TAG, uuidText } from '../../vault/index.js';
 import { loadConfig, resolveVault, readRegularFile, SafeReadError } from '../../config/index.js';
-import { readKdb } from '../../vault/kdb/index.js';
 import { detectFormat, importInto, importKdb, exportVault as exportText, type ImportFormat, type ExportFormat, type ImportResult } from '../../transfer/index.js';
-import { vaultIdOf } from '../../sync/index.js';
+import { checkSameVault } from '../../sync/index.js';
 import { type GlobalOptions, canSpin, info, out, printJson, warn } from '../runtime.js';
 import { openSession, readCredentials } from '../session.js';
 
@@ -67,7 +66,7 @@ export async function importFile(opts: GlobalOptions, file: string, o: ImportFla
         { prompt: `Password for ${basename(file)}:` },
       );
       try {
-        const kdb = await readKdb(bytes, { password: creds.password ? Buffer.from(creds.password).toString('utf8') : undefined, keyfile: creds.keyfile }, { allowSlowKdf: opts.allowSlowKdf });
+        const kdb = await readKdbFile(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
         r = importKdb(s.vault.db, into, kdb, { skipExisting: o.skipExisting });
       } finally {
         creds.wipe();
@@ -135,14 +134,13 @@ export async function merge(opts: GlobalOptions, other: string, o: { sameCredent
         creds.wipe();
       }
     }
-    const ourId = vaultIdOf(s.vault.db);
-    const theirId = vaultIdOf(theirs.db);
-    if (ourId && theirId && ourId !== theirId) {
+    let r;
+    try {
+      checkSameVault(s.vault.db, theirs.db, { ours: s.ref.name ?? s.ref.path, theirs: otherPath });
+      r = mergeCopies([{ db: s.vault.db, label: s.ref.name ?? basename(s.ref.path) }, { db: theirs.db, label: basename(otherPath) }]);
+    } finally {
       theirs.close();
-      throw new UsageError(`${otherPath} is another vault (id ${theirId}) than ${s.ref.name ?? s.ref.path} (id ${ourId}); copies of two different vaults are never merged`);
     }
-    const r = mergeCopies([{ db: s.vault.db, label: s.ref.name ?? basename(s.ref.path) }, { db: theirs.db, label: basename(otherPath) }]);
-    theirs.close();
     // Saved whenever the result differs from this file in any way (history, tags, deletion records, settings too).
     const differs = r.differs[0];
     if (!o.dryRun && differs) await s.save();
