@@ -97,6 +97,7 @@ export function cliKeySource(opts: GlobalOptions, ref: ResolvedVault, ask: AskOp
   const source = {
     fromTty: false,
     heldKey: () => agent.getKey(ref.path),
+    forgetHeldKey: () => agent.forget(ref.path),
     async credentials() {
       const c = await readCredentials(opts, ref, ask);
       source.fromTty = c.fromTty;

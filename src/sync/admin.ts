@@ -95,6 +95,14 @@ export function listSticks(extraPaths: string[] = [], r: Registry = loadRegistry
   });
 }
 
+/** The sticks that hold a vault: those mounted now, and the labels of those known here that are not. */
+export function sticksHolding(vaultId: string, extraPaths: string[] = []): { mounted: MountedStick[]; unmounted: string[] } {
+  return {
+    mounted: findSticks(extraPaths).filter((m) => m.info.vaults[vaultId]),
+    unmounted: listSticks(extraPaths).filter((l) => !l.mounted && l.vaults.some((v) => v.vaultId === vaultId)).map((l) => l.label),
+  };
+}
+
 /** SHA-256 of a local copy now (a configured path: the user's own file), if it is there. */
 function fileSha(path: string | undefined): string | undefined {
   if (!path) return undefined;

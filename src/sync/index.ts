@@ -2,7 +2,7 @@
 export { syncCopies, type CopyResult, type SyncReport, type AbsentStick } from './engine.js';
 export { type CopyRef } from './copies.js';
 export { runSync, copiesOf, knownVaultId, type LocalCopy } from './run.js';
-export { initStick, listSticks, forgetStick, type StickListing } from './admin.js';
+export { initStick, listSticks, forgetStick, sticksHolding, type StickListing } from './admin.js';
 export { findSticks, readMounts, parseMountinfo, type Mount } from './discovery.js';
 export { readStick, stickFile, type MountedStick, type StickInfo } from './sticks.js';
 export { recordLocalSave, readLocalSidecar, localSidecarPath } from './sidecar.js';

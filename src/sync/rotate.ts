@@ -22,7 +22,8 @@ import { readRegularFile, stateDir, writeFileAtomic, ensurePrivateDir } from '..
 import { Vault, kdfFingerprint, type DerivedKey } from '../vault/index.js';
 import { copiesOf } from './run.js';
 import { localBasePath } from './copies.js';
-import type { MountedStick } from './sticks.js';
+import { sticksHolding } from './admin.js';
+import { vaultIdOf } from './vault-id.js';
 import { readJson, writeJson } from './json-file.js';
 
 /** Old copies of a vault kept somewhere (a stick's backup generations, PATH.bak), read and changed only through this. */
@@ -167,8 +168,10 @@ export function describeRotation(r: RotationReport): string | undefined {
 export interface KeyChangeReport {
   /** PATH.bak, when there is one. */
   bak: RotationReport;
-  /** Each mounted stick that holds the vault: its backup generations. */
+  /** Each mounted stick (or folder copy) that holds the vault: its backup generations. */
   sticks: { label: string; report: RotationReport }[];
+  /** Mounted sticks holding the vault: their current copy has the old key until the next sync. */
+  mounted: string[];
   /** Known sticks holding the vault that are not mounted: handled at their next sync. */
   unmounted: string[];
 }
@@ -176,22 +179,24 @@ export interface KeyChangeReport {
 export interface KeyChangeOptions {
   /** The local vault file, just saved with the new key. */
   path: string;
-  vaultId?: string;
   /** The key before the change (the caller wipes it). */
   oldKey: DerivedKey;
   /** The vault, holding the new key. */
   vault: Vault;
-  sticks: MountedStick[];
-  unmountedSticks: string[];
+  /** Where else sticks are looked for (the config's stickPaths). */
+  stickPaths: string[];
 }
 
 /**
  * After a key change: retire the old fingerprint, then re-encrypt with the
- * new key what the old key opens (PATH.bak, the mounted sticks' backup
- * generations) and remove what keys retired earlier encrypted.
+ * new key what the old key opens (PATH.bak, the backup generations on the
+ * mounted sticks that hold the vault) and remove what keys retired earlier
+ * encrypted.
  */
 export async function rotateAfterKeyChange(o: KeyChangeOptions): Promise<KeyChangeReport> {
-  if (o.vaultId) retireFingerprint(o.vaultId, o.oldKey.kdfFingerprint);
+  const vaultId = vaultIdOf(o.vault.db);
+  const holding = vaultId ? sticksHolding(vaultId, o.stickPaths) : { mounted: [], unmounted: [] };
+  if (vaultId) retireFingerprint(vaultId, o.oldKey.kdfFingerprint);
   const current = kdfFingerprint(o.vault.settings.kdf);
   const reencrypt = async (bytes: Uint8Array): Promise<Uint8Array | undefined> => {
     const key = { transformed: Uint8Array.from(o.oldKey.transformed), kdfFingerprint: o.oldKey.kdfFingerprint };
@@ -210,18 +215,15 @@ export async function rotateAfterKeyChange(o: KeyChangeOptions): Promise<KeyChan
       old.close();
     }
   };
-  const vaultId = o.vaultId ?? '';
-  const bak = await rotateFiles(backupFile(`${o.path}.bak`), { vaultId, current, reencrypt });
-  // The local base (the last converged state, sync's three-way reference) is a vault file under the old key too.
-  if (o.vaultId) {
-    const base = await rotateFiles(backupFile(localBasePath(o.vaultId)), { vaultId, current, reencrypt });
-    for (const k of ['reencrypted', 'removed', 'remaining'] as const) bak[k].push(...base[k]);
-  }
+  const bak = await rotateFiles(backupFile(`${o.path}.bak`), { vaultId: vaultId ?? '', current, reencrypt });
   const sticks: KeyChangeReport['sticks'] = [];
-  if (o.vaultId) {
-    for (const ref of copiesOf(o.vaultId, undefined, o.sticks)) {
+  if (vaultId) {
+    // The local base (the last converged state, sync's three-way reference) is a vault file under the old key too.
+    const base = await rotateFiles(backupFile(localBasePath(vaultId)), { vaultId, current, reencrypt });
+    for (const k of ['reencrypted', 'removed', 'remaining'] as const) bak[k].push(...base[k]);
+    for (const ref of copiesOf(vaultId, undefined, holding.mounted)) {
       if (ref.oldCopies) sticks.push({ label: ref.label, report: await rotateFiles(ref.oldCopies, { vaultId, current, reencrypt }) });
     }
   }
-  return { bak, sticks, unmounted: o.unmountedSticks };
+  return { bak, sticks, mounted: holding.mounted.map((m) => m.info.label), unmounted: holding.unmounted };
 }

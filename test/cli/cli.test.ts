@@ -226,6 +226,20 @@ describe('agent', () => {
   });
 });
 
+describe('agent and passwd', () => {
+  it('passwd makes the agent drop the key it held for the old password, with --no-agent too', () => {
+    const v = join(dir, 'rekeyed.kdbx');
+    writeFileSync(v, readFileSync(vault));
+    expect(stv(['--vault', v, 'unlock', '--timeout', '60'], { env, input: `${PW}\n` }).status).toBe(0);
+    const held = () => (JSON.parse(stv(['--json', 'status'], { env }).stdout || '[]') as { vault: string }[]).map((x) => x.vault);
+    expect(held()).toContain(v);
+    const r = stv(['--no-agent', '--vault', v, '--password-fd', '0', 'passwd', '--allow-weak'], { env, input: `${PW}\nnew ${PW}\n` });
+    expect(r.status, r.stderr).toBe(0);
+    expect(held()).not.toContain(v);
+    expect(stv(['--vault', v, 'ls'], { env, input: '' }).status).toBe(5);
+  });
+});
+
 describe('agreement with keepassxc-cli', () => {
   it('ls -R -f and show -s give the same content for the same vault', () => {
     const ours = ok(['ls', '-R', '-f']).stdout.trim().split('\n').sort();

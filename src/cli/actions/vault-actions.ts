@@ -4,8 +4,9 @@ import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, StvError } from '../../errors/index.js';
 import { ensurePrivateDir, loadConfig, resolveVault, writeFileAtomic } from '../../config/index.js';
-import { Vault, saveVaultFile, keepReplacedCopy, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, INTEGRITY_TEXT, type Integrity, type KdfParams, type VaultSettings } from '../../vault/index.js';
-import { type GlobalOptions, info as say, out, printJson } from '../runtime.js';
+import { Vault, Credentials, saveVaultFile, keepReplacedCopy, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, INTEGRITY_TEXT, type DerivedKey, type Integrity, type KdfParams, type VaultSettings } from '../../vault/index.js';
+import { rotateAfterKeyChange, type KeyChangeReport } from '../../sync/index.js';
+import { type GlobalOptions, info as say, out, printJson, warn } from '../runtime.js';
 import { openSession, openIfUnlocked, readKeyfile } from '../session.js';
 import { readNewMasterPassword } from '../new-master.js';
 import { canPrompt } from '../secrets-input.js';
@@ -113,7 +114,6 @@ export async function passwd(
   // Stdin may carry the new password; then it never carries the current one.
   const stdin = o.rekey || o.removePassword || cipherOnly ? {} : { stdinCarries: 'the new master password' };
   const s = await openSession(opts, { keepCredentials: Boolean(o.rekey), ...stdin });
-  const oldKey = s.vault.derivedKey();
   try {
     const cipher = given('cipher') ? CIPHERS[o.cipher] : s.vault.settings.cipher;
     if (cipherOnly) {
@@ -125,31 +125,46 @@ export async function passwd(
     }
     const settings = explicitKdf ? { ...(await settingsFrom(o)), cipher } : { ...s.vault.settings, cipher };
     let withKeyfile = Boolean(s.credentials?.keyfile);
+    let oldKey: DerivedKey;
     if (o.rekey) {
-      await s.vault.changeKey(s.credentials!, settings);
+      oldKey = await s.changeKey('same', settings);
     } else {
-      const keyfile = o.removeKeyfile ? undefined : o.newKeyfile ? readKeyfile(o.newKeyfile) : (opts.keyfile ?? s.ref.keyfile) ? readKeyfile((opts.keyfile ?? s.ref.keyfile)!) : undefined;
-      let password: Uint8Array | undefined;
-      if (!o.removePassword) {
-        const c = await readNewMasterPassword({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { prompt: 'New master password:', allowWeak: o.allowWeak || keyfile !== undefined });
-        password = c.password;
-      }
-      if (!password && !keyfile) throw new UsageError('a vault needs a password or a keyfile; nothing was changed');
+      const kf = o.removeKeyfile ? undefined : o.newKeyfile || (opts.keyfile ?? s.ref.keyfile);
+      const keyfile = kf ? readKeyfile(kf) : undefined;
+      const typed = o.removePassword ? undefined : await readNewMasterPassword({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { prompt: 'New master password:', allowWeak: o.allowWeak || keyfile !== undefined });
+      const creds = new Credentials({ password: typed?.password && Uint8Array.from(typed.password), keyfile });
+      typed?.wipe();
       withKeyfile = Boolean(keyfile);
-      await s.vault.changeKey({ password, keyfile }, settings);
-      password?.fill(0);
+      try {
+        oldKey = await s.changeKey(creds, settings);
+      } finally {
+        creds.wipe();
+      }
     }
-    await s.save();
-    // The agent's key is for the old credentials.
-    const { agent } = await import('../session.js');
-    await agent.forget(s.ref.path).catch(() => undefined);
-    say(opts, o.rekey ? `new key for ${s.ref.path} (same password and keyfile, new KDF salt)` : `changed the master key of ${s.ref.path}${withKeyfile ? ' (with keyfile)' : ''}`);
-    const { rotateAfterKeyChange } = await import('../rotation.js');
-    await rotateAfterKeyChange(opts, s, oldKey);
+    try {
+      say(opts, o.rekey ? `new key for ${s.ref.path} (same password and keyfile, new KDF salt)` : `changed the master key of ${s.ref.path}${withKeyfile ? ' (with keyfile)' : ''}`);
+      printKeyChange(opts, s.ref.path, await rotateAfterKeyChange({ path: s.ref.path, oldKey, vault: s.vault, stickPaths: s.config.stickPaths ?? [] }));
+    } finally {
+      oldKey.wipe();
+    }
   } finally {
-    oldKey.wipe();
     s.close();
   }
+}
+
+const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+
+/** What passwd says after a key change: the old-key copies it re-encrypted or removed, and what remains. */
+function printKeyChange(opts: GlobalOptions, path: string, r: KeyChangeReport): void {
+  if (r.bak.reencrypted.length) say(opts, `re-encrypted ${path}.bak with the new key`);
+  if (r.bak.remaining.length) warn(`${path}.bak is under a key stv cannot match; it may open with an old password: delete it if so`);
+  for (const { label, report } of r.sticks) {
+    const done = [report.reencrypted.length && `re-encrypted ${n(report.reencrypted.length, 'backup generation')}`, report.removed.length && `removed ${n(report.removed.length, 'generation')} under an older key`].filter(Boolean);
+    if (done.length) say(opts, `stick ${label}: ${done.join(', ')}`);
+    if (report.remaining.length) warn(`stick ${label}: ${n(report.remaining.length, 'backup generation')} under keys stv did not retire (KeePassXC saves, or older): ${report.remaining.join(', ')}`);
+  }
+  if (r.mounted.length) say(opts, `the vault on ${r.mounted.join(', ')} still has the old key until 'stv sync'`);
+  if (r.unmounted.length) say(opts, `not mounted: ${r.unmounted.join(', ')}: their copies and old-key backup generations are replaced or removed at their next 'stv sync'`);
 }
 
 export async function upgrade(opts: GlobalOptions): Promise<void> {

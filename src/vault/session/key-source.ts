@@ -10,4 +10,6 @@ export interface KeySource {
   heldKey?(): Promise<DerivedKey | undefined>;
   /** The user's credentials; the vault layer wipes what it gets. Throws when there is no way to get them; absent: a held key only. */
   credentials?(): Promise<Credentials>;
+  /** The file's key changed: a key held for it no longer opens it and is dropped (best effort). */
+  forgetHeldKey?(): Promise<void>;
 }

@@ -5,7 +5,7 @@
  */
 import { LockedError, StaleKeyError, StvError, UsageError, VaultChangedError, WrongKeyError } from '../../errors/index.js';
 import { disableCoreDumps, type Credentials, type DerivedKey } from '../../secret/index.js';
-import { Vault } from '../vault.js';
+import { Vault, type CredentialParts, type VaultSettings } from '../vault.js';
 import { readVaultFile, saveVaultFile, acquireWriteLock, removeStaleTemps, type FileStamp } from '../file.js';
 import { SlowKdfError } from '../kdbx/index.js';
 import { mergeCopies, type FieldConflict } from '../merge/index.js';
@@ -48,9 +48,11 @@ export class VaultSession {
   /** The bytes this session read (then last wrote): the exact common base when a save has to merge with another writer. */
   #lastBytes: Uint8Array;
   readonly #o: OpenVaultOptions;
+  readonly #keys: KeySource;
 
-  private constructor(readonly path: string, readonly vault: Vault, public stamp: FileStamp, bytes: Uint8Array, o: OpenVaultOptions, u: { credentials?: Credentials; retained?: Credentials; with: 'held-key' | 'credentials' }) {
+  private constructor(readonly path: string, readonly vault: Vault, public stamp: FileStamp, bytes: Uint8Array, keys: KeySource, o: OpenVaultOptions, u: { credentials?: Credentials; retained?: Credentials; with: 'held-key' | 'credentials' }) {
     this.#lastBytes = bytes;
+    this.#keys = keys;
     this.#o = o;
     this.credentials = u.credentials;
     this.#retained = u.retained;
@@ -60,7 +62,29 @@ export class VaultSession {
   static async open(path: string, keys: KeySource, o: OpenVaultOptions = {}): Promise<VaultSession> {
     const { bytes, stamp } = readVaultFile(path);
     const u = await unlock(bytes, keys, o);
-    return new VaultSession(path, u.vault, stamp, bytes, o, u);
+    return new VaultSession(path, u.vault, stamp, bytes, keys, o, u);
+  }
+
+  /**
+   * A new master key (`stv passwd`): the vault is re-keyed with `creds`, or
+   * with the credentials kept at open ('same': a new KDF salt only), and
+   * saved; a key held for the file (the agent's) is dropped. Returns the old
+   * key, for re-encrypting the old copies (the caller wipes it).
+   */
+  async changeKey(creds: CredentialParts | 'same', settings: VaultSettings): Promise<DerivedKey> {
+    const parts = creds === 'same' ? this.credentials : creds;
+    if (!parts) throw new Error("changeKey('same') needs a session opened with keepCredentials");
+    if (!parts.password && !parts.keyfile) throw new UsageError('a vault needs a password or a keyfile; nothing was changed');
+    const oldKey = this.vault.derivedKey();
+    try {
+      await this.vault.changeKey(parts, settings);
+      await this.save();
+    } catch (e) {
+      oldKey.wipe();
+      throw e;
+    }
+    await this.#keys.forgetHeldKey?.().catch(() => undefined);
+    return oldKey;
   }
 
   async save(): Promise<void> {
