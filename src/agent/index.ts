@@ -5,3 +5,5 @@ export { agentClient, isAgentRunning, ensureAgentRunning, request, AgentError } 
 export { newDeadline, touch, expired, secondsLeft, systemClock, type Deadline, type Clock } from './timer.js';
 export { QUERY_OPS, isQueryOp, queryArgsFrom, queryArgsToWire, type QueryOp, type QueryArgs as VaultQueryArgs } from './query-args.js';
 export { peerCred, peerCredSupported, peerIsMe, type PeerCred } from './peer-cred.js';
+export * as agentLink from './link.js';
+export { readVault, readFields, type Ask, type VaultReads, type FieldSpec, type FieldValue } from './reads.js';

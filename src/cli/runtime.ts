@@ -25,6 +25,9 @@ export interface GlobalOptions {
   allowSlowKdf: boolean;
 }
 
+/** Whether a command may ask the agent: not with --no-agent, nor when a password source was given (a script that passes a file means it). */
+export const agentAllowed = (opts: GlobalOptions): boolean => opts.agent && opts.passwordFile === undefined && opts.passwordFd === undefined;
+
 /** Global options as seen from any (sub)command. */
 export function globals(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals() as Record<string, unknown>;

@@ -17,9 +17,9 @@ import { Credentials, disableCoreDumps, utf8 } from '../secret/index.js';
 import { VaultSession, readKeyfile, type KeySource, type OpenVaultOptions, type SessionEvents } from '../vault/index.js';
 import { recordLocalSave, vaultIdOf } from '../sync/index.js';
 import type { GlobalOptions } from './runtime.js';
-import { canSpin, info, warn } from './runtime.js';
+import { agentAllowed, canSpin, info, warn } from './runtime.js';
 import { canPrompt, hasTerminal, promptSecret, promptSecretOnTerminal, readFirstLineOfFd, readFirstLineOfFile, readStdinLineBytes, stdinIsTty } from './secrets-input.js';
-import * as agent from './agent-link.js';
+import { agentLink as agent } from '../agent/index.js';
 
 export { readKeyfile };
 
@@ -110,10 +110,13 @@ export function cliKeySource(opts: GlobalOptions, ref: ResolvedVault, ask: AskOp
 /** Explicit password sources beat the agent (a script that passes a file means it). */
 const explicitPassword = (opts: GlobalOptions) => opts.passwordFile !== undefined || opts.passwordFd !== undefined;
 
+/** The command that runs the agent: this program's hidden `__agent`. */
+export const AGENT_COMMAND = (): string[] => [process.argv[1], '__agent'];
+
 /** The key source a command's options allow: the agent only when it is on and no password source was given. */
 export function keySourceFor(opts: GlobalOptions, ref: ResolvedVault): KeySource {
   const keys = cliKeySource(opts, ref);
-  return explicitPassword(opts) || !opts.agent ? { credentials: keys.credentials } : keys;
+  return agentAllowed(opts) ? keys : { credentials: keys.credentials };
 }
 
 export interface OpenHow {
@@ -160,7 +163,7 @@ export async function openSession(opts: GlobalOptions, how: OpenHow = {}): Promi
   const keys = cliKeySource(opts, ref, { stdinCarries: how.stdinCarries });
   const vs = await VaultSession.open(ref.path, keys, {
     keepCredentials: how.keepCredentials,
-    skipHeldKey: explicitPassword(opts) || !opts.agent,
+    skipHeldKey: !agentAllowed(opts),
     allowSlowKdf: opts.allowSlowKdf,
     afterKdf: how.afterKdf,
     readAll: how.readAll,
@@ -170,7 +173,7 @@ export async function openSession(opts: GlobalOptions, how: OpenHow = {}): Promi
     events: cliEvents(opts),
   });
   // An interactive unlock keeps the vault unlocked for the idle timeout, as the seed workflow expects.
-  if (keys.fromTty && opts.agent) await agent.remember(ref.path, vs.vault.derivedKey(), config.autoLockSeconds ?? 30).catch(agent.unlessRuntimeDirError);
+  if (keys.fromTty && opts.agent) await agent.remember(ref.path, vs.vault.derivedKey(), { timeoutSeconds: config.autoLockSeconds ?? 30, start: AGENT_COMMAND() }).catch(agent.unlessRuntimeDirError);
   return Object.assign(vs, { opts, ref, config });
 }
 

@@ -2,7 +2,7 @@
 import { UsageError } from '../../errors/index.js';
 import { loadConfig, resolveVault } from '../../config/index.js';
 import { type GlobalOptions, info, out, printJson } from '../runtime.js';
-import { openSession, agent } from '../session.js';
+import { openSession, agent, AGENT_COMMAND } from '../session.js';
 
 function seconds(v: string | undefined, fallback: number, name: string): number {
   if (v === undefined) return fallback;
@@ -20,7 +20,7 @@ export async function unlock(opts: GlobalOptions, o: { timeout?: string; hardCap
   // Unlock for real (not from the agent's old key), so a wrong password fails here.
   const s = await openSession({ ...opts, agent: false });
   try {
-    await agent.remember(s.ref.path, s.vault.derivedKey(), timeout, hardCap);
+    await agent.remember(s.ref.path, s.vault.derivedKey(), { timeoutSeconds: timeout, hardCapSeconds: hardCap, start: AGENT_COMMAND() });
     info(opts, `unlocked ${s.ref.name ?? s.ref.path}; locks after ${timeout} s of disuse`);
   } finally {
     s.close();

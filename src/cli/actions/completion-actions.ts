@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors/index.js';
 import { loadConfig, resolveVault } from '../../config/index.js';
 import type { GlobalOptions } from '../runtime.js';
-import { agent } from '../session.js';
+import { agentLink as agent } from '../../agent/index.js';
 
 const ENTRY_COMMANDS = ['show', 'edit', 'rm', 'mv', 'totp', 'clip', 'history', 'restore', 'resolve', 'ssh-add'];
 

@@ -1,14 +1,22 @@
 /** stv exec: read the values, then run the command with them as files or on its stdin. */
 import { UsageError } from '../../errors/index.js';
 import { runWithSecrets, checkName, checkCommand, sweepLeftovers, type SecretValue } from '../../exec/index.js';
+import { readFields, type FieldSpec } from '../../agent/index.js';
 import { type GlobalOptions, warn } from '../runtime.js';
-import { parseFieldSpec, readFieldValues, type FieldSpec } from '../field-values.js';
 import { finishWith } from '../exit-codes.js';
+import { vaultReads } from './read-actions.js';
 
 export interface ExecFlags {
   file?: string[];
   stdin?: string;
   newline?: boolean;
+}
+
+/** ENTRY[:FIELD], FIELD defaulting to password; a ':' followed by a '/' is part of a path, not a field. */
+function parseFieldSpec(spec: string): FieldSpec {
+  const i = spec.lastIndexOf(':');
+  if (i > 0 && i < spec.length - 1 && !spec.slice(i + 1).includes('/')) return { entry: spec.slice(0, i), field: spec.slice(i + 1), whole: spec };
+  return { entry: spec, field: 'password' };
 }
 
 function parseFileFlag(flag: string): { name: string; spec: FieldSpec } {
@@ -27,7 +35,8 @@ export async function exec(opts: GlobalOptions, argv: string[], o: ExecFlags): P
   const files = (o.file ?? []).map(parseFileFlag);
   if (!files.length && o.stdin === undefined) throw new UsageError('nothing to hand over: give --file NAME=ENTRY[:FIELD] or --stdin ENTRY[:FIELD]');
   const specs = [...files.map((f) => f.spec), ...(o.stdin !== undefined ? [parseFieldSpec(o.stdin)] : [])];
-  const values = await readFieldValues(opts, specs);
+  // One place for all values: the agent, or one password prompt (or KDF run) however many values.
+  const values = await readFields(vaultReads(opts), specs);
   const secrets: SecretValue[] = files.map((f, i) => ({ name: f.name, value: Buffer.from(values[i].value, 'utf8') }));
   const stdin = o.stdin !== undefined ? Buffer.from(values[values.length - 1].value + (o.newline ? '\n' : ''), 'utf8') : undefined;
   try {

@@ -13,9 +13,9 @@ import {
   type CredentialRequest, type Candidate,
 } from '../../git-credential/index.js';
 import type { EntrySummary } from '../../vault/index.js';
-import { type GlobalOptions, warn } from '../runtime.js';
+import { type GlobalOptions, agentAllowed, warn } from '../runtime.js';
 import { openSession, type Session } from '../session.js';
-import * as agent from '../agent-link.js';
+import { readVault, type VaultReads } from '../../agent/index.js';
 
 const ACTIONS = ['get', 'store', 'erase'] as const;
 
@@ -40,20 +40,6 @@ async function openQuietly(opts: GlobalOptions): Promise<Session | undefined> {
   }
 }
 
-const explicitPassword = (opts: GlobalOptions) => opts.passwordFile !== undefined || opts.passwordFd !== undefined;
-
-/** get through the agent's cached vault: the entry list, then one password. undefined = not unlocked there. */
-async function getViaAgent(opts: GlobalOptions, req: CredentialRequest): Promise<Record<string, string | undefined> | null | undefined> {
-  if (!opts.agent || explicitPassword(opts)) return undefined;
-  const ref = resolveVault(opts.vault, loadConfig());
-  const list = await agent.query(ref.path, 'find', { query: '' });
-  if (!list.ok) return undefined;
-  const chosen = choose(list.value as EntrySummary[], req);
-  if (!chosen) return null;
-  const pw = await agent.query(ref.path, 'field', { entry: chosen.uuid, field: 'password' });
-  if (!pw.ok) return undefined;
-  return { username: chosen.username, password: (pw.value as { value: string }).value };
-}
 
 function choose(candidates: Candidate[], req: CredentialRequest): Candidate | undefined {
   const m = matchCredential(candidates, req);
@@ -64,19 +50,33 @@ function choose(candidates: Candidate[], req: CredentialRequest): Candidate | un
   return m.kind === 'one' ? m.entry : undefined;
 }
 
+/** Reads through the agent's cached vault, else the vault opened here. */
+function credentialReads(opts: GlobalOptions): VaultReads {
+  return {
+    agentVault: agentAllowed(opts) ? resolveVault(opts.vault, loadConfig()).path : undefined,
+    async openHere() {
+      const { runQuery } = await import('../../agent-host/index.js');
+      // git's credential request is on stdin: the master password never is (agent, flags or /dev/tty).
+      const s = await openSession(opts, { stdinCarries: "git's credential request" });
+      return { ask: (op, args) => runQuery(s.vault.db, op, args), close: () => s.close() };
+    },
+  };
+}
+
 async function get(opts: GlobalOptions, req: CredentialRequest): Promise<void> {
-  let answer = await getViaAgent(opts, req);
-  if (answer === undefined) {
-    const s = await openQuietly(opts);
-    if (!s) return;
-    try {
-      const live = [...s.vault.db.entries()].filter((e) => !s.vault.db.isInRecycleBin(e));
-      const chosen = choose(live.map((e) => ({ uuid: e.uuid, path: e.path(), url: e.get('URL'), username: e.get('UserName') })), req);
-      const e = chosen && live.find((x) => x.uuid === chosen.uuid);
-      answer = e ? { username: e.get('UserName'), password: e.get('Password') } : null;
-    } finally {
-      s.close();
-    }
+  let answer: { username: string; password: string } | null;
+  try {
+    // The entry list (never the recycle bin's), then one password.
+    answer = await readVault(credentialReads(opts), async (ask) => {
+      const chosen = choose((await ask('find', { query: '' })) as EntrySummary[], req);
+      if (!chosen) return null;
+      const pw = (await ask('field', { entry: chosen.uuid, field: 'password' })) as { value: string };
+      return { username: chosen.username, password: pw.value };
+    });
+  } catch (e) {
+    // Locked and no way to ask: git asks elsewhere.
+    if (e instanceof LockedError) return;
+    throw e;
   }
   if (!answer || !answer.password) return;
   process.stdout.write(formatCredentialAnswer({ username: answer.username || req.username, password: answer.password }));

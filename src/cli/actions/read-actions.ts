@@ -1,31 +1,31 @@
 /** show, ls, find: through the agent when it holds the key, else by opening the vault. */
 import type { EntryDetail, EntrySummary } from '../../vault/index.js';
 import { UsageError } from '../../errors/index.js';
-import { type GlobalOptions, errorLine, out, outLines, printJson } from '../runtime.js';
-import * as agent from '../agent-link.js';
-import type { VaultQueryArgs as QueryArgs, QueryOp } from '../../agent/index.js';
+import { type GlobalOptions, agentAllowed, errorLine, out, outLines, printJson } from '../runtime.js';
+import { readVault, type VaultQueryArgs as QueryArgs, type QueryOp, type VaultReads } from '../../agent/index.js';
 import { loadConfig, resolveVault } from '../../config/index.js';
 import { finishWith } from '../exit-codes.js';
 
 /**
- * Ask the agent first (no KDF, no parse); fall back to opening the vault here.
- * The vault code is imported only for the fallback: an answer from the agent
- * then loads none of it (~20 ms of a ~100 ms `show`, issue 10 row 6).
+ * Where a command's reads go: the agent when the options allow it, else the
+ * vault opened here with the command's password sources. The vault code is
+ * imported only for that: an answer from the agent loads none of it (~20 ms
+ * of a ~100 ms `show`, issue 10 row 6).
  */
-export async function query(opts: GlobalOptions, op: QueryOp, args: QueryArgs): Promise<unknown> {
-  const explicit = opts.passwordFile !== undefined || opts.passwordFd !== undefined;
-  if (opts.agent && !explicit) {
-    const ref = resolveVault(opts.vault, loadConfig());
-    const answer = await agent.query(ref.path, op, args);
-    if (answer.ok) return answer.value;
-  }
-  const [{ openSession }, { runQuery }] = await Promise.all([import('../session.js'), import('../../agent-host/index.js')]);
-  const s = await openSession(opts);
-  try {
-    return await runQuery(s.vault.db, op, args);
-  } finally {
-    s.close();
-  }
+export function vaultReads(opts: GlobalOptions): VaultReads {
+  return {
+    agentVault: agentAllowed(opts) ? resolveVault(opts.vault, loadConfig()).path : undefined,
+    async openHere() {
+      const [{ openSession }, { runQuery }] = await Promise.all([import('../session.js'), import('../../agent-host/index.js')]);
+      const s = await openSession(opts);
+      return { ask: (op, args) => runQuery(s.vault.db, op, args), close: () => s.close() };
+    },
+  };
+}
+
+/** One query: through the agent when it holds the key, else on the vault opened here. */
+export function query(opts: GlobalOptions, op: QueryOp, args: QueryArgs): Promise<unknown> {
+  return readVault(vaultReads(opts), (ask) => ask(op, args));
 }
 
 export async function show(opts: GlobalOptions, entry: string, o: { showProtected?: boolean; attr?: string; version?: string }): Promise<void> {
