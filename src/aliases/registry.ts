@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { getDomain, getHostname } from 'tldts';
 import { UsageError, NotFoundError } from '../errors/index.js';
-import { Entry, Group, type Database } from '../vault/index.js';
+import { newEntry, type Entry, type Group, type Database } from '../vault/index.js';
 import { codeFor, MAX_LOCAL, splitAddress, tagForSite, cleanTag, validateAddress } from './derive.js';
 
 export const SETUP_KEY = 'stickvault.aliases';
@@ -176,11 +176,9 @@ export function aliasForSite(db: Database, site: string, o: NewAliasOptions & { 
     db.updateEntry(matches[0], (e) => (record = assignAlias(db, e, site, o)));
     return { record: record!, entry: matches[0], created: false };
   }
-  const entry = new Entry();
-  for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) entry.set(f, '', f === 'Password');
   // Titled as pass and browser extensions name a site's entry: its host, without 'www.'.
   const host = getHostname(site.includes('://') ? site : `https://${site}`) ?? site;
-  entry.set('Title', host.replace(/^www\./, ''));
+  const entry = newEntry(host.replace(/^www\./, ''));
   entry.set('URL', site.includes('://') ? site : `https://${site}`);
   groupFor(db, o.group ?? ALIAS_GROUP).addEntry(entry);
   return { record: assignAlias(db, entry, site, o), entry, created: true };
@@ -190,9 +188,7 @@ export function aliasForSite(db: Database, site: string, o: NewAliasOptions & { 
 export const ALIAS_GROUP = 'Aliases';
 
 function groupFor(db: Database, path: string): Group {
-  let g = db.root;
-  for (const part of path.split('/').filter(Boolean)) g = g.groups.find((c) => c.name === part) ?? g.addGroup(new Group(part));
-  return g;
+  return db.root.ensureGroup(path.split('/').filter(Boolean)).group;
 }
 
 /** Every address in a header line or text ("To: Fred <fred+x@example.com>, b@c.d"). */

@@ -15,7 +15,7 @@ import { LockedError, UsageError } from '../errors/index.js';
 import { resolveVault, loadConfig, type ResolvedVault, type Config } from '../config/index.js';
 import { Credentials, disableCoreDumps, utf8 } from '../secret/index.js';
 import { VaultSession, readKeyfile, type KeySource, type OpenVaultOptions, type SessionEvents } from '../vault/index.js';
-import { recordLocalSave, vaultIdOf } from '../sync/index.js';
+import { noteSessionSave } from '../sync/index.js';
 import type { GlobalOptions } from './runtime.js';
 import { agentAllowed, canSpin, info, warn } from './runtime.js';
 import { canPrompt, hasTerminal, promptSecret, promptSecretOnTerminal, readFirstLineOfFd, readFirstLineOfFile, readStdinLineBytes, stdinIsTty } from './secrets-input.js';
@@ -153,7 +153,7 @@ function cliEvents(opts: GlobalOptions): SessionEvents {
   return {
     info: (text) => info(opts, text),
     warn: (text) => warn(text),
-    saved: (s, replacedSha) => noteLocalSave(s, replacedSha),
+    saved: noteSessionSave,
   };
 }
 
@@ -180,17 +180,6 @@ export async function openSession(opts: GlobalOptions, how: OpenHow = {}): Promi
 async function confirmOnTerminal(message: string): Promise<boolean> {
   const { confirm } = await import('@inquirer/prompts');
   return confirm({ message, default: false }, { output: process.stderr });
-}
-
-/** Tell a later sync that the new file descends from the one it replaced, so the sticks can be updated without the key. */
-function noteLocalSave(s: VaultSession, replacedSha: string): void {
-  const id = vaultIdOf(s.vault.db);
-  if (!id) return;
-  try {
-    recordLocalSave(s.path, id, replacedSha, s.stamp.sha256);
-  } catch {
-    // The sidecar is an optimisation: without it the next sync merges with the key.
-  }
 }
 
 /** Runs `fn` on an opened session and closes it, whatever happens. */

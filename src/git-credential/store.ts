@@ -8,7 +8,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { NotFoundError } from '../errors/index.js';
-import { Entry, Group, resolveGroup, type Database } from '../vault/index.js';
+import { newEntry, resolveGroup, type Entry, type Group, type Database } from '../vault/index.js';
 import { requestUrl, siteOfRequest, siteOfUrl, type Site } from './match.js';
 import type { CredentialRequest } from './protocol.js';
 
@@ -64,10 +64,7 @@ export function storeCredential(db: Database, req: CredentialRequest, groupPath:
     return { kind: 'updated', path: e.path() };
   }
   const group = ensureGroup(db, groupPath);
-  const e = new Entry();
-  const title = req.path ? `${req.host}/${req.path.replace(/^\/+/, '')}` : req.host!;
-  for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) e.set(f, '', f === 'Password');
-  e.set('Title', title);
+  const e = newEntry(req.path ? `${req.host}/${req.path.replace(/^\/+/, '')}` : req.host!);
   e.set('UserName', req.username);
   e.set('Password', req.password, true);
   e.set('URL', requestUrl(req));
@@ -82,9 +79,7 @@ function ensureGroup(db: Database, path: string): Group {
   } catch (e) {
     if (!(e instanceof NotFoundError)) throw e;
   }
-  let g = db.root;
-  for (const part of path.split('/').filter(Boolean)) g = g.groups.find((c) => c.name === part) ?? g.addGroup(new Group(part));
-  return g;
+  return db.root.ensureGroup(path.split('/').filter(Boolean)).group;
 }
 
 export type EraseOutcome = { kind: 'erased'; path: string } | { kind: 'kept'; why: string };

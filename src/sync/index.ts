@@ -5,7 +5,7 @@ export { runSync, copiesOf, knownVaultId, type LocalCopy } from './run.js';
 export { initStick, listSticks, forgetStick, sticksHolding, type StickListing } from './admin.js';
 export { findSticks, readMounts, parseMountinfo, type Mount } from './discovery.js';
 export { readStick, stickFile, type MountedStick, type StickInfo } from './sticks.js';
-export { recordLocalSave, readLocalSidecar, localSidecarPath } from './sidecar.js';
+export { recordLocalSave, noteSessionSave, readLocalSidecar, localSidecarPath } from './sidecar.js';
 export { ensureVaultId, vaultIdOf, checkSameVault, VAULT_ID_KEY } from './vault-id.js';
 export { watchSticks, watchLocalSaves, defaultWatchDirs } from './watch.js';
 export { loadRegistry } from './registry.js';

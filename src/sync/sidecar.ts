@@ -14,6 +14,8 @@ import { StickFs } from './confined.js';
 import { Ledger } from './ledger.js';
 import { jsonText, parseJson, readJson, writeJson } from './json-file.js';
 import { readStick, sidecarOnStick, STICK_JSON_LIMIT } from './sticks.js';
+import { vaultIdOf } from './vault-id.js';
+import type { VaultSession } from '../vault/index.js';
 
 export interface Sidecar {
   format: 1;
@@ -77,6 +79,21 @@ export function recordLocalSave(vaultPath: string, vaultId: string, readSha: str
   const onStick = stickHolding(vaultPath, vaultId);
   if (onStick) writeStickSidecar(onStick.fs, sidecarFor(vaultId, onStick.file, writtenSha, ledger));
   else writeLocalSidecar(vaultPath, sidecarFor(vaultId, vaultPath, writtenSha, ledger));
+}
+
+/**
+ * After a command saved a vault (SessionEvents.saved): recordLocalSave for a
+ * vault that has an id. The sidecar is an optimisation — without it the next
+ * sync merges with the key — so failing to write it is not the save's error.
+ */
+export function noteSessionSave(s: VaultSession, replacedSha: string): void {
+  const id = vaultIdOf(s.vault.db);
+  if (!id) return;
+  try {
+    recordLocalSave(s.path, id, replacedSha, s.stamp.sha256);
+  } catch {
+    // not the save's error
+  }
 }
 
 /** The stick whose stick.json names `vaultPath` as its copy of `vaultId`, looking a few directories up. */

@@ -25,8 +25,7 @@ export class ImportTarget {
   readonly skipExisting: boolean;
 
   constructor(root: Group, intoPath: string[], skipExisting = false) {
-    let into = root;
-    for (const part of intoPath) into = into.groups.find((g) => g.name === part) ?? into.addGroup(new Group(part));
+    const into = root.ensureGroup(intoPath).group;
     this.into = into;
     this.skipExisting = skipExisting;
     for (const g of into.allGroups()) {

@@ -1,6 +1,6 @@
 /** add, edit, rm, mv, mkdir, rmdir over a session. */
 import { UsageError, NotFoundError } from '../../errors/index.js';
-import { Entry, Group, resolveEntry, resolveGroup, splitPath, joinPath, canonicalFieldName, STANDARD_FIELDS, uuidText, type Database } from '../../vault/index.js';
+import { Entry, newEntry, resolveEntry, type Group, resolveGroup, splitPath, joinPath, canonicalFieldName, STANDARD_FIELDS, uuidText, type Database } from '../../vault/index.js';
 import { type GlobalOptions, info, printJson, warn } from '../runtime.js';
 import { withSession, type OpenHow, type Session } from '../session.js';
 import { canPrompt, promptSecret, readStdinLine } from '../secrets-input.js';
@@ -97,10 +97,9 @@ function splitEntryPath(opts: GlobalOptions, db: Database, spec: string, groupOp
   } catch (e) {
     if (!(e instanceof NotFoundError)) throw e;
   }
-  let g = db.root;
-  for (const part of splitPath(groupSpec).filter(Boolean)) g = g.groups.find((c) => c.name === part) ?? g.addGroup(new Group(part));
-  info(opts, `created group ${g.path()}`);
-  return { group: g, title };
+  const { group } = db.root.ensureGroup(splitPath(groupSpec).filter(Boolean));
+  info(opts, `created group ${group.path()}`);
+  return { group, title };
 }
 
 /** -p reads the entry password from stdin, which then never carries the master password. */
@@ -158,10 +157,7 @@ export async function add(opts: GlobalOptions, spec: string, o: EntryOpts): Prom
     const { group, title } = splitEntryPath(opts, s.vault.db, spec, o.group);
     if (!title) throw new UsageError('the entry needs a title');
     if (group.entries.some((e) => e.title === title)) throw new UsageError(`'${spec}' already exists; use 'stv edit' or another title`);
-    const e = new Entry();
-    for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) e.set(f, '', f === 'Password');
-    e.set('Title', title);
-    group.addEntry(e);
+    const e = group.addEntry(newEntry(title));
     applyOptions(s, e, { ...o, title: undefined }, await collectInputs(s, e, o));
     await s.save();
     if (opts.json) printJson({ uuid: uuidText(e.uuid), path: e.path() });
@@ -223,16 +219,7 @@ export async function mkdir(opts: GlobalOptions, spec: string): Promise<void> {
   await withSession(opts, async (s) => {
     const parts = splitPath(spec).filter(Boolean);
     if (!parts.length) throw new UsageError('give the group path to create, e.g. Finance/Banks');
-    let g = s.vault.db.root;
-    let created = false;
-    for (const part of parts) {
-      let next = g.groups.find((c) => c.name === part);
-      if (!next) {
-        next = g.addGroup(new Group(part));
-        created = true;
-      }
-      g = next;
-    }
+    const { group: g, created } = s.vault.db.root.ensureGroup(parts);
     if (!created) throw new UsageError(`group '${spec}' already exists`);
     await s.save();
     info(opts, `created group ${g.path()}`);

@@ -119,13 +119,11 @@ export async function attachmentMenu(s: Session, e: Entry, p: Prompts, ask: Ask,
 }
 
 export async function addEntry(s: Session, p: Prompts, ask: Ask, save: Saver): Promise<void> {
-  const { Entry } = await import('../../vault/index.js');
+  const { newEntry } = await import('../../vault/index.js');
   const title = await ask((ctx) => p.input({ message: 'Title', required: true }, ctx));
   const username = await ask((ctx) => p.input({ message: 'Username' }, ctx));
   const url = await ask((ctx) => p.input({ message: 'URL' }, ctx));
-  const e = new Entry();
-  for (const f of ['Title', 'UserName', 'Password', 'URL', 'Notes']) e.set(f, '', f === 'Password');
-  e.set('Title', title);
+  const e = newEntry(title);
   e.set('UserName', username);
   e.set('URL', url);
   e.set('Password', await ask((ctx) => p.password({ message: 'Password', mask: false }, ctx)), true);

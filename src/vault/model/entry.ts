@@ -276,3 +276,11 @@ export class Entry {
     return joinPath(parts);
   }
 }
+
+/** A new entry with the five standard fields, the password protected, as KeePassXC creates one. */
+export function newEntry(title = ''): Entry {
+  const e = new Entry();
+  for (const f of STANDARD_FIELDS) e.set(f, '', f === 'Password');
+  e.set('Title', title);
+  return e;
+}

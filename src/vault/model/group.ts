@@ -56,6 +56,21 @@ export class Group {
     return parts;
   }
 
+  /** The group `names` leads to below this one, creating the groups that are missing; `created` says whether any was. */
+  ensureGroup(names: string[]): { group: Group; created: boolean } {
+    let g: Group = this;
+    let created = false;
+    for (const name of names) {
+      let next = g.groups.find((c) => c.name === name);
+      if (!next) {
+        next = g.addGroup(new Group(name));
+        created = true;
+      }
+      g = next;
+    }
+    return { group: g, created };
+  }
+
   /** Pre-order walk of this group and every descendant group. */
   *allGroups(): Generator<Group> {
     const stack: Group[] = [this];
