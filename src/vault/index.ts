@@ -16,7 +16,7 @@ export { listVersions, versionAt, restoreVersion, resolveConflict, listConflicts
 export { contentDigest } from './format/digest.js';
 export { serializeXml, parseXml, child as xmlChild, el, parent, type XmlElement } from './xml/index.js';
 export type { KdfParams, CipherName } from './kdbx/index.js';
-export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError } from './kdbx/index.js';
+export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError, aesKdf, prewarmAesKdf } from './kdbx/index.js';
 export type { KdbDatabase, KdbGroup, KdbEntry, KdbTimes, ReadKdbOptions } from './kdb/index.js';
 export { newKeyfileXmlV2, kdfStrength, type KdfStrength } from './keys/index.js';
 export { listAttachments, getAttachment, putAttachment, removeAttachment, type AttachmentInfo } from './attachments.js';

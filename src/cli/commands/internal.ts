@@ -4,7 +4,7 @@ import { out } from '../runtime.js';
 
 export function register(program: Command): void {
   program.command('__bench-kdf <rounds>', { hidden: true }).action(async (rounds: string) => {
-    const { aesKdf, prewarmAesKdf } = await import('../../vault/kdbx/index.js');
+    const { aesKdf, prewarmAesKdf } = await import('../../vault/index.js');
     const { randomBytes } = await import('node:crypto');
     const n = BigInt(rounds);
     // First with the two chain threads started on demand, then with them started ahead and
