@@ -7,15 +7,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { LockedError, UsageError } from '../../errors/index.js';
-import { loadConfig, resolveVault } from '../../config/index.js';
 import {
   parseCredentialRequest, formatCredentialAnswer, matchCredential, storeCredential, eraseCredential, DEFAULT_GIT_GROUP,
   type CredentialRequest, type Candidate,
 } from '../../git-credential/index.js';
 import type { EntrySummary } from '../../vault/index.js';
-import { type GlobalOptions, agentAllowed, warn } from '../runtime.js';
+import { type GlobalOptions, warn } from '../runtime.js';
 import { openSession, type Session } from '../session.js';
-import { readVault, type VaultReads } from '../../agent/index.js';
+import { readVault } from '../../agent/index.js';
+import { vaultReads } from './read-actions.js';
 
 const ACTIONS = ['get', 'store', 'erase'] as const;
 
@@ -40,7 +40,6 @@ async function openQuietly(opts: GlobalOptions): Promise<Session | undefined> {
   }
 }
 
-
 function choose(candidates: Candidate[], req: CredentialRequest): Candidate | undefined {
   const m = matchCredential(candidates, req);
   if (m.kind === 'ambiguous') {
@@ -50,24 +49,11 @@ function choose(candidates: Candidate[], req: CredentialRequest): Candidate | un
   return m.kind === 'one' ? m.entry : undefined;
 }
 
-/** Reads through the agent's cached vault, else the vault opened here. */
-function credentialReads(opts: GlobalOptions): VaultReads {
-  return {
-    agentVault: agentAllowed(opts) ? resolveVault(opts.vault, loadConfig()).path : undefined,
-    async openHere() {
-      const { runQuery } = await import('../../agent-host/index.js');
-      // git's credential request is on stdin: the master password never is (agent, flags or /dev/tty).
-      const s = await openSession(opts, { stdinCarries: "git's credential request" });
-      return { ask: (op, args) => runQuery(s.vault.db, op, args), close: () => s.close() };
-    },
-  };
-}
-
 async function get(opts: GlobalOptions, req: CredentialRequest): Promise<void> {
   let answer: { username: string; password: string } | null;
   try {
-    // The entry list (never the recycle bin's), then one password.
-    answer = await readVault(credentialReads(opts), async (ask) => {
+    // The entry list (never the recycle bin's), then one password. git's request is on stdin: the master password never is.
+    answer = await readVault(vaultReads(opts, { stdinCarries: "git's credential request" }), async (ask) => {
       const chosen = choose((await ask('find', { query: '' })) as EntrySummary[], req);
       if (!chosen) return null;
       const pw = (await ask('field', { entry: chosen.uuid, field: 'password' })) as { value: string };

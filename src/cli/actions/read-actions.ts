@@ -12,12 +12,12 @@ import { finishWith } from '../exit-codes.js';
  * imported only for that: an answer from the agent loads none of it (~20 ms
  * of a ~100 ms `show`, issue 10 row 6).
  */
-export function vaultReads(opts: GlobalOptions): VaultReads {
+export function vaultReads(opts: GlobalOptions, how: { stdinCarries?: string } = {}): VaultReads {
   return {
     agentVault: agentAllowed(opts) ? resolveVault(opts.vault, loadConfig()).path : undefined,
     async openHere() {
       const [{ openSession }, { runQuery }] = await Promise.all([import('../session.js'), import('../../agent-host/index.js')]);
-      const s = await openSession(opts);
+      const s = await openSession(opts, how);
       return { ask: (op, args) => runQuery(s.vault.db, op, args), close: () => s.close() };
     },
   };
