@@ -14,8 +14,11 @@ import { type XmlElement, XmlCursor, isTrueAttr } from '../xml/index.js';
 import { skimEntry, type LazyContext } from './lazy-entry.js';
 import {
   Database, Entry, Group, Meta, type Attachment, type CustomDataItem, type CustomIcon, type Times,
-  newTimes, parseTime, uuidFromBase64, newUuid, ZERO_UUID, defaultAutoType, STANDARD_FIELDS,
+  newTimes, newUuid, ZERO_UUID, defaultAutoType, STANDARD_FIELDS,
 } from '../model/index.js';
+import { parseTime } from './times.js';
+import { uuidFromBase64 } from './uuid.js';
+import { BASE64 } from './base64.js';
 
 /**
  * XOR every Protected="True" element's base64 value with the next bytes of
@@ -46,8 +49,6 @@ export function protectedValueDecryptor(keystream: (n: number) => Uint8Array): (
     node.text = '';
   };
 }
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * Base64 as KDBX writes it (no line breaks; surrounding blanks tolerated).

@@ -12,8 +12,10 @@ import { ProtectedValue } from '../../secret/index.js';
 import { el, parent, XmlWriter, type XmlElement } from '../xml/index.js';
 import {
   type Database, type Entry, type Group, type Meta, type Attachment, type CustomDataItem, type Times,
-  formatTime, uuidToBase64, STANDARD_FIELDS, KDBX3_ONLY_META, defaultAutoType,
+  STANDARD_FIELDS, KDBX3_ONLY_META, defaultAutoType,
 } from '../model/index.js';
+import { formatTime } from './times.js';
+import { uuidToBase64 } from './uuid.js';
 
 export interface WriteResult {
   /** UTF-8. */

@@ -11,8 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Meta } from '../model/meta.js';
-import { parseTime } from '../model/times.js';
-import { uuidFromBase64 } from '../model/uuid.js';
+import { parseTime } from '../format/times.js';
+import { uuidFromBase64 } from '../format/uuid.js';
 import { cloneNode, type XmlElement } from '../xml/index.js';
 import { treeText } from './fingerprint.js';
 import { DELETIONS_KEY } from './records.js';

@@ -6,8 +6,10 @@
  */
 import { el, type XmlElement } from '../xml/index.js';
 import type { CustomDataItem } from './entry.js';
-import { formatTime, nowSeconds } from './times.js';
-import { ZERO_UUID, uuidFromBase64, uuidToBase64 } from './uuid.js';
+import { nowSeconds } from './times.js';
+import { ZERO_UUID } from './uuid.js';
+import { formatTime } from '../format/times.js';
+import { uuidFromBase64, uuidToBase64 } from '../format/uuid.js';
 
 export interface CustomIcon {
   uuid: string;
