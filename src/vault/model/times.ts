@@ -2,7 +2,7 @@
  * The times every entry and group carries, as Dates in whole seconds (what
  * every KDBX version can store; the file's forms are in ../format/times.ts).
  */
-import type { XmlElement } from '../xml/index.js';
+import type { UnmodelledXml } from './unmodelled.js';
 
 export interface Times {
   creation: Date;
@@ -13,7 +13,7 @@ export interface Times {
   usageCount: number;
   locationChanged: Date;
   /** Unknown children of <Times>, kept for the round trip. */
-  extra?: XmlElement[];
+  extra?: UnmodelledXml[];
 }
 
 /** Now, truncated to whole seconds (what every KDBX version can store). */
