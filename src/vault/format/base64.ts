@@ -27,8 +27,8 @@ export function decodedLength(text: string): number {
  */
 export function decodeBase64Into(text: string, out: Uint8Array): boolean {
   const n = out.length;
-  const chars = Math.ceil((n * 8) / 6);
-  const total = Math.ceil(n / 3) * 4;
+  const chars = ((n * 8 + 5) / 6) | 0;
+  const total = (((n + 2) / 3) | 0) * 4;
   if (text.length !== total) return false;
   for (let i = chars; i < total; i++) if (text.charCodeAt(i) !== 61 /* = */) return false;
   let acc = 0;

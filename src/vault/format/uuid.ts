@@ -1,7 +1,7 @@
 /** UUIDs in the XML: base64 of their 16 bytes in RFC 4122 byte order; the model keeps 32 lowercase hex digits (docs/kdbx.md §3, §9). */
 import { decodeBase64Into } from './base64.js';
 
-const HEX = '0123456789abcdef';
+const HEX_CODES = [...'0123456789abcdef'].map((c) => c.charCodeAt(0));
 const uuidBytes = new Uint8Array(16);
 const codes: number[] = new Array(32);
 
@@ -16,8 +16,8 @@ export function uuidFromBase64(b64: string | undefined): string | undefined {
   if (!decodeBase64Into(b64, uuidBytes)) return viaBuffer(b64);
   for (let i = 0; i < 16; i++) {
     const byte = uuidBytes[i];
-    codes[2 * i] = HEX.charCodeAt(byte >> 4);
-    codes[2 * i + 1] = HEX.charCodeAt(byte & 15);
+    codes[2 * i] = HEX_CODES[byte >> 4];
+    codes[2 * i + 1] = HEX_CODES[byte & 15];
   }
   return String.fromCharCode(...codes);
 }
