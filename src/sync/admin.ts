@@ -7,10 +7,9 @@ import { statSync, accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { NotFoundError, UsageError } from '../errors/index.js';
 import { findSticks } from './discovery.js';
-import { loadRegistry, saveRegistry, staleness, type Registry, type Staleness } from './registry.js';
+import { loadRegistry, localCopySha, saveRegistry, staleness, type Registry, type Staleness } from './registry.js';
 import { newStick, readStick, staysOnStick, validLabel, writeStick, type MountedStick, type StickInfo } from './sticks.js';
 import { stickCopy } from './copies.js';
-import { readVaultFile } from '../vault/index.js';
 
 export interface InitStickOptions {
   root: string;
@@ -67,7 +66,7 @@ export function listSticks(extraPaths: string[] = [], r: Registry = loadRegistry
   const ids = new Set([...Object.keys(r.sticks), ...mounted.keys()]);
   const localShas = new Map<string, string | undefined>();
   const localSha = (vaultId: string) => {
-    if (!localShas.has(vaultId)) localShas.set(vaultId, fileSha(r.vaults[vaultId]?.localPath));
+    if (!localShas.has(vaultId)) localShas.set(vaultId, localCopySha(r.vaults[vaultId]?.localPath));
     return localShas.get(vaultId);
   };
   return [...ids].map((id) => {
@@ -101,16 +100,6 @@ export function sticksHolding(vaultId: string, extraPaths: string[] = []): { mou
     mounted: findSticks(extraPaths).filter((m) => m.info.vaults[vaultId]),
     unmounted: listSticks(extraPaths).filter((l) => !l.mounted && l.vaults.some((v) => v.vaultId === vaultId)).map((l) => l.label),
   };
-}
-
-/** SHA-256 of a local copy now (a configured path: the user's own file), if it is there. */
-function fileSha(path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  try {
-    return readVaultFile(path).stamp.sha256;
-  } catch {
-    return undefined;
-  }
 }
 
 /** SHA-256 of a mounted stick's copy now, read as sync reads it (confined, bounded). */

@@ -66,18 +66,8 @@ export function localCopy(path: string, vaultId: string): CopyRef {
         throw e;
       }
     },
-    readBase() {
-      try {
-        return readRegularFile(localBasePath(vaultId), { maxBytes: STICK_VAULT_LIMIT, what: 'base' });
-      } catch {
-        return undefined;
-      }
-    },
+    ...privateBase(localBasePath(vaultId)),
     write: (o) => writeLocalCopy(path, o),
-    writeBase(bytes) {
-      ensurePrivateDir(join(stateDir(), 'bases'));
-      writeFileAtomic(localBasePath(vaultId), bytes);
-    },
     hint: () => readLocalSidecar(path),
     writeSidecar: (s) => writeLocalSidecar(path, { ...s, file: path }),
   };
@@ -96,15 +86,8 @@ export function stickCopy(stick: MountedStick, vaultId: string): CopyRef {
   }
   return {
     ...ref,
-    path: fs.path(rel),
-    read: () => readConfined(fs, rel),
-    readBase() {
-      try {
-        return fs.read(baseOnStick(vaultId), STICK_VAULT_LIMIT, 'base');
-      } catch {
-        return undefined;
-      }
-    },
+    ...confinedFile(fs, rel),
+    readBase: () => baseOrNone(() => fs.read(baseOnStick(vaultId), STICK_VAULT_LIMIT, 'base')),
     write: (o) => writeStickCopy(fs, rel, { ...o, generationsDir: generationsOnStick(vaultId) }),
     writeBase: (bytes) => fs.write(baseOnStick(vaultId), bytes, { createDirs: true }),
     hint: () => readStickSidecar(fs, vaultId),
@@ -134,23 +117,11 @@ export function folderCopy(id: string, rep: RegistryReplica): CopyRef {
   } catch (e) {
     return unreachableCopy(ref, (e as Error).message);
   }
-  const basePath = folderBasePath(rep.vaultId, id);
   return {
     ...ref,
-    path: fs.path(rel),
-    read: () => readConfined(fs, rel),
-    readBase() {
-      try {
-        return readRegularFile(basePath, { maxBytes: STICK_VAULT_LIMIT, what: 'base' });
-      } catch {
-        return undefined;
-      }
-    },
+    ...confinedFile(fs, rel),
+    ...privateBase(folderBasePath(rep.vaultId, id)),
     write: (o) => writeStickCopy(fs, rel, { ...o, generationsDir: generationsOnStick(rep.vaultId) }),
-    writeBase(bytes) {
-      ensurePrivateDir(join(stateDir(), 'bases'));
-      writeFileAtomic(basePath, bytes);
-    },
     hint: () => readLocalSidecar(fs.path(rel)),
     writeSidecar: (s) => writeLocalSidecar(fs.path(rel), { ...s, file: fs.path(rel) }),
     oldCopies: generationsStore(fs, generationsOnStick(rep.vaultId), []),
@@ -164,7 +135,6 @@ export function folderCopy(id: string, rep: RegistryReplica): CopyRef {
 export function rcloneCopy(id: string, rep: RegistryReplica): CopyRef {
   const target = rep.dir.endsWith(':') ? `${rep.dir}${rep.file}` : `${rep.dir}/${rep.file}`;
   const under = (rel: string) => (rep.dir.endsWith(':') ? `${rep.dir}${rel}` : `${rep.dir}/${rel}`);
-  const basePath = folderBasePath(rep.vaultId, id);
   return {
     kind: 'rclone',
     label: rep.label,
@@ -173,18 +143,8 @@ export function rcloneCopy(id: string, rep: RegistryReplica): CopyRef {
       const bytes = rcloneRead(target, STICK_VAULT_LIMIT);
       return bytes && { bytes, stamp: { size: bytes.length, mtimeMs: 0, sha256: sha256Hex(bytes) } };
     },
-    readBase() {
-      try {
-        return readRegularFile(basePath, { maxBytes: STICK_VAULT_LIMIT, what: 'base' });
-      } catch {
-        return undefined;
-      }
-    },
+    ...privateBase(folderBasePath(rep.vaultId, id)),
     write: async (o) => rcloneWrite(rep.dir, rep.file, { bytes: o.bytes, sha256: o.sha256, expectedSha: o.expected?.sha256, oldBytes: o.oldBytes, generationsDir: generationsOnStick(rep.vaultId), generations: o.generations ?? DEFAULT_GENERATIONS }),
-    writeBase(bytes) {
-      ensurePrivateDir(join(stateDir(), 'bases'));
-      writeFileAtomic(basePath, bytes);
-    },
     hint() {
       const bytes = rcloneReadSmall(under(sidecarOnStick(rep.vaultId)));
       const s = bytes && parseJson<Sidecar>(Buffer.from(bytes));
@@ -223,6 +183,31 @@ function unreachableCopy<R extends { path: string }>(ref: R, why: string) {
     throw new SafeReadError(ref.path, 'io', why);
   };
   return { ...ref, read: fail, readBase: () => undefined, write: async () => fail(), writeBase: fail, hint: () => undefined, writeSidecar: fail };
+}
+
+/** A base that cannot be read is no base: the merge then runs without one, as for a first sync. */
+function baseOrNone(read: () => Uint8Array): Uint8Array | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A copy's base kept in this machine's private state (local copies and replicas: a sync tool must not carry it). */
+function privateBase(path: string): Pick<CopyRef, 'readBase' | 'writeBase'> {
+  return {
+    readBase: () => baseOrNone(() => readRegularFile(path, { maxBytes: STICK_VAULT_LIMIT, what: 'base' })),
+    writeBase(bytes) {
+      ensurePrivateDir(join(stateDir(), 'bases'));
+      writeFileAtomic(path, bytes);
+    },
+  };
+}
+
+/** The path and confined read of the vault file at `rel` in a stick or folder. */
+function confinedFile(fs: StickFs, rel: string): Pick<CopyRef, 'path' | 'read'> {
+  return { path: fs.path(rel), read: () => readConfined(fs, rel) };
 }
 
 /** The vault file at `rel` inside a confined root (stick or folder), with its stamp; undefined when absent. */

@@ -96,7 +96,7 @@ export function diffText(vault: Vault): string {
     } else h.update(value, 'utf8');
     return h.digest('hex').slice(0, 12);
   };
-  const lines: string[] = [`# ${oneLine(db.meta.text('DatabaseName') ?? '')} (vault ${vaultIdOf(db) ?? 'without id'}): entries, field names and keyed hashes of their values; no secret`];
+  const lines: string[] = [`# ${oneLine(db.meta.databaseName)} (vault ${vaultIdOf(db) ?? 'without id'}): entries, field names and keyed hashes of their values; no secret`];
   const entries = [...db.entries()].sort((x, y) => (x.path() < y.path() ? -1 : x.path() > y.path() ? 1 : x.uuid < y.uuid ? -1 : 1));
   for (const e of entries) {
     lines.push(`${oneLine(e.path())}  [${e.uuid}]${db.isInRecycleBin(e) ? '  (in the recycle bin)' : ''}`);

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { ensurePrivateDir, stateDir } from '../config/index.js';
 import { readJson, writeJson } from './json-file.js';
-import { sameDigest } from '../vault/index.js';
+import { readVaultFile, sameDigest } from '../vault/index.js';
 
 export interface RegistryStick {
   label: string;
@@ -97,6 +97,16 @@ export interface CopyShas {
   local?: string;
   /** SHA-256 of the stick's file now, when it is mounted and readable. */
   stick?: string;
+}
+
+/** SHA-256 of the local copy now (a configured path: the user's own file), if it is there: what staleness compares. */
+export function localCopySha(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  try {
+    return readVaultFile(path).stamp.sha256;
+  } catch {
+    return undefined;
+  }
 }
 
 export function staleness(r: Registry, vaultId: string, stickVault: { lastSynced?: string; sha256?: string }, now = Date.now(), shas: CopyShas = {}): Staleness {

@@ -12,9 +12,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { NotFoundError, UsageError } from '../errors/index.js';
 import { replicaCopy } from './copies.js';
 import { parseRcloneLocation, RCLONE_PREFIX } from './rclone.js';
-import { loadRegistry, saveRegistry, staleness, type Registry, type RegistryReplica, type Staleness } from './registry.js';
+import { loadRegistry, localCopySha, saveRegistry, staleness, type Registry, type RegistryReplica, type Staleness } from './registry.js';
 import { staysOnStick } from './sticks.js';
-import { readVaultFile } from '../vault/index.js';
 
 export interface AddReplicaOptions {
   /** A directory, or a .kdbx file in one. */
@@ -89,21 +88,12 @@ export function listReplicas(r: Registry = loadRegistry()): ReplicaListing[] {
     } catch {
       reachable = false;
     }
-    const local = localSha(r.vaults[rep.vaultId]?.localPath);
+    const local = localCopySha(r.vaults[rep.vaultId]?.localPath);
     return {
       id, kind: rep.kind, label: rep.label, vaultId: rep.vaultId, name: r.vaults[rep.vaultId]?.name, path: rep.kind === 'rclone' ? `${RCLONE_PREFIX}${rep.dir}${rep.dir.endsWith(':') ? '' : '/'}${rep.file}` : join(rep.dir, rep.file),
       lastSynced: rep.lastSynced, reachable, staleness: staleness(r, rep.vaultId, rep, Date.now(), { local, stick: sha }),
     };
   });
-}
-
-function localSha(path: string | undefined): string | undefined {
-  if (!path) return undefined;
-  try {
-    return readVaultFile(path).stamp.sha256;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Forgets a replica (by label, id or path); its files are not touched. */

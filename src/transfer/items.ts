@@ -27,7 +27,7 @@ export function addItems(target: ImportTarget, items: ImportedItem[], opts: Impo
   items.forEach((it, n) => {
     const g = target.folder(it.group);
     // No AutoType of its own: the writer uses KeePassXC's default, one tree shared by all.
-    const e = new Entry(undefined, undefined, null);
+    const e = new Entry();
     e.set('Title', it.title);
     e.set('UserName', it.username);
     e.set('Password', it.password, true);

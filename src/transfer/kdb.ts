@@ -6,7 +6,7 @@
  * notes' `Auto-Type:` lines turned into auto-type settings; a top-level
  * "Backup" group excluded from search and auto-type; fresh UUIDs.
  */
-import { Entry, Group, newTimes, newUuid, el, parent, type Database, type Times } from '../vault/index.js';
+import { Entry, Group, newTimes, newUuid, autoTypeWith, type Database, type Times, type UnmodelledXml } from '../vault/index.js';
 import type { KdbDatabase, KdbEntry, KdbGroup, KdbTimes } from '../vault/index.js';
 import type { ImportTarget } from './existing.js';
 
@@ -75,7 +75,7 @@ const WINDOW = /^Auto-Type-Window(?:-(\d+))?: (.+)$/i;
  * `Auto-Type-Window-1: Firefox`); KeePassXC moves those lines into the
  * entry's auto-type settings and drops the blank lines after them.
  */
-export function parseAutoType(raw: string): { notes: string; autoType?: ReturnType<typeof parent> } {
+export function parseAutoType(raw: string): { notes: string; autoType?: UnmodelledXml } {
   let defaultSequence: string | undefined;
   const sequences = new Map<number, string>();
   const windows = new Map<number, string[]>();
@@ -98,8 +98,7 @@ export function parseAutoType(raw: string): { notes: string; autoType?: ReturnTy
     }
   }
   if (defaultSequence === undefined && windows.size === 0) return { notes: notes.join('\n') };
-  const assoc = [...windows.keys()].sort((a, b) => a - b).flatMap((nr) =>
-    windows.get(nr)!.map((w) => parent('Association', [el('Window', w), el('KeystrokeSequence', sequences.get(nr) ?? '')])));
-  const autoType = parent('AutoType', [el('Enabled', 'True'), el('DataTransferObfuscation', '0'), el('DefaultSequence', defaultSequence ?? ''), ...assoc]);
-  return { notes: notes.join('\n'), autoType };
+  const associations = [...windows.keys()].sort((a, b) => a - b).flatMap((nr) =>
+    windows.get(nr)!.map((window) => ({ window, sequence: sequences.get(nr) ?? '' })));
+  return { notes: notes.join('\n'), autoType: autoTypeWith(defaultSequence ?? '', associations) };
 }

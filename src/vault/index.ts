@@ -14,7 +14,8 @@ export {
 } from './merge/index.js';
 export { listVersions, versionAt, restoreVersion, resolveConflict, listConflicts, type VersionSummary, type ConflictView, type ConflictField, type ConflictValue } from './history.js';
 export { contentDigest } from './format/digest.js';
-export { serializeXml, parseXml, child as xmlChild, el, parent, type XmlElement } from './xml/index.js';
+export { autoTypeWith } from './format/unmodelled.js';
+export { parseXml, child as xmlChild, type XmlElement } from './xml/index.js';
 export type { KdfParams, CipherName } from './kdbx/index.js';
 export { defaultKdf, tuneKdf, kdfFingerprint, SlowKdfError, aesKdf, prewarmAesKdf } from './kdbx/index.js';
 export type { KdbDatabase, KdbGroup, KdbEntry, KdbTimes, ReadKdbOptions } from './kdb/index.js';

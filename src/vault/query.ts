@@ -8,7 +8,8 @@
  */
 import { NotFoundError, didYouMean } from '../errors/index.js';
 import { ProtectedValue } from '../secret/index.js';
-import { type Database, type Entry, type Group, parseUuidInput, uuidText, STANDARD_FIELDS, splitPath, escapePathPart } from './model/index.js';
+import { type Database, type Entry, type Group, uuidText, STANDARD_FIELDS, splitPath, escapePathPart } from './model/index.js';
+import { parseUuidInput } from './format/uuid.js';
 import { fieldLabel } from './merge/fields.js';
 import { hasConflict, readConflict } from './merge/records.js';
 

@@ -19,6 +19,7 @@ import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.
 import { XmlCursor, decodeUtf8, type XmlElement } from './xml/index.js';
 import { protectedValueDecryptor, readDatabase } from './format/read-xml.js';
 import { writeDatabase, needsKdbx41, attachmentPool, kdbx4Reason } from './format/write-xml.js';
+import { metaText } from './format/meta.js';
 import { Database } from './model/index.js';
 
 /** Credentials as the KDF reads them (a Credentials instance, or plain parts in tests and tools). */
@@ -185,7 +186,7 @@ export class Vault {
    */
   get integrity(): Integrity {
     if (this.readVersion === undefined || this.readVersion.major >= 4) return 'hmac';
-    return this.db.meta.nodes.some((n) => n.name === 'HeaderHash' && n.text) ? 'header-hash' : 'none';
+    return this.db.meta.fields.some((f) => f.name === 'HeaderHash' && metaText(f)) ? 'header-hash' : 'none';
   }
 
 
@@ -329,7 +330,8 @@ function parsePayload(header: OuterHeader, payload: { inner: InnerHeader; xml: U
 }
 
 function checkHeaderHash(db: Database, headerBytes: Uint8Array): void {
-  const stored = db.meta.nodes.find((c) => c.name === 'HeaderHash')?.text;
+  const hash = db.meta.field('HeaderHash');
+  const stored = hash && metaText(hash);
   if (!stored) return;
   const expected = createHash('sha256').update(headerBytes).digest();
   const got = Buffer.from(stored, 'base64');

@@ -63,7 +63,7 @@ async function newVault(): Promise<{ bytes: Buffer; id: string; key: DerivedKey 
     cipher: 'chacha20', compressed: true,
     kdf: { type: 'argon2id', salt: randomBytes(32), iterations: 1n, memoryBytes: 8n * 1024n * 1024n, parallelism: 1, version: 0x13 },
   });
-  vault.db.meta.setText('HistoryMaxItems', '-1');
+  vault.db.meta.historyMaxItems = -1;
   for (const t of ['E0', 'E1']) {
     const e = vault.db.root.addEntry(new Entry());
     e.set('Title', t);

@@ -50,8 +50,8 @@ async function scenario(ops: Op[], run: number): Promise<void> {
     cipher: 'chacha20', compressed: true,
     kdf: { type: 'argon2id', salt: randomBytes(32), iterations: 1n, memoryBytes: 8n * 1024n * 1024n, parallelism: 1, version: 0x13 },
   });
-  vault.db.meta.setText('HistoryMaxItems', '-1');
-  vault.db.meta.setText('HistoryMaxSize', '-1');
+  vault.db.meta.historyMaxItems = -1;
+  vault.db.meta.historyMaxSize = -1;
   const e = vault.db.root.addEntry(new Entry());
   e.set('Title', 'Base');
   e.set('UserName', 'v0');

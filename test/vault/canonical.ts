@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseXml, decodeUtf8, type XmlElement } from '../../src/vault/xml/index.js';
 import { applyInnerStream } from '../../src/vault/format/read-xml.js';
-import { parseTime } from '../../src/vault/model/index.js';
+import { parseTime } from '../../src/vault/format/times.js';
 import { readOuterHeader, transformKey, decryptKdbx, createInnerStream } from '../../src/vault/kdbx/index.js';
 import { credentialsToComposite, type CredentialParts as Credentials } from '../../src/vault/index.js';
 

@@ -121,8 +121,8 @@ describe('Vault round trip', () => {
 
   it('drops the oldest history when HistoryMaxSize is exceeded, keeping the newest versions', async () => {
     const v = await Vault.create('H', creds(), settings());
-    v.db.meta.setText('HistoryMaxItems', '-1');
-    v.db.meta.setText('HistoryMaxSize', '3000');
+    v.db.meta.historyMaxItems = -1;
+    v.db.meta.historyMaxSize = 3000;
     const e = v.db.root.addEntry(new Entry());
     // Each version carries a 1000-byte note, so at most two fit in 3000 bytes of history.
     for (let i = 0; i < 6; i++) v.db.updateEntry(e, (x) => x.set('Notes', `${i}`.repeat(1000)));

@@ -16,7 +16,9 @@
  */
 import { CorruptFileError } from '../../errors/index.js';
 import { type XmlCursor, leafText } from '../xml/index.js';
-import { type Entry, type EntrySource, Entry as EntryClass, type Times, uuidFromBase64 } from '../model/index.js';
+import { type Entry, type EntrySource, Entry as EntryClass, type Times } from '../model/index.js';
+import { uuidFromBase64 } from './uuid.js';
+import { BASE64, decodedLength } from './base64.js';
 
 export interface LazyContext {
   keystream(n: number): Uint8Array;
@@ -32,7 +34,6 @@ export interface LazyContext {
 const ENTRY_OPEN = '<Entry>';
 const ENTRY_CLOSE = '</Entry>';
 const PROTECTED_VALUE = '<Value Protected="True">';
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const isSpace = (c: number) => c === 32 || c === 10 || c === 9 || c === 13;
 
@@ -152,7 +153,7 @@ function protectedLengths(src: string, body: number): number[] | undefined {
     if (!src.startsWith('</Value>', lt)) return undefined;
     const text = src.slice(textStart, lt).trim();
     if (!BASE64.test(text)) return undefined;
-    out.push(text.length === 0 ? 0 : (text.length / 4) * 3 - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0));
+    out.push(decodedLength(text));
   }
   return out;
 }

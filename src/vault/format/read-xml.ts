@@ -13,9 +13,14 @@ import { ProtectedValue } from '../../secret/index.js';
 import { type XmlElement, XmlCursor, isTrueAttr } from '../xml/index.js';
 import { skimEntry, type LazyContext } from './lazy-entry.js';
 import {
-  Database, Entry, Group, Meta, type Attachment, type CustomDataItem, type CustomIcon, type Times,
-  newTimes, parseTime, uuidFromBase64, newUuid, ZERO_UUID, defaultAutoType, STANDARD_FIELDS,
+  Database, Entry, Group, Meta, type Attachment, type CustomDataItem, type CustomIcon, type Times, type UnmodelledXml,
+  newTimes, newUuid, ZERO_UUID, STANDARD_FIELDS,
 } from '../model/index.js';
+import { parseTime } from './times.js';
+import { uuidFromBase64 } from './uuid.js';
+import { BASE64 } from './base64.js';
+import { unmodelled, xmlOf } from './unmodelled.js';
+import { metaFieldOf } from './meta.js';
 
 /**
  * XOR every Protected="True" element's base64 value with the next bytes of
@@ -47,8 +52,6 @@ export function protectedValueDecryptor(keystream: (n: number) => Uint8Array): (
   };
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /**
  * Base64 as KDBX writes it (no line breaks; surrounding blanks tolerated).
  * Node's decoder skips what it does not know, which turned a damaged
@@ -64,9 +67,9 @@ interface ReadContext {
   /** Every group's and current entry's UUID so far, with what it named: a UUID names one object. */
   uuids: Map<string, Group | Entry>;
   /** Flat AutoType trees read so far, by content (see shareAutoType). */
-  autoTypes: Map<string, XmlElement>;
+  autoTypes: Map<string, UnmodelledXml>;
   /** The same trees by their exact source text (see readAutoType). */
-  autoTypeSources: { source: string; node: XmlElement }[];
+  autoTypeSources: { source: string; node: UnmodelledXml }[];
   /** Inner-header (4.x) or Meta/Binaries (3.x) attachment pool by id. */
   binaries: Map<string, Attachment>;
   /** References read before the pool (Root ahead of Meta): resolved at the end. */
@@ -110,15 +113,15 @@ export function readDatabase(cur: XmlCursor, innerBinaries: Attachment[], opts: 
   const ctx: ReadContext = { uuids: new Map(), binaries: new Map(innerBinaries.map((b, i) => [String(i), b])), pendingRefs: [], autoTypes: new Map(), autoTypeSources: [] };
   if (opts.keystream) ctx.lazy = lazyContext(ctx, opts.keystream);
   let meta: Meta | undefined;
-  let root: { group: Group; deleted: Map<string, Date>; extra: XmlElement[] } | undefined;
-  const fileExtra: XmlElement[] = [];
+  let root: { group: Group; deleted: Map<string, Date>; extra: UnmodelledXml[] } | undefined;
+  const fileExtra: UnmodelledXml[] = [];
   const level = cur.level;
   while (cur.nextChild(level)) {
     if (cur.name === 'Meta') {
       if (!meta) meta = readMeta(cur, ctx);
     } else if (cur.name === 'Root') {
       if (!root) root = readRoot(cur, ctx);
-    } else fileExtra.push(cur.element());
+    } else fileExtra.push(unmodelled(cur.element()));
   }
   cur.finish();
   if (!root) throw new CorruptFileError('corrupt file: XML has no <Root>');
@@ -158,11 +161,11 @@ function lazyContext(ctx: ReadContext, keystream: (n: number) => Uint8Array): La
   };
 }
 
-function readRoot(cur: XmlCursor, ctx: ReadContext): { group: Group; deleted: Map<string, Date>; extra: XmlElement[] } {
+function readRoot(cur: XmlCursor, ctx: ReadContext): { group: Group; deleted: Map<string, Date>; extra: UnmodelledXml[] } {
   let group: Group | undefined;
   let groups = 0;
   const deleted = new Map<string, Date>();
-  const extra: XmlElement[] = [];
+  const extra: UnmodelledXml[] = [];
   const level = cur.level;
   while (cur.nextChild(level)) {
     if (cur.name === 'Group') {
@@ -170,7 +173,7 @@ function readRoot(cur: XmlCursor, ctx: ReadContext): { group: Group; deleted: Ma
       if (group) cur.skip();
       else group = readGroup(cur, ctx, 0);
     } else if (cur.name === 'DeletedObjects') readDeletedObjects(cur, deleted);
-    else extra.push(cur.element());
+    else extra.push(unmodelled(cur.element()));
   }
   if (groups !== 1) throw new CorruptFileError(`corrupt file: <Root> must hold exactly one group, found ${groups}`);
   return { group: group!, deleted, extra };
@@ -211,16 +214,16 @@ function readMeta(cur: XmlCursor, ctx: ReadContext): Meta {
       }
       case 'CustomData':
         readCustomData(cur, meta.customData);
-        meta.nodes.push({ name: 'CustomData', attrs: null, children: [], text: '' });
+        meta.fields.push({ name: 'CustomData' });
         break;
       case 'CustomIcons': {
         const iconsLevel = cur.level;
         while (cur.nextChild(iconsLevel)) meta.customIcons.push(readIcon(cur));
-        meta.nodes.push({ name: 'CustomIcons', attrs: null, children: [], text: '' });
+        meta.fields.push({ name: 'CustomIcons' });
         break;
       }
       default: // HeaderHash (3.x only) is checked by the reader from here, never written in 4.x
-        meta.nodes.push(cur.element());
+        meta.fields.push(metaFieldOf(cur.element()));
     }
   }
   return meta;
@@ -275,7 +278,7 @@ function readTimes(cur: XmlCursor): Times {
       case 'Expires': t.expires = bool(cur.text()); break;
       case 'UsageCount': t.usageCount = int(cur.text(), 0); break;
       case 'LocationChanged': t.locationChanged = parseTime(cur.text()); break;
-      default: (t.extra ??= []).push(cur.element());
+      default: (t.extra ??= []).push(unmodelled(cur.element()));
     }
   }
   return t;
@@ -303,7 +306,7 @@ function readGroup(cur: XmlCursor, ctx: ReadContext, depth: number): Group {
       case 'PreviousParentGroup': g.previousParentGroup = uuidFromBase64(cur.text()); break;
       case 'Entry': g.addEntry((ctx.lazy && skimEntry(cur, ctx.lazy)) || readEntry(cur, ctx, false)); break;
       case 'Group': g.addGroup(readGroup(cur, ctx, depth + 1)); break;
-      default: g.extra.push(cur.element());
+      default: g.extra.push(unmodelled(cur.element()));
     }
   }
   if (!hasUuid) g.uuid = newUuid(); // KeePassXC also replaces missing or invalid UUIDs
@@ -314,8 +317,7 @@ function readGroup(cur: XmlCursor, ctx: ReadContext, depth: number): Group {
 
 /** `claim`: false when the lazy path reads an entry whose UUID its skim claimed. */
 function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean, claim = true): Entry {
-  // No default AutoType tree built just to be replaced: most files have one per entry.
-  const e = new Entry(ZERO_UUID, UNREAD_TIMES, null);
+  const e = new Entry(ZERO_UUID, UNREAD_TIMES);
   let hasUuid = false;
   const level = cur.level;
   while (cur.nextChild(level)) {
@@ -335,15 +337,14 @@ function readEntry(cur: XmlCursor, ctx: ReadContext, inHistory: boolean, claim =
       case 'AutoType': e.autoType = readAutoType(cur, ctx); break;
       case 'CustomData': readCustomData(cur, e.customData); break;
       case 'History':
-        if (inHistory) e.extra.push(cur.element());
+        if (inHistory) e.extra.push(unmodelled(cur.element()));
         else readHistory(cur, e, ctx);
         break;
-      default: e.extra.push(cur.element());
+      default: e.extra.push(unmodelled(cur.element()));
     }
   }
   if (!hasUuid) e.uuid = newUuid();
   if (e.times === UNREAD_TIMES) e.times = newTimes();
-  e.autoType ??= defaultAutoType();
   if (!inHistory && claim) claimUuid(ctx, e.uuid, e);
   return e;
 }
@@ -366,10 +367,10 @@ const describe = (x: Group | Entry) => (x instanceof Group ? `group ${untrusted(
  * (its indentation differs between entries and history versions, hence a
  * few sources); otherwise it is read and, when shareable, remembered.
  */
-function readAutoType(cur: XmlCursor, ctx: ReadContext): XmlElement {
+function readAutoType(cur: XmlCursor, ctx: ReadContext): UnmodelledXml {
   for (const known of ctx.autoTypeSources) if (cur.skipIfSource(known.source)) return known.node;
   const start = cur.enteredAt;
-  const node = shareAutoType(cur.element(), ctx);
+  const node = shareAutoType(unmodelled(cur.element()), ctx);
   if (ctx.autoTypes.get(autoTypeKey(node) ?? '') === node && ctx.autoTypeSources.length < 8) {
     ctx.autoTypeSources.push({ source: cur.sourceFrom(start), node });
   }
@@ -382,7 +383,7 @@ function readAutoType(cur: XmlCursor, ctx: ReadContext): XmlElement {
  * objects per entry. Safe because AutoType trees are never edited in place
  * (merge already shares them between entries; clone copies them).
  */
-function shareAutoType(node: XmlElement, ctx: ReadContext): XmlElement {
+function shareAutoType(node: UnmodelledXml, ctx: ReadContext): UnmodelledXml {
   const key = autoTypeKey(node);
   if (key === undefined) return node;
   const known = ctx.autoTypes.get(key);
@@ -392,7 +393,8 @@ function shareAutoType(node: XmlElement, ctx: ReadContext): XmlElement {
 }
 
 /** The content of a flat, attribute-free AutoType tree; undefined for any other (never shared). */
-function autoTypeKey(node: XmlElement): string | undefined {
+function autoTypeKey(x: UnmodelledXml): string | undefined {
+  const node = xmlOf(x);
   if (node.attrs) return undefined;
   let key = '';
   for (const c of node.children) {

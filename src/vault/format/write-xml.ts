@@ -12,8 +12,12 @@ import { ProtectedValue } from '../../secret/index.js';
 import { el, parent, XmlWriter, type XmlElement } from '../xml/index.js';
 import {
   type Database, type Entry, type Group, type Meta, type Attachment, type CustomDataItem, type Times,
-  formatTime, uuidToBase64, STANDARD_FIELDS, KDBX3_ONLY_META, defaultAutoType,
+  STANDARD_FIELDS,
 } from '../model/index.js';
+import { formatTime } from './times.js';
+import { uuidToBase64 } from './uuid.js';
+import { DEFAULT_AUTO_TYPE, xmlOf } from './unmodelled.js';
+import { metaXml } from './meta.js';
 
 export interface WriteResult {
   /** UTF-8. */
@@ -95,7 +99,7 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
     w.safeLeaf('Expires', b(t.expires));
     w.safeLeaf('UsageCount', String(t.usageCount));
     w.safeLeaf('LocationChanged', time(t.locationChanged));
-    for (const x of t.extra ?? []) w.node(x);
+    for (const x of t.extra ?? []) w.node(xmlOf(x));
     w.close('Times');
   };
 
@@ -143,9 +147,9 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
       w.leaf('Value', '', { Ref: String(pool.ref(att)) });
       w.close('Binary');
     }
-    w.sharedNode(e.autoType ?? DEFAULT_AUTO_TYPE);
+    w.sharedNode(xmlOf(e.autoType ?? DEFAULT_AUTO_TYPE));
     if (e.hasCustomData) writeCustomData(e.customData, false);
-    for (const x of e.extra) w.node(x);
+    for (const x of e.extra) w.node(xmlOf(x));
     if (!inHistory) {
       w.open('History');
       for (const h of e.history) writeEntry(h, true);
@@ -170,7 +174,7 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
     w.safeLeaf('LastTopVisibleEntry', uuidToBase64(g.lastTopVisibleEntry));
     if (g.customData.size) writeCustomData(g.customData, false);
     if (v41 && g.previousParentGroup) w.safeLeaf('PreviousParentGroup', uuidToBase64(g.previousParentGroup));
-    for (const x of g.extra) w.node(x);
+    for (const x of g.extra) w.node(xmlOf(x));
     for (const e of g.entries) writeEntry(e, false);
     for (const sub of g.groups) writeGroup(sub);
     w.close('Group');
@@ -191,19 +195,19 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
       });
       w.close('Binaries');
     };
-    if (k3 && !m.nodes.some((n) => n.name === 'Generator')) w.safeLeaf('HeaderHash', k3.headerHash);
-    for (const node of m.nodes) {
-      if (KDBX3_ONLY_META.has(node.name)) continue;
-      if (k3 && node.name === 'SettingsChanged') continue;
-      if (k3 && node.name === 'CustomData') writeBinaries3();
-      if (node.name === 'CustomIcons') {
+    if (k3 && !m.fields.some((f) => f.name === 'Generator')) w.safeLeaf('HeaderHash', k3.headerHash);
+    for (const f of m.fields) {
+      if (KDBX3_ONLY_META.has(f.name)) continue;
+      if (k3 && f.name === 'SettingsChanged') continue;
+      if (k3 && f.name === 'CustomData') writeBinaries3();
+      if (f.name === 'CustomIcons') {
         hadIcons = true;
         w.node(writeIcons(m, v41, time));
-      } else if (node.name === 'CustomData') {
+      } else if (f.name === 'CustomData') {
         hadCustomData = true;
         writeCustomData(m.customData, v41);
-      } else w.node(node);
-      if (k3 && node.name === 'Generator') w.safeLeaf('HeaderHash', k3.headerHash);
+      } else w.node(metaXml(f));
+      if (k3 && f.name === 'Generator') w.safeLeaf('HeaderHash', k3.headerHash);
     }
     if (k3 && !hadBinaries) writeBinaries3();
     if (!hadIcons && m.customIcons.length) w.node(writeIcons(m, v41, time));
@@ -231,16 +235,16 @@ export function writeDatabase(db: Database, minor: 0 | 1, opts: WriteOptions = {
     w.close('DeletedObject');
   }
   w.close('DeletedObjects');
-  for (const x of db.rootExtra) w.node(x);
+  for (const x of db.rootExtra) w.node(xmlOf(x));
   w.close('Root');
-  for (const x of db.fileExtra) w.node(x);
+  for (const x of db.fileExtra) w.node(xmlOf(x));
   w.close('KeePassFile');
   return { xml: w.toBytes(), binaries: pool.items };
 }
 
+/** 3.x-only fields that a 4.x file must not carry (written anew for a 3.x file). */
+const KDBX3_ONLY_META = new Set(['HeaderHash', 'Binaries']);
 const PROTECTED = Object.freeze({ Protected: 'True' }) as Record<string, string>;
-/** One tree for every entry without an AutoType (never edited: the writer only reads it). */
-const DEFAULT_AUTO_TYPE = defaultAutoType();
 const PROTECT_IN_MEMORY = Object.freeze({ ProtectInMemory: 'True' }) as Record<string, string>;
 
 function writeIcons(m: Meta, v41: boolean, time: (d: Date) => string): XmlElement {

@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { ProtectedValue } from '../../secret/index.js';
 import type { Entry } from '../model/entry.js';
-import { cloneNode } from '../xml/index.js';
-import { attachmentHash, autoTypeKey, treeText } from './fingerprint.js';
+import { autoTypeSetting, cloneUnmodelled, unmodelledText } from '../format/unmodelled.js';
+import { attachmentHash } from './fingerprint.js';
 import { BOOKKEEPING_KEYS, CONFLICT_TAG } from './records.js';
 
 export type Token = string | undefined;
@@ -68,8 +68,8 @@ function token(e: Entry, key: string): Token {
     case 'ourl': return e.overrideUrl;
     case 'qc': return String(e.qualityCheck);
     case 'exp': return e.times.expires ? `1|${e.times.expiry.getTime()}` : '0';
-    case 'at': return e.autoType ? autoTypeKey(e.autoType) : undefined;
-    case 'x': return e.extra.length ? e.extra.map(treeText).join('') : undefined;
+    case 'at': return autoTypeSetting(e.autoType);
+    case 'x': return e.extra.length ? e.extra.map(unmodelledText).join('') : undefined;
   }
   throw new Error(`unknown field key ${key}`);
 }
@@ -112,8 +112,8 @@ export function copyField(dst: Entry, src: Entry, key: string): void {
     case 'ourl': dst.overrideUrl = src.overrideUrl; return;
     case 'qc': dst.qualityCheck = src.qualityCheck; return;
     case 'exp': dst.times.expires = src.times.expires; dst.times.expiry = src.times.expiry; return;
-    case 'at': dst.autoType = src.autoType && cloneNode(src.autoType); return;
-    case 'x': dst.extra = src.extra.map(cloneNode); return;
+    case 'at': dst.autoType = src.autoType && cloneUnmodelled(src.autoType); return;
+    case 'x': dst.extra = src.extra.map(cloneUnmodelled); return;
   }
 }
 

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { ProtectedValue } from '../../secret/index.js';
 import type { Entry } from '../model/entry.js';
 import type { Group } from '../model/group.js';
-import type { XmlElement } from '../xml/index.js';
+import { autoTypeSetting, unmodelledText } from '../format/unmodelled.js';
 import { BOOKKEEPING_KEYS, CONFLICT_TAG, MERGED_KEY } from './records.js';
 
 const attachmentHashes = new WeakMap<Uint8Array, string>();
@@ -59,9 +59,9 @@ function content(e: Entry): { texts: string[]; secrets: ProtectedValue[] } {
   if (e.hasCustomData) for (const k of userCustomDataKeys(e.customData)) put(`${k}=${e.customData.get(k)!.value}`);
   put(`|${e.iconId}|${e.customIconUuid ?? ''}|${e.foregroundColor}|${e.backgroundColor}|${e.overrideUrl}|${e.qualityCheck}`);
   put(`|${e.times.expires}|${e.times.expires ? e.times.expiry.getTime() : ''}`);
-  if (e.autoType) put(autoTypeKey(e.autoType));
+  put(autoTypeSetting(e.autoType));
   put('|X');
-  for (const x of e.extra) put(treeText(x));
+  for (const x of e.extra) put(unmodelledText(x));
   texts.push(text);
   return { texts, secrets };
 }
@@ -128,8 +128,8 @@ export function surelySameContent(a: Entry, b: Entry): boolean {
   // has…: no empty maps made just to compare them.
   if ((a.hasCustomData || b.hasCustomData) && !sameUserCustomData(a, b)) return false;
   if ((a.hasAttachments || b.hasAttachments) && !sameMap(a.attachments, b.attachments, (x, y) => x.data === y.data || Buffer.from(x.data.buffer, x.data.byteOffset, x.data.length).equals(y.data))) return false;
-  if (Boolean(a.autoType) !== Boolean(b.autoType) || (a.autoType && autoTypeKey(a.autoType) !== autoTypeKey(b.autoType!))) return false;
-  if ((a.extra.length || b.extra.length) && (a.extra.length !== b.extra.length || a.extra.some((x, i) => treeText(x) !== treeText(b.extra[i])))) return false;
+  if (a.autoType !== b.autoType && autoTypeSetting(a.autoType) !== autoTypeSetting(b.autoType)) return false;
+  if ((a.extra.length || b.extra.length) && (a.extra.length !== b.extra.length || a.extra.some((x, i) => unmodelledText(x) !== unmodelledText(b.extra[i])))) return false;
   // Secrets last: comparing them unmasks both.
   return sameMap(a.fields, b.fields, (x, y) =>
     typeof x === 'string' ? x === y : y instanceof ProtectedValue && x.equals(y));
@@ -166,36 +166,6 @@ function sameTags(a: string[], b: string[]): boolean {
   return x.length === y.length && x.every((t, i) => t === y[i]);
 }
 
-/** AutoType defaults that programs write or leave out at will: saying them or not is the same setting. */
-const AUTOTYPE_DEFAULTS: Record<string, string> = { Enabled: 'True', DataTransferObfuscation: '0', DefaultSequence: '' };
-
-/**
- * AutoType as a setting, not as bytes: KeePassXC adds `<DefaultSequence/>`
- * to every entry it saves, which must not look like an edit.
- */
-export function autoTypeKey(autoType: XmlElement): string {
-  const parts: string[] = [];
-  for (const c of autoType.children) {
-    if (c.children.length === 0 && AUTOTYPE_DEFAULTS[c.name] === c.text.trim()) continue;
-    parts.push(c.children.length ? treeText(c) : `${c.name}=${c.text.trim()}`);
-  }
-  return parts.sort().join('\u0001');
-}
-
-/** An unambiguous text of an XML subtree (texts are length-prefixed); cheaper than serialising it. */
-export function treeText(n: XmlElement): string {
-  let s = `<${n.name}`;
-  if (n.attrs) for (const k in n.attrs) s += ` ${k}=${n.attrs[k].length}:${n.attrs[k]}`;
-  s += `>${n.text.length}:${n.text}`;
-  if (n.secret) {
-    const bytes = n.secret.getBytes();
-    s += `#${createHash('sha256').update(bytes).digest('base64')}`;
-    bytes.fill(0);
-  }
-  for (const c of n.children) s += treeText(c);
-  return s + '>';
-}
-
 /**
  * A group's properties as one value (name, notes, tags, icon, settings,
  * CustomData, expiry, unknown elements), without UI state (IsExpanded,
@@ -206,7 +176,7 @@ export function groupProperties(g: Group): string {
     g.name, g.notes, g.tags ?? '\u0001', String(g.iconId), g.customIconUuid ?? '', g.defaultAutoTypeSequence,
     String(g.enableAutoType), String(g.enableSearching), `${g.times.expires}|${g.times.expires ? g.times.expiry.getTime() : ''}`,
     ...userCustomDataKeys(g.customData).map((k) => `${k}=${g.customData.get(k)!.value}`),
-    '|X', ...g.extra.map(treeText),
+    '|X', ...g.extra.map(unmodelledText),
   ];
   return createHash('sha256').update(parts.join('\u0000')).digest('base64url');
 }

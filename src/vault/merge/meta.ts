@@ -10,11 +10,10 @@
  * rule names (Generator, UI state) stays as the first copy has it.
  */
 import { createHash } from 'node:crypto';
-import type { Meta } from '../model/meta.js';
-import { parseTime } from '../model/times.js';
-import { uuidFromBase64 } from '../model/uuid.js';
-import { cloneNode, type XmlElement } from '../xml/index.js';
-import { treeText } from './fingerprint.js';
+import { ZERO_UUID } from '../model/uuid.js';
+import type { Meta, MetaField } from '../model/meta.js';
+import { parseTime } from '../format/times.js';
+import { metaFieldText } from '../format/meta.js';
 import { DELETIONS_KEY } from './records.js';
 
 interface Register {
@@ -36,9 +35,11 @@ const REGISTERS: Register[] = [
 ];
 const BIN: Register = { what: 'recycle bin', nodes: ['RecycleBinUUID'], stamp: 'RecycleBinChanged' };
 
-const nodeText = (n: XmlElement | undefined) => (n ? treeText(n) : '\u0000');
-const registerText = (m: Meta, r: Register) => r.nodes.map((n) => nodeText(m.node(n))).join('\u0001');
-const stampOf = (m: Meta, r: Register) => parseTime(m.text(r.stamp)).getTime();
+const fieldText = (f: MetaField | undefined) => (f ? metaFieldText(f) : '\u0000');
+const registerText = (m: Meta, r: Register) => r.nodes.map((n) => fieldText(m.field(n))).join('\u0001');
+/** A stamp's time; a missing one is year 1, as the reader reads an empty time. */
+const timeOf = (f: MetaField | undefined) => (f?.value instanceof Date ? f.value : parseTime(undefined));
+const stampOf = (m: Meta, r: Register) => timeOf(m.field(r.stamp)).getTime();
 
 /** The meta whose value of the register wins. */
 function winner(metas: Meta[], r: Register, eligible: (m: Meta) => boolean = () => true): Meta | undefined {
@@ -55,17 +56,11 @@ function winner(metas: Meta[], r: Register, eligible: (m: Meta) => boolean = () 
   return best;
 }
 
-function setNode(target: Meta, n: XmlElement): void {
-  const i = target.nodes.findIndex((x) => x.name === n.name);
-  if (i >= 0) target.nodes[i] = cloneNode(n);
-  else target.nodes.push(cloneNode(n));
-}
-
 function take(target: Meta, from: Meta, r: Register): void {
   if (from === target) return;
   for (const name of [...r.nodes, r.stamp]) {
-    const n = from.node(name);
-    if (n) setNode(target, n);
+    const f = from.field(name);
+    if (f) target.put(f);
   }
 }
 
@@ -80,20 +75,17 @@ export function mergedSettings(metas: Meta[]): Meta {
  */
 export function mergeMeta(target: Meta, metas: Meta[], liveGroup: (uuid: string) => boolean): void {
   for (const r of REGISTERS) take(target, winner(metas, r)!, r);
-  const binOk = (m: Meta) => {
-    const id = uuidFromBase64(m.text('RecycleBinUUID'));
-    return id === undefined || /^0+$/.test(id) || liveGroup(id);
-  };
+  const binOk = (m: Meta) => m.recycleBinUuid === ZERO_UUID || liveGroup(m.recycleBinUuid);
   const bin = winner(metas, BIN, binOk);
   if (bin) take(target, bin, BIN);
-  else if (!binOk(target)) target.recycleBinUuid = '00000000000000000000000000000000';
+  else if (!binOk(target)) target.recycleBinUuid = ZERO_UUID;
 
-  let keyChanged = target.node('MasterKeyChanged');
+  let keyChanged = target.field('MasterKeyChanged');
   for (const m of metas) {
-    const n = m.node('MasterKeyChanged');
-    if (n && (!keyChanged || parseTime(n.text) > parseTime(keyChanged.text))) keyChanged = n;
+    const f = m.field('MasterKeyChanged');
+    if (f && (!keyChanged || timeOf(f) > timeOf(keyChanged))) keyChanged = f;
   }
-  if (keyChanged && keyChanged !== target.node('MasterKeyChanged')) setNode(target, keyChanged);
+  if (keyChanged && keyChanged !== target.field('MasterKeyChanged')) target.put(keyChanged);
 
   mergeCustomData(target, metas);
   mergeIcons(target, metas);
@@ -142,7 +134,7 @@ function mergeIcons(target: Meta, metas: Meta[]): void {
 export function metaState(m: Meta): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of [...REGISTERS, BIN]) out.set(r.what, `${registerText(m, r)}@${stampOf(m, r)}`);
-  out.set('master key date', nodeText(m.node('MasterKeyChanged')));
+  out.set('master key date', fieldText(m.field('MasterKeyChanged')));
   for (const [k, v] of m.customData) out.set(k === DELETIONS_KEY ? 'deletion records' : `custom data ${k}`, v.value);
   out.set('custom icons', m.customIcons.map((ic) => `${ic.uuid}:${iconHash(ic.data)}:${ic.name ?? ''}`).sort().join(','));
   return out;

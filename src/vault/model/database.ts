@@ -2,7 +2,7 @@
  * The decrypted database and the edits the rest of stickvault makes to it.
  * Knows nothing of bytes or files (see ../format and ../vault.ts).
  */
-import type { XmlElement } from '../xml/index.js';
+import type { UnmodelledXml } from './unmodelled.js';
 import { Entry, type CustomDataItem } from './entry.js';
 import { Group } from './group.js';
 import { Meta, newMeta } from './meta.js';
@@ -16,8 +16,8 @@ export class Database {
   root: Group;
   deletedObjects = new Map<string, Date>();
   /** Unknown children of <Root> and of <KeePassFile>, kept verbatim. */
-  rootExtra: XmlElement[] = [];
-  fileExtra: XmlElement[] = [];
+  rootExtra: UnmodelledXml[] = [];
+  fileExtra: UnmodelledXml[] = [];
   /** Whether a move records PreviousParentGroup (a KDBX 4.1 field; off while the file is 3.x). */
   recordPreviousParent = true;
 

@@ -4,8 +4,7 @@
  * we do not model (`extra`, written back verbatim).
  */
 import { ProtectedValue } from '../../secret/index.js';
-import type { XmlElement } from '../xml/index.js';
-import { cloneNode, el, parent } from '../xml/index.js';
+import type { UnmodelledXml } from './unmodelled.js';
 import { cloneTimes, newTimes, type Times } from './times.js';
 import { newUuid } from './uuid.js';
 import type { Group } from './group.js';
@@ -31,11 +30,6 @@ STANDARD_BY_LOWER.set('username', 'UserName').set('user', 'UserName').set('pass'
 /** `password` → `Password`, `USERNAME` → `UserName`; custom names unchanged. */
 export function canonicalFieldName(name: string): string {
   return STANDARD_BY_LOWER.get(name.toLowerCase()) ?? name;
-}
-
-/** KeePassXC's AutoType for a new entry. */
-export function defaultAutoType(): XmlElement {
-  return parent('AutoType', [el('Enabled', 'True'), el('DataTransferObfuscation', '0')]);
 }
 
 /**
@@ -70,24 +64,22 @@ export class Entry {
   #qualityCheck = true;
   #previousParentGroup?: string;
   #fields = new Map<string, FieldValue>();
-  #autoType?: XmlElement;
+  #autoType?: UnmodelledXml;
   // Made on first use: nearly every entry has neither, and their two empty
   // Maps were ~3 MB and ~40k objects of a 10k-entry model (heap snapshot).
   #attachments?: Map<string, Attachment>;
   #customData?: Map<string, CustomDataItem>;
   #history: Entry[] = [];
-  #extra: XmlElement[] = [];
+  #extra: UnmodelledXml[] = [];
 
-  /** `autoType` null: none yet (the reader sets what the file has, or the default after). */
-  constructor(uuid = newUuid(), times: Times = newTimes(), autoType: XmlElement | null = defaultAutoType()) {
+  constructor(uuid = newUuid(), times: Times = newTimes()) {
     this.uuid = uuid;
     this.#times = times;
-    if (autoType) this.#autoType = autoType;
   }
 
   /** An entry to be read from `source` on first use (the reader's lazy path). */
   static fromSource(uuid: string, times: Times, source: EntrySource): Entry {
-    const e = new Entry(uuid, times, null);
+    const e = new Entry(uuid, times);
     e.#source = source;
     return e;
   }
@@ -150,13 +142,14 @@ export class Entry {
   set previousParentGroup(v: string | undefined) { this.load(); this.#previousParentGroup = v; }
   get fields(): Map<string, FieldValue> { this.load(); return this.#fields; }
   set fields(v: Map<string, FieldValue>) { this.load(); this.#fields = v; }
-  /** The AutoType element, kept as read (we do not edit auto-type); new entries get KeePassXC's default. */
-  get autoType(): XmlElement | undefined { this.load(); return this.#autoType; }
-  set autoType(v: XmlElement | undefined) { this.load(); this.#autoType = v; }
+  /** The AutoType element, kept as read (we do not edit auto-type); none is KeePassXC's default, which the writer writes. */
+  get autoType(): UnmodelledXml | undefined { this.load(); return this.#autoType; }
+  set autoType(v: UnmodelledXml | undefined) { this.load(); this.#autoType = v; }
   get history(): Entry[] { this.load(); return this.#history; }
   set history(v: Entry[]) { this.load(); this.#history = v; }
-  get extra(): XmlElement[] { this.load(); return this.#extra; }
-  set extra(v: XmlElement[]) { this.load(); this.#extra = v; }
+  /** Elements of the entry that the model does not know, written back where they were. */
+  get extra(): UnmodelledXml[] { this.load(); return this.#extra; }
+  set extra(v: UnmodelledXml[]) { this.load(); this.#extra = v; }
 
   get attachments(): Map<string, Attachment> {
     this.load();
@@ -238,9 +231,12 @@ export class Entry {
     return [...this.fields.keys()].filter((k) => !(STANDARD_FIELDS as readonly string[]).includes(k));
   }
 
-  /** A deep copy; history is copied too unless `withHistory` is false. Not attached to a group. */
+  /**
+   * A deep copy; history is copied too unless `withHistory` is false. Not
+   * attached to a group. Unmodelled XML is shared: it is never edited in place.
+   */
   clone(withHistory = true): Entry {
-    const e = new Entry(this.uuid, cloneTimes(this.times), null);
+    const e = new Entry(this.uuid, cloneTimes(this.times));
     e.iconId = this.iconId;
     e.customIconUuid = this.customIconUuid;
     e.foregroundColor = this.foregroundColor;
@@ -251,10 +247,10 @@ export class Entry {
     e.previousParentGroup = this.previousParentGroup;
     for (const [k, v] of this.fields) e.fields.set(k, typeof v === 'string' ? v : v.clone());
     if (this.hasAttachments) for (const [k, v] of this.attachments) e.attachments.set(k, { ...v });
-    e.autoType = this.autoType && cloneNode(this.autoType);
+    e.autoType = this.autoType;
     if (this.hasCustomData) for (const [k, v] of this.customData) e.customData.set(k, { ...v });
     if (withHistory) e.history = this.history.map((h) => h.clone(false));
-    e.extra = this.extra.map(cloneNode);
+    e.extra = [...this.extra];
     return e;
   }
 

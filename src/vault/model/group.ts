@@ -1,5 +1,5 @@
 /** A group: entries, child groups, and the group's own settings. */
-import type { XmlElement } from '../xml/index.js';
+import type { UnmodelledXml } from './unmodelled.js';
 import { newTimes, type Times } from './times.js';
 import { newUuid, ZERO_UUID } from './uuid.js';
 import { joinPath } from './path.js';
@@ -23,7 +23,8 @@ export class Group {
   previousParentGroup?: string;
   entries: Entry[] = [];
   groups: Group[] = [];
-  extra: XmlElement[] = [];
+  /** Elements of the group that the model does not know, written back where they were. */
+  extra: UnmodelledXml[] = [];
   parent?: Group;
 
   constructor(name: string, uuid = newUuid(), times: Times = newTimes()) {

@@ -1,3 +1,4 @@
+export * from './unmodelled.js';
 export * from './times.js';
 export * from './uuid.js';
 export * from './entry.js';

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { Entry } from '../../../src/vault/index.js';
 import { entryVersionId, fingerprint, surelySameContent, versionId } from '../../../src/vault/merge/fingerprint.js';
 import { CONFLICT_TAG } from '../../../src/vault/merge/records.js';
+import { unmodelled } from '../../../src/vault/format/unmodelled.js';
 
 function entry(title: string, password: string, notes: string): Entry {
   const e = new Entry('00000000000000000000000000000001');
@@ -48,9 +49,9 @@ describe('entry fingerprints', () => {
       e.iconId = s.icon;
       e.times.expires = s.expires;
       e.times.expiry = new Date(s.expiry);
-      if (s.extra) e.extra.push({ name: 'Unknown', attrs: null, children: [], text: s.extra });
+      if (s.extra) e.extra.push(unmodelled({ name: 'Unknown', attrs: null, children: [], text: s.extra }));
       if (s.autoType === 'none') e.autoType = undefined;
-      else if (s.autoType === 'off') e.autoType = { name: 'AutoType', attrs: null, text: '', children: [{ name: 'Enabled', attrs: null, text: 'False', children: [] }] };
+      else if (s.autoType === 'off') e.autoType = unmodelled({ name: 'AutoType', attrs: null, text: '', children: [{ name: 'Enabled', attrs: null, text: 'False', children: [] }] });
       return e;
     };
     fc.assert(
@@ -87,7 +88,7 @@ describe('version ids', () => {
     expect(surelySameContent(a, b)).toBe(true);
     expect(entryVersionId(a)).toBe(entryVersionId(b));
     const c = a.clone();
-    c.extra.push({ name: 'Unknown', attrs: null, children: [], text: 'x' });
+    c.extra.push(unmodelled({ name: 'Unknown', attrs: null, children: [], text: 'x' }));
     expect(surelySameContent(a, c)).toBe(false);
     expect(fingerprint(a)).not.toBe(fingerprint(c));
   });

@@ -9,7 +9,7 @@ export const at = (iso: string) => new Date(iso);
 /** A vault with Bank (in Finance) and Mail, both with one version in history. */
 export function baseVault(): Database {
   const db = Database.create('Test');
-  db.meta.setText('HistoryMaxItems', '10');
+  db.meta.historyMaxItems = 10;
   const t = at('2025-01-01T00:00:00Z');
   db.root.times.lastModification = db.root.times.locationChanged = t;
   const finance = db.root.addGroup(new Group('Finance', '0000000000000000000000000000f001', { ...db.root.times }));

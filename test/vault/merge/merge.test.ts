@@ -234,11 +234,12 @@ describe('groups, Meta, history', () => {
     const a = baseVault();
     const b = clone(a);
     b.meta.databaseName = 'Renamed';
-    b.meta.setText('DatabaseNameChanged', a.meta.text('SettingsChanged')!.replace(/./, 'Z'));
+    b.meta.set('DatabaseNameChanged', at('2030-01-01T00:00:00Z'));
     b.meta.customData.set('k', { value: 'from-b', lastModified: at('2025-02-01T00:00:00Z') });
     a.meta.customData.set('k', { value: 'from-a', lastModified: at('2025-01-01T00:00:00Z') });
     b.meta.customIcons.push({ uuid: '0000000000000000000000000000c0c0', data: new Uint8Array([1, 2]) });
     const r = merge([a, b]);
+    expect(r.db.meta.databaseName).toBe('Renamed');
     expect(r.db.meta.customData.get('k')?.value).toBe('from-b');
     expect(r.db.meta.customIcons.map((i) => i.uuid)).toContain('0000000000000000000000000000c0c0');
     expect(r.changes).toContainEqual(expect.objectContaining({ kind: 'meta' }));
@@ -246,7 +247,7 @@ describe('groups, Meta, history', () => {
 
   it('history limits apply after merging, but never drop the other side of an open conflict', () => {
     const a = baseVault();
-    a.meta.setText('HistoryMaxItems', '1');
+    a.meta.historyMaxItems = 1;
     const b = clone(a);
     for (let i = 0; i < 3; i++) edit(a, 'Bank', `2025-02-0${i + 1}T10:00:00Z`, (e) => e.set('Password', `a${i}`, true));
     edit(b, 'Bank', '2025-02-01T11:00:00Z', (e) => e.set('Password', 'b-loses', true));

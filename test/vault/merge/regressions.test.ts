@@ -59,7 +59,7 @@ describe('2. one answer in any order', () => {
 
   it('a restore from history with HistoryMaxItems=1 gives the same current value whatever the order of the copies', () => {
     const base = baseVault();
-    base.meta.setText('HistoryMaxItems', '1');
+    base.meta.historyMaxItems = 1;
     const copies = [clone(base), clone(base), clone(base)];
     restoreVersion(copies[0], entry(copies[0], 'Bank'), 1);
     entry(copies[0], 'Bank').times.lastModification = at('2025-02-01T05:00:00Z');

@@ -14,7 +14,6 @@ import fc from 'fast-check';
 import {
   Database, Entry, Group, Meta, cloneTimes, readXmlExport, writeXmlExport, restoreVersion, entryVersionId, mergeCopies, type MergeInput,
 } from '../../../src/vault/index.js';
-import { cloneNode } from '../../../src/vault/xml/index.js';
 import { Tokens, addFieldKeys } from '../../../src/vault/merge/fields.js';
 import { groupProperties, seconds } from '../../../src/vault/merge/fingerprint.js';
 import { DELETIONS_KEY, MERGED_KEY, formatConflict, readConflict } from '../../../src/vault/merge/records.js';
@@ -91,8 +90,8 @@ export const BIN_UUID = hex(1, 0xb1);
 /** The common ancestor: groups G0 (with G1 inside), G2, a recycle bin, and entries with one history version each. */
 export function baseDb(historyMaxItems: number): Database {
   const db = Database.create('Base');
-  db.meta.setText('HistoryMaxItems', String(historyMaxItems));
-  db.meta.setText('HistoryMaxSize', '-1');
+  db.meta.historyMaxItems = historyMaxItems;
+  db.meta.historyMaxSize = -1;
   const t0 = new Date(BASE_TIME);
   const stamp = (g: Group) => {
     g.times.creation = g.times.lastModification = g.times.locationChanged = g.times.lastAccess = t0;
@@ -104,7 +103,7 @@ export function baseDb(historyMaxItems: number): Database {
   const g2 = db.root.addGroup(stamp(new Group('G2', hex(2, 0x60))));
   const bin = db.root.addGroup(stamp(new Group('Recycle Bin', BIN_UUID)));
   db.meta.recycleBinUuid = BIN_UUID;
-  db.meta.setText('RecycleBinChanged', db.meta.text('SettingsChanged')!);
+  db.meta.set('RecycleBinChanged', db.meta.get('SettingsChanged')!);
   void bin;
   const homes = [g0, g1, g2, db.root, g0];
   homes.forEach((g, i) => {
@@ -123,7 +122,7 @@ export function baseDb(historyMaxItems: number): Database {
 /** A deep copy, as if the file had been written and read again (in memory: the XML round trip is slow). */
 export function clone(db: Database): Database {
   const meta = new Meta();
-  meta.nodes = db.meta.nodes.map(cloneNode);
+  meta.fields = [...db.meta.fields];
   meta.customData = new Map([...db.meta.customData].map(([k, v]) => [k, { ...v }]));
   meta.customIcons = db.meta.customIcons.map((i) => ({ ...i }));
   const copyGroup = (g: Group): Group => {

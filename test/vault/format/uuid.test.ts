@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { uuidFromBase64, uuidToBase64 } from '../../../src/vault/model/uuid.js';
+import { uuidFromBase64, uuidToBase64 } from '../../../src/vault/format/uuid.js';
 
 const viaBuffer = (s: string) => {
   const b = Buffer.from(s, 'base64');

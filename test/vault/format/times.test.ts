@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatTime, parseTime } from '../../../src/vault/model/index.js';
+import { formatTime, parseTime } from '../../../src/vault/format/times.js';
 
 const EPOCH_OFFSET_S = 62_135_596_800n;
 const yearOne = () => {
