@@ -67,7 +67,7 @@ export async function importFile(opts: GlobalOptions, file: string, o: ImportFla
         { prompt: `Password for ${basename(file)}:` },
       );
       try {
-        const kdb = await readKdb(bytes, { password: creds.password ? Buffer.from(creds.password).toString('utf8') : undefined, keyfile: creds.keyfile }, { allowSlowKdf: opts.allowSlowKdf });
+        const kdb = await readKdb(bytes, creds, { allowSlowKdf: opts.allowSlowKdf });
         r = importKdb(s.vault.db, into, kdb, { skipExisting: o.skipExisting });
       } finally {
         creds.wipe();
