@@ -4,7 +4,7 @@ import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, StvError } from '../../errors/index.js';
 import { ensurePrivateDir, loadConfig, resolveVault, writeFileAtomic } from '../../config/index.js';
-import { Vault, saveVaultFile, keepReplacedCopy, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, INTEGRITY_TEXT, type Integrity, type KdfParams, type VaultSettings } from '../../vault/index.js';
+import { Credentials, Vault, saveVaultFile, keepReplacedCopy, newKeyfileXmlV2, tuneKdf, defaultKdf, readVaultFile, INTEGRITY_TEXT, type Integrity, type KdfParams, type VaultSettings } from '../../vault/index.js';
 import { type GlobalOptions, info as say, out, printJson } from '../runtime.js';
 import { openSession, openIfUnlocked, readKeyfile } from '../session.js';
 import { readNewMasterPassword } from '../new-master.js';
@@ -129,15 +129,13 @@ export async function passwd(
       await s.vault.changeKey(s.credentials!, settings);
     } else {
       const keyfile = o.removeKeyfile ? undefined : o.newKeyfile ? readKeyfile(o.newKeyfile) : (opts.keyfile ?? s.ref.keyfile) ? readKeyfile((opts.keyfile ?? s.ref.keyfile)!) : undefined;
-      let password: Uint8Array | undefined;
-      if (!o.removePassword) {
-        const c = await readNewMasterPassword({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { prompt: 'New master password:', allowWeak: o.allowWeak || keyfile !== undefined });
-        password = c.password;
-      }
-      if (!password && !keyfile) throw new UsageError('a vault needs a password or a keyfile; nothing was changed');
-      withKeyfile = Boolean(keyfile);
-      await s.vault.changeKey({ password, keyfile }, settings);
-      password?.fill(0);
+      const typed = o.removePassword ? undefined : await readNewMasterPassword({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { prompt: 'New master password:', allowWeak: o.allowWeak || keyfile !== undefined });
+      // Takes both (zeroing the originals) and wipes them when this block ends, whatever happens.
+      using fresh = new Credentials({ password: typed?.password, keyfile });
+      typed?.wipe();
+      if (!fresh.password && !fresh.keyfile) throw new UsageError('a vault needs a password or a keyfile; nothing was changed');
+      withKeyfile = Boolean(fresh.keyfile);
+      await s.vault.changeKey(fresh, settings);
     }
     await s.save();
     // The agent's key is for the old credentials.
