@@ -10,6 +10,7 @@ import { AGENT_SOCKET, ownSocket, privateRuntimeDir, RuntimeDirError } from '../
 import { StvError, errorFromKind } from '../errors/index.js';
 import { encodeFrame, FrameReader, PROTOCOL_VERSION, revealSecrets, type Frame, type Op, type RequestBody, type Response, type Results, type VaultStatus, type QueryArgs } from './protocol.js';
 import { peerCred, peerIsMe } from './peer-cred.js';
+import { secureCopy } from '../secret/index.js';
 
 
 /** A failed request; `kind` carries the typed error kind of a failed query (entry not found …). */
@@ -112,7 +113,7 @@ export async function ensureAgentRunning(args: string[], timeoutMs = 10_000): Pr
 export function agentClient() {
   return {
     async unlock(o: { vault: string; key: Uint8Array; kdfFingerprint: string; timeoutSeconds: number; hardCapSeconds?: number }): Promise<void> {
-      const key = Uint8Array.from(o.key);
+      const key = secureCopy(o.key); // the frame's copy; off the heap like every key
       try {
         await request({ op: 'unlock', vault: o.vault, kdfFingerprint: o.kdfFingerprint, timeoutSeconds: o.timeoutSeconds, ...(o.hardCapSeconds ? { hardCapSeconds: o.hardCapSeconds } : {}) }, 5000, [key]);
       } finally {

@@ -10,7 +10,7 @@
  * Requests are validated here, field by field, before the agent acts on
  * them: a client is another process and may be hostile or buggy.
  */
-import { ProtectedValue } from '../secret/index.js';
+import { ProtectedValue, secureCopy } from '../secret/index.js';
 
 export const PROTOCOL_VERSION = 2;
 /** A request is small: a vault path, a query and its few arguments, at most one key. */
@@ -109,7 +109,7 @@ export function decodeBody(body: Buffer): Frame {
       if (off + 4 > body.length) throw new Error('agent frame: truncated secret');
       const n = body.readUInt32BE(off);
       if (off + 4 + n > body.length) throw new Error('agent frame: secret longer than the frame');
-      secrets.push(Uint8Array.from(body.subarray(off + 4, off + 4 + n)));
+      secrets.push(secureCopy(body.subarray(off + 4, off + 4 + n))); // off the heap: a key is 32 bytes
       off += 4 + n;
     }
     return { msg, secrets };

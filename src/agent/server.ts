@@ -16,7 +16,7 @@ import { chmodSync, closeSync, constants, lstatSync, openSync, readSync, unlinkS
 import { join } from 'node:path';
 import { kindOf } from '../errors/index.js';
 import { AGENT_SOCKET, loadConfig, ownSocket, privateRuntimeDir, runtimeDir } from '../config/index.js';
-import { ProtectedValue } from '../secret/index.js';
+import { DerivedKey, ProtectedValue } from '../secret/index.js';
 import { encodeFrame, FrameReader, MAX_REQUEST_FRAME, PROTOCOL_VERSION, validateRequest, type QueryArgs, type Request, type Response, type VaultStatus } from './protocol.js';
 import { expired, newDeadline, secondsLeft, systemClock, touch, type Clock, type Deadline } from './timer.js';
 import { peerIsMe } from './peer-cred.js';
@@ -134,15 +134,13 @@ export async function runAgentServer(opts: AgentOptions = {}): Promise<void> {
         if (!h) return fail('locked', { locked: true });
         if (!opts.queryHandler) return fail('this agent answers no queries');
         touch(h.deadline, clock());
-        const bytes = h.key.getBytes();
+        using key = new DerivedKey(h.key.getBytes(), h.kdfFingerprint);
         try {
-          return ok(await opts.queryHandler(req.vault, { transformed: bytes, kdfFingerprint: h.kdfFingerprint }, req.query, req.args));
+          return ok(await opts.queryHandler(req.vault, key, req.query, req.args));
         } catch (e) {
           const kind = kindOf(e);
           if (kind === 'locked') return fail('locked', { locked: true });
           return fail(e instanceof Error ? e.message : String(e), { kind });
-        } finally {
-          bytes.fill(0);
         }
       }
     }

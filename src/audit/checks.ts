@@ -80,7 +80,7 @@ export async function auditEntries(db: Database, entries: Iterable<Entry>, o: Au
   const byMac = new Map<string, Entry[]>();
   for (const e of db.entries()) {
     if (!eligible(e)) continue;
-    const pw = Buffer.from(e.get('Password'), 'utf8');
+    const pw = e.getBytes('Password');
     const mac = createHmac('sha256', key).update(pw).digest('hex');
     pw.fill(0);
     macs.set(e, mac);
@@ -90,7 +90,7 @@ export async function auditEntries(db: Database, entries: Iterable<Entry>, o: Au
   const sha1s = new Map<Entry, string>();
   if (o.breachCounts) {
     for (const e of audited) {
-      const pw = Buffer.from(e.get('Password'), 'utf8');
+      const pw = e.getBytes('Password');
       sha1s.set(e, createHash('sha1').update(pw).digest('hex').toUpperCase());
       pw.fill(0);
     }

@@ -8,38 +8,50 @@ import { openSync, readSync, closeSync } from 'node:fs';
 import { readRegularFile, SafeReadError } from '../config/index.js';
 import { isatty } from 'node:tty';
 import { UsageError } from '../errors/index.js';
+import { secureAlloc, secureCopy } from '../secret/index.js';
 
-/** The next line of a file descriptor as bytes (no newline, no trailing CR); undefined at end of input. */
+/**
+ * The next line of a file descriptor as bytes (no newline, no trailing CR); undefined at end of input.
+ * Read into off-heap buffers (secureAlloc) that grow by doubling, each outgrown one zeroed: a JS array or
+ * a small typed array would sit in V8's heap, where a collection can leave copies the zeroing misses.
+ */
 function readLineBytesFromFd(fd: number): Uint8Array | undefined {
-  const bytes: number[] = [];
-  const one = Buffer.alloc(1);
+  let line = secureAlloc(128);
+  let n = 0;
+  const one = secureAlloc(1);
   try {
     for (;;) {
-      let n: number;
+      let got: number;
       try {
-        n = readSync(fd, one, 0, 1, null);
+        got = readSync(fd, one, 0, 1, null);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN') {
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
           continue;
         }
-        if (code === 'EOF') n = 0;
+        if (code === 'EOF') got = 0;
         else throw new UsageError(`cannot read from file descriptor ${fd}: ${code ?? (e as Error).message}`);
       }
-      if (n === 0) return bytes.length ? withoutCr(Uint8Array.from(bytes)) : undefined;
-      if (one[0] === 0x0a) return withoutCr(Uint8Array.from(bytes));
-      bytes.push(one[0]);
+      if (got === 0 && n === 0) return undefined;
+      if (got === 0 || one[0] === 0x0a) return withoutCr(secureCopy(line.subarray(0, n)));
+      if (n === line.length) {
+        const bigger = secureAlloc(2 * line.length);
+        bigger.set(line);
+        line.fill(0);
+        line = bigger;
+      }
+      line[n++] = one[0];
     }
   } finally {
-    bytes.fill(0);
+    line.fill(0);
     one.fill(0);
   }
 }
 
 function withoutCr(b: Uint8Array): Uint8Array {
   if (b.length === 0 || b[b.length - 1] !== 0x0d) return b;
-  const line = b.slice(0, -1);
+  const line = secureCopy(b.subarray(0, -1));
   b.fill(0);
   return line;
 }
@@ -80,7 +92,7 @@ export function readFirstLineOfFile(path: string): Uint8Array {
   try {
     if (bytes.length === 0) throw new UsageError(`password file ${path} has no line`);
     const nl = bytes.indexOf(0x0a);
-    return withoutCr(Uint8Array.from(nl === -1 ? bytes : bytes.subarray(0, nl)));
+    return withoutCr(secureCopy(nl === -1 ? bytes : bytes.subarray(0, nl)));
   } finally {
     bytes.fill(0);
   }

@@ -10,9 +10,10 @@
 import { UsageError } from '../errors/index.js';
 import { parseRule, formatRule, alphabetOf, CLASSES, DEFAULT_RULE, type Rule } from './rules.js';
 import { shapeOf, log2 } from './count.js';
-import { Sampler, RandomSource } from './sample.js';
+import { Sampler } from './sample.js';
 import { ruleForEntry, describeSource } from './vault-rules.js';
 import type { Database, Entry } from '../vault/index.js';
+import type { ProtectedValue } from '../secret/index.js';
 
 export { parseRule, formatRule, alphabetOf, CLASSES, DEFAULT_RULE, type Rule } from './rules.js';
 export { countPasswords, shapeOf, log2, runLimited } from './count.js';
@@ -82,18 +83,21 @@ export interface Generated {
 
 export function generate(ruleText: string, count: number, tweaks: Tweaks = {}): Generated {
   if (!Number.isInteger(count) || count < 1 || count > 10_000_000) throw new UsageError('--count must be from 1 to 10000000');
+  const { sampler, length, rule } = samplerFor(ruleText, tweaks);
+  const passwords: string[] = [];
+  for (let i = 0; i < count; i++) passwords.push(sampler.next());
+  return { passwords, length, entropy: log2(sampler.count), rule };
+}
+
+/** The sampler for a rule with the command line's tweaks, refusing contradictions. */
+function samplerFor(ruleText: string, tweaks: Tweaks): { sampler: Sampler; length: number; rule: Rule } {
   const rule = tweakRule(parseRule(ruleText), tweaks);
   const length = chooseLength(rule, tweaks.length);
   const distinctRequired = new Set(rule.required).size;
   if (rule.required.length && length < rule.required.length && rule.required.every((a, i) => rule.required.every((b, j) => i === j || ![...a].some((c) => b.includes(c))))) {
     throw new UsageError(`the rule contradicts itself: length ${length} is shorter than its ${distinctRequired} required character classes`);
   }
-  const sampler = new Sampler(shapeOf(rule), length);
-  const rng = new RandomSource();
-  void rng;
-  const passwords: string[] = [];
-  for (let i = 0; i < count; i++) passwords.push(sampler.next());
-  return { passwords, length, entropy: log2(sampler.count), rule };
+  return { sampler: new Sampler(shapeOf(rule), length), length, rule };
 }
 
 /** Entropy and description of a rule, for `stv rule check`. */
@@ -127,9 +131,18 @@ update FILE' installs a newer one), then the default (${DEFAULT_RULE}).
 Passwords are ${DEFAULT_LENGTH} characters unless the rule or --length says otherwise; every valid
 password of that length is equally likely, and the entropy shown is exact.`;
 
-/** A password for an entry by the rule that applies to it, and a note saying how it was made. */
-export function generateForEntry(db: Database, e: Entry, o: { length?: number; defaultRule?: string } = {}): { password: string; note: string } {
+/**
+ * A password for an entry by the rule that applies to it, as the protected
+ * value the entry's field takes (never a string), and a note saying how it
+ * was made. The draw and the random pool it came from are zeroed.
+ */
+export function generateForEntry(db: Database, e: Entry, o: { length?: number; defaultRule?: string } = {}): { password: ProtectedValue; note: string } {
   const resolved = ruleForEntry(db, e, o.defaultRule);
-  const g = generate(resolved.text, 1, { length: o.length, optionsWin: resolved.source === 'default' });
-  return { password: g.passwords[0], note: `generated ${g.length} characters, ${g.entropy.toFixed(1)} bits, by ${describeSource(resolved)}` };
+  const { sampler, length } = samplerFor(resolved.text, { length: o.length, optionsWin: resolved.source === 'default' });
+  try {
+    const password = sampler.nextProtected();
+    return { password, note: `generated ${length} characters, ${log2(sampler.count).toFixed(1)} bits, by ${describeSource(resolved)}` };
+  } finally {
+    sampler.wipe();
+  }
 }

@@ -14,8 +14,11 @@
  * few characters from the required classes.
  */
 import { randomFillSync } from 'node:crypto';
+import { ProtectedValue, secureAlloc } from '../secret/index.js';
 import { UsageError } from '../errors/index.js';
 import { completions, countPasswords, type Shape } from './count.js';
+
+const encoder = new TextEncoder();
 
 /** A buffered CSPRNG: uniform integers in [0, n) by rejection of out-of-range bytes. */
 export class RandomSource {
@@ -62,6 +65,12 @@ export class RandomSource {
 
 const MAX_ATTEMPTS = 1_000_000;
 
+/**
+ * Draws passwords as indices into the alphabet, in an off-heap buffer of its
+ * own: a password for an entry goes from there into a ProtectedValue
+ * (nextProtected) without ever being a string; `stv gen` prints strings
+ * (next). wipe() zeroes the last draw and the random pool.
+ */
 export class Sampler {
   readonly count: bigint;
   readonly acceptance: number;
@@ -69,6 +78,14 @@ export class Sampler {
   #length: number;
   #rng: RandomSource;
   #all: number;
+  /** The alphabet's characters, their required-set masks and UTF-8 bytes, by index. */
+  #chars: string[];
+  #masks: Uint32Array;
+  #utf8: Uint8Array[];
+  /** Each atom's characters as alphabet indices. */
+  #atomIndices: Uint16Array[];
+  /** The current draw: one alphabet index per position. */
+  #draw: Uint16Array;
 
   constructor(shape: Shape, length: number, rng = new RandomSource()) {
     this.#shape = shape;
@@ -79,14 +96,22 @@ export class Sampler {
     if (this.count <= 0n) throw new UsageError('no password of that length satisfies the rule (the requirements contradict each other)');
     const space = BigInt(shape.alphabet.length) ** BigInt(length);
     this.acceptance = Number((this.count * 1_000_000n) / space) / 1_000_000;
+    this.#chars = [...shape.alphabet];
+    const index = new Map(this.#chars.map((c, i) => [c, i]));
+    this.#masks = Uint32Array.from(this.#chars, (c) => shape.masks.get(c)!);
+    this.#utf8 = this.#chars.map((c) => encoder.encode(c));
+    this.#atomIndices = shape.atoms.map((a) => Uint16Array.from([...a.chars], (c) => index.get(c)!));
+    this.#draw = new Uint16Array(new ArrayBuffer(Math.max(2 * length, 66)), 0, length);
   }
 
-  #valid(pw: string): boolean {
+  #valid(): boolean {
+    const d = this.#draw;
     let covered = 0;
     let run = 0;
-    let prev = '';
-    for (const c of pw) {
-      covered |= this.#shape.masks.get(c)!;
+    let prev = -1;
+    for (let i = 0; i < d.length; i++) {
+      const c = d[i];
+      covered |= this.#masks[c];
       run = c === prev ? run + 1 : 1;
       if (run > this.#shape.maxConsecutive) return false;
       prev = c;
@@ -94,38 +119,71 @@ export class Sampler {
     return covered === this.#all;
   }
 
-  #byRejection(): string | undefined {
-    const a = this.#shape.alphabet;
+  #byRejection(): boolean {
+    const n = this.#chars.length;
+    const d = this.#draw;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      let pw = '';
-      for (let i = 0; i < this.#length; i++) pw += a[this.#rng.int(a.length)];
-      if (this.#valid(pw)) return pw;
+      for (let i = 0; i < d.length; i++) d[i] = this.#rng.int(n);
+      if (this.#valid()) return true;
     }
-    return undefined;
+    return false;
   }
 
-  #byComposition(): string | undefined {
+  #byComposition(): boolean {
+    const d = this.#draw;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       let missing = this.#all;
-      let pw = '';
       for (let pos = 0; pos < this.#length; pos++) {
         const rest = this.#length - pos - 1;
         const weights = this.#shape.atoms.map((a) => BigInt(a.chars.length) * completions(this.#shape, rest, missing & ~a.mask));
         let pick = this.#rng.bigint(weights.reduce((x, y) => x + y, 0n));
         let i = 0;
         while (pick >= weights[i]) pick -= weights[i++];
-        const atom = this.#shape.atoms[i];
-        pw += atom.chars[this.#rng.int(atom.chars.length)];
-        missing &= ~atom.mask;
+        const atom = this.#atomIndices[i];
+        d[pos] = atom[this.#rng.int(atom.length)];
+        missing &= ~this.#shape.atoms[i].mask;
       }
-      if (this.#valid(pw)) return pw;
+      if (this.#valid()) return true;
     }
-    return undefined;
+    return false;
   }
 
+  #drawOne(): void {
+    const ok = this.acceptance >= 0.02 ? this.#byRejection() : this.#byComposition();
+    if (!ok) throw new UsageError('the rule accepts too few passwords to draw one (relax max-consecutive or add characters)');
+  }
+
+  /** A password as a string, for printing (`stv gen`). */
   next(): string {
-    const pw = this.acceptance >= 0.02 ? this.#byRejection() : this.#byComposition();
-    if (pw === undefined) throw new UsageError('the rule accepts too few passwords to draw one (relax max-consecutive or add characters)');
+    this.#drawOne();
+    let pw = '';
+    for (let i = 0; i < this.#draw.length; i++) pw += this.#chars[this.#draw[i]];
     return pw;
+  }
+
+  /** A password straight into a ProtectedValue (an entry's field): never a string; the draw is zeroed. */
+  nextProtected(): ProtectedValue {
+    this.#drawOne();
+    const d = this.#draw;
+    let n = 0;
+    for (let i = 0; i < d.length; i++) n += this.#utf8[d[i]].length;
+    const bytes = secureAlloc(n);
+    for (let i = 0, at = 0; i < d.length; i++) {
+      const c = this.#utf8[d[i]];
+      bytes.set(c, at);
+      at += c.length;
+    }
+    d.fill(0);
+    try {
+      return ProtectedValue.fromBytes(bytes);
+    } finally {
+      bytes.fill(0);
+    }
+  }
+
+  /** Zeroes the last draw and the random pool it came from. */
+  wipe(): void {
+    this.#draw.fill(0);
+    this.#rng.wipe();
   }
 }

@@ -11,25 +11,26 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { randomFillSync, timingSafeEqual } from 'node:crypto';
-import { noCoreDumpArgs, wipe } from './leaf.js';
+import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { noCoreDumpArgs, secureAlloc, secureCopy, wipe } from './leaf.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
-export { noCoreDumpArgs, wipe };
+export { noCoreDumpArgs, secureAlloc, secureCopy, wipe };
 
 /**
  * Small values are carved out of shared 64 KiB slabs: a vault read makes a
  * buffer per protected value (tens of thousands), and an ArrayBuffer each
  * cost a malloc and GC pressure from "external" memory. Each value still
- * owns its bytes and wipes only them.
+ * owns its bytes and wipes only them. Slabs and larger values are off the JS
+ * heap (more than V8_ON_HEAP_MAX bytes), so a collection never moves a copy.
  */
 const SLAB = 64 * 1024;
 let slab = new Uint8Array(0);
 let slabUsed = 0;
 function slabAlloc(n: number): Uint8Array {
-  if (n > 2048) return new Uint8Array(n);
+  if (n > 2048) return secureAlloc(n);
   if (slabUsed + n > slab.length) {
     slab = new Uint8Array(SLAB);
     slabUsed = 0;
@@ -44,6 +45,8 @@ function slabAlloc(n: number): Uint8Array {
  * zeroed in the pool as they are handed out, so no pad is ever used twice.
  */
 const PAD_POOL = 64 * 1024;
+/** Where fromString encodes a value before masking it; zeroed after each use. */
+const SCRATCH = secureAlloc(4096);
 let padPool = new Uint8Array(0);
 let padUsed = 0;
 function randomPad(into: Uint8Array, offset: number, n: number): void {
@@ -75,14 +78,22 @@ export class ProtectedValue {
   /** Takes a copy of `bytes`; the caller still owns (and should wipe) its buffer. */
   static fromBytes(bytes: Uint8Array): ProtectedValue {
     const n = bytes.length;
-    const both = new Uint8Array(2 * n);
+    const both = slabAlloc(2 * n);
     randomPad(both, n, n);
     for (let i = 0; i < n; i++) both[i] = bytes[i] ^ both[n + i];
     return new ProtectedValue(both);
   }
 
   static fromString(text: string): ProtectedValue {
-    const bytes = encoder.encode(text);
+    // Encoded into an off-heap scratch buffer (an import makes ~100k of these: one ArrayBuffer each would show).
+    if (text.length * 3 > SCRATCH.length) {
+      const bytes = utf8(text);
+      const v = ProtectedValue.fromBytes(bytes);
+      bytes.fill(0);
+      return v;
+    }
+    const { written } = encoder.encodeInto(text, SCRATCH);
+    const bytes = SCRATCH.subarray(0, written);
     const v = ProtectedValue.fromBytes(bytes);
     bytes.fill(0);
     return v;
@@ -106,11 +117,11 @@ export class ProtectedValue {
     return this.#both.length >> 1;
   }
 
-  /** A fresh plaintext copy; the caller must wipe it. */
+  /** A fresh plaintext copy, off the JS heap; the caller must wipe it. */
   getBytes(): Uint8Array {
     const both = this.#both;
     const n = both.length >> 1;
-    const out = new Uint8Array(n);
+    const out = slabAlloc(n);
     for (let i = 0; i < n; i++) out[i] = both[i] ^ both[n + i];
     return out;
   }
@@ -157,22 +168,28 @@ export class ProtectedValue {
 }
 
 /**
- * `Symbol.dispose` where the runtime has it (Node ≥ 20.4 ships it), else the
- * registered symbol TypeScript's `using` lowering also looks for: a `using`
- * declaration or an explicit call wipes the secret either way.
+ * `Symbol.dispose` (Node ≥ 20.4 ships it; stickvault needs 20.19): a `using`
+ * declaration, or an explicit call, wipes the secret when the scope ends.
  */
-export const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('nodejs.dispose');
+export const DISPOSE: typeof Symbol.dispose = Symbol.dispose;
 
-/** The master credentials: the password's UTF-8 bytes and/or the keyfile's bytes. Wiped after use; clone() to keep a copy. */
-export class Credentials {
+/**
+ * The master credentials: the password's UTF-8 bytes and/or the keyfile's
+ * bytes, each in its own off-heap buffer (secureAlloc). Wiped after use;
+ * clone() to keep a copy.
+ */
+export class Credentials implements Disposable {
   #password?: Uint8Array;
   #keyfile?: Uint8Array;
   #wiped = false;
 
-  /** Takes ownership of the buffers given (wipe() zeroes them). */
+  /**
+   * Takes ownership of the buffers given: their bytes move into off-heap
+   * buffers of the instance's own and the given ones are zeroed at once.
+   */
   constructor(parts: { password?: Uint8Array; keyfile?: Uint8Array }) {
-    this.#password = parts.password;
-    this.#keyfile = parts.keyfile;
+    this.#password = parts.password && take(parts.password);
+    this.#keyfile = parts.keyfile && take(parts.keyfile);
   }
 
   /** UTF-8 bytes of the master password; undefined = no password component. */
@@ -188,7 +205,7 @@ export class Credentials {
 
   clone(): Credentials {
     this.#check();
-    return new Credentials({ password: this.#password && Uint8Array.from(this.#password), keyfile: this.#keyfile && Uint8Array.from(this.#keyfile) });
+    return new Credentials({ password: this.#password && secureCopy(this.#password), keyfile: this.#keyfile && secureCopy(this.#keyfile) });
   }
 
   wipe(): void {
@@ -217,18 +234,33 @@ export class Credentials {
   }
 }
 
-/** A vault's derived (transformed) key and the fingerprint of the KDF parameters that made it. */
-export class DerivedKey {
+/** Moves `bytes` into an off-heap buffer and zeroes them (a constructor that takes ownership). */
+function take(bytes: Uint8Array): Uint8Array {
+  const out = secureCopy(bytes);
+  bytes.fill(0);
+  return out;
+}
+
+/**
+ * A vault's derived (transformed) key and the fingerprint of the KDF
+ * parameters that made it, in an off-heap buffer of its own.
+ */
+export class DerivedKey implements Disposable {
   #transformed: Uint8Array | null;
+  /** Takes ownership of `transformed`: it is moved off the heap and the given buffer zeroed. */
   constructor(transformed: Uint8Array, readonly kdfFingerprint: string) {
-    this.#transformed = transformed;
+    this.#transformed = take(transformed);
+  }
+  /** A key made from a copy of `transformed` (left as it is). */
+  static copyOf(transformed: Uint8Array, kdfFingerprint: string): DerivedKey {
+    return new DerivedKey(secureCopy(transformed), kdfFingerprint);
   }
   get transformed(): Uint8Array {
     if (!this.#transformed) throw new Error('key used after wipe');
     return this.#transformed;
   }
   clone(): DerivedKey {
-    return new DerivedKey(Uint8Array.from(this.transformed), this.kdfFingerprint);
+    return DerivedKey.copyOf(this.transformed, this.kdfFingerprint);
   }
   wipe(): void {
     this.#transformed?.fill(0);
@@ -248,18 +280,30 @@ export class DerivedKey {
   }
 }
 
-/** A byte secret (derived key, password bytes) that is wiped after use. */
-export class SecretBytes {
+/** A byte secret (derived key, password bytes) in an off-heap buffer of its own, wiped after use. */
+export class SecretBytes implements Disposable {
   #bytes: Uint8Array | null;
+  /** Takes ownership of `bytes`: they are moved off the heap and the given buffer zeroed. */
   constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
+    this.#bytes = take(bytes);
+  }
+  /** A secret made from a copy of `bytes` (left as they are). */
+  static copyOf(bytes: Uint8Array): SecretBytes {
+    return new SecretBytes(secureCopy(bytes));
+  }
+  /** The UTF-8 bytes of `text` (a string some API handed over; the string itself cannot be wiped). */
+  static fromText(text: string): SecretBytes {
+    return new SecretBytes(utf8(text));
   }
   get bytes(): Uint8Array {
     if (!this.#bytes) throw new Error('secret used after wipe');
     return this.#bytes;
   }
+  get byteLength(): number {
+    return this.bytes.length;
+  }
   clone(): SecretBytes {
-    return new SecretBytes(Uint8Array.from(this.bytes));
+    return SecretBytes.copyOf(this.bytes);
   }
   wipe(): void {
     this.#bytes?.fill(0);
@@ -279,8 +323,41 @@ export class SecretBytes {
   }
 }
 
+/**
+ * The UTF-8 bytes of `text` in an off-heap buffer (secureAlloc), for secrets
+ * an API hands over as strings (the prompt library); the caller wipes them.
+ */
 export function utf8(text: string): Uint8Array {
-  return encoder.encode(text);
+  // UTF-8 needs at most 3 bytes per UTF-16 unit; encodeInto writes no copy of its own.
+  const room = secureAlloc(text.length * 3);
+  const { written } = encoder.encodeInto(text, room);
+  if (written === room.length) return room;
+  const out = secureCopy(room.subarray(0, written));
+  room.fill(0);
+  return out;
+}
+
+/**
+ * A one-shot digest of secret parts (a password, a keyfile, a key), input and
+ * output off the JS heap: the parts are joined in a secureAlloc buffer zeroed
+ * after (a createHash() object would keep its last partial block in OpenSSL
+ * memory until a collection frees it), and the digest is moved into one too.
+ */
+export function secretDigest(algorithm: 'sha256' | 'sha512', ...parts: Uint8Array[]): Uint8Array {
+  const input = secureAlloc(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    input.set(p, off);
+    off += p.length;
+  }
+  try {
+    const out = hash(algorithm, input, 'buffer');
+    const digest = secureCopy(out);
+    out.fill(0);
+    return digest;
+  } finally {
+    input.fill(0);
+  }
 }
 
 let coreDumpsOff = false;

@@ -264,11 +264,9 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
     const bytes = writer.toBytes();
     const sha = sha256Hex(bytes);
     // Prove once that the result opens with the key; each copy written is then checked by its hash alone.
-    const key = writer.derivedKey();
-    try {
+    {
+      using key = writer.derivedKey();
       Vault.verify(bytes, key);
-    } finally {
-      key.transformed.fill(0);
     }
     ledger.note(sha, 'written', opened.map((x) => x.sha));
     return { bytes, sha, mode: 'merge' };

@@ -65,11 +65,9 @@ export async function mergeThreeWay(i: ThreeWayInput): Promise<ThreeWayResult> {
     ours.db = result.db;
     if ((theirs.readVersion?.major ?? 4) >= 4) ours.upgrade();
     const bytes = ours.toBytes();
-    const key = ours.derivedKey();
-    try {
+    {
+      using key = ours.derivedKey();
       Vault.verify(bytes, key);
-    } finally {
-      key.transformed.fill(0);
     }
     return { bytes, changes: result.changes, conflicts: result.conflicts, notes };
   } finally {

@@ -199,14 +199,11 @@ export async function rotateAfterKeyChange(o: KeyChangeOptions): Promise<KeyChan
   if (vaultId) retireFingerprint(vaultId, o.oldKey.kdfFingerprint);
   const current = kdfFingerprint(o.vault.settings.kdf);
   const reencrypt = async (bytes: Uint8Array): Promise<Uint8Array | undefined> => {
-    const key = { transformed: Uint8Array.from(o.oldKey.transformed), kdfFingerprint: o.oldKey.kdfFingerprint };
     let old: Vault;
     try {
-      old = await Vault.open(bytes, key);
+      old = await Vault.open(bytes, o.oldKey);
     } catch {
       return undefined; // another key: not ours to re-encrypt
-    } finally {
-      key.transformed.fill(0);
     }
     try {
       old.adoptKeyOf(o.vault);

@@ -30,7 +30,5 @@ export * from './session/index.js';
  */
 export async function readKdbFile(file: Uint8Array, creds: Credentials, opts: ReadKdbOptions = {}): Promise<KdbDatabase> {
   const { readKdb } = await import('./kdb/index.js');
-  // KeePass 1 passwords are tried in several encodings (kdb/reader.ts), which start from the text.
-  const password = creds.password ? Buffer.from(creds.password).toString('utf8') : undefined;
-  return readKdb(file, { password, keyfile: creds.keyfile }, opts);
+  return readKdb(file, creds, opts);
 }

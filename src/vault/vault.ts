@@ -97,7 +97,7 @@ export class Vault {
   private constructor(db: Database, settings: VaultSettings, key: KeyParts) {
     this.db = db;
     this.settings = settings;
-    this.#key = new SecretBytes(Uint8Array.from(key.transformed));
+    this.#key = SecretBytes.copyOf(key.transformed);
     this.#fingerprint = key.kdfFingerprint;
   }
 
@@ -116,14 +116,18 @@ export class Vault {
       checkKdfLimits(header.kdf, { allowSlow: Boolean(opts.allowSlowKdf), targetMs: opts.kdfTargetMs });
       derived = await deriveKey(key, header.kdf);
     }
-    const db = parsePayload(header, decryptKdbx(file, header, derived.transformed), Boolean(opts.readAll));
-    const vault = new Vault(db, { cipher: header.cipher, kdf: header.kdf, compressed: header.compressed }, derived);
-    if (!('transformed' in key)) wipe(derived.transformed);
-    vault.readVersion = header.version;
-    vault.publicCustomData = header.publicCustomData;
-    // A move records the old parent only where the file can keep it: in a 3.x file it would force KDBX 4.1.
-    if (header.version.major < 4) db.recordPreviousParent = false;
-    return vault;
+    try {
+      const db = parsePayload(header, decryptKdbx(file, header, derived.transformed), Boolean(opts.readAll));
+      const vault = new Vault(db, { cipher: header.cipher, kdf: header.kdf, compressed: header.compressed }, derived);
+      vault.readVersion = header.version;
+      vault.publicCustomData = header.publicCustomData;
+      // A move records the old parent only where the file can keep it: in a 3.x file it would force KDBX 4.1.
+      if (header.version.major < 4) db.recordPreviousParent = false;
+      return vault;
+    } finally {
+      // A key derived here is ours (the vault keeps its own copy); one given is the caller's.
+      if (derived instanceof DerivedKey && derived !== key) derived.wipe();
+    }
   }
 
   /**
@@ -167,15 +171,13 @@ export class Vault {
   }
 
   static async create(name: string, creds: CredentialParts, settings: VaultSettings): Promise<Vault> {
-    const derived = await deriveKey(creds, settings.kdf);
-    const vault = new Vault(Database.create(name), settings, derived);
-    wipe(derived.transformed);
-    return vault;
+    using derived = await deriveKey(creds, settings.kdf);
+    return new Vault(Database.create(name), settings, derived);
   }
 
   /** The key material the agent may hold for this vault. A copy: the caller wipes it. */
   derivedKey(): DerivedKey {
-    return new DerivedKey(Uint8Array.from(this.#key.bytes), this.#fingerprint);
+    return DerivedKey.copyOf(this.#key.bytes, this.#fingerprint);
   }
 
   /**
@@ -232,9 +234,9 @@ export class Vault {
    */
   async changeKey(creds: CredentialParts, settings: VaultSettings = this.settings): Promise<void> {
     const fresh = { ...settings, kdf: withFreshSalt(settings.kdf) };
-    const derived = await deriveKey(creds, fresh.kdf);
+    using derived = await deriveKey(creds, fresh.kdf);
     this.#key.wipe();
-    this.#key = new SecretBytes(derived.transformed);
+    this.#key = SecretBytes.copyOf(derived.transformed);
     this.#fingerprint = derived.kdfFingerprint;
     this.settings = fresh;
   }
@@ -242,7 +244,7 @@ export class Vault {
   /** Take another vault's key and KDF settings (re-encrypting an old copy with the key a key change made). */
   adoptKeyOf(other: Vault): void {
     this.#key.wipe();
-    this.#key = new SecretBytes(Uint8Array.from(other.#key.bytes));
+    this.#key = other.#key.clone();
     this.#fingerprint = other.#fingerprint;
     this.settings = { ...other.settings };
   }

@@ -20,6 +20,6 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 15_000)
  */
 export async function buildTestAgent(): Promise<string> {
   const entry = join(ROOT, 'tmp', `agent-${randomBytes(4).toString('hex')}.mjs`);
-  await build({ entryPoints: [join(__dirname, 'agent-entry.ts')], bundle: true, platform: 'node', format: 'esm', outfile: entry, logLevel: 'silent' });
+  await build({ entryPoints: [join(__dirname, 'agent-entry.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: entry, logLevel: 'silent' }); // node20 as scripts/build.mjs: `using` is lowered
   return entry;
 }

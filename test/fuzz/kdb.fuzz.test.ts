@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { CorruptFileError, WrongKeyError } from '../../src/errors/index.js';
+import { utf8 } from '../../src/secret/index.js';
 import { readKdb } from '../../src/vault/kdb/index.js';
 import { importKdb } from '../../src/transfer/index.js';
 import { Database } from '../../src/vault/index.js';
@@ -36,7 +37,7 @@ afterAll(() => {
 async function check(file: Uint8Array): Promise<void> {
   const cpu = process.cpuUsage();
   try {
-    importKdb(Database.create('fuzz'), ['Imported'], await readKdb(file, { password: 'kdb pw' }));
+    importKdb(Database.create('fuzz'), ['Imported'], await readKdb(file, { password: utf8('kdb pw') }));
     tally.ok++;
   } catch (e) {
     if (!(e instanceof CorruptFileError || e instanceof WrongKeyError)) throw new Error(`untyped failure: ${(e as Error)?.stack ?? String(e)}`);

@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { CorruptFileError, untrusted } from '../../src/errors/index.js';
 import { parseXml } from '../../src/vault/xml/index.js';
 import { readVariantDictionary } from '../../src/vault/kdbx/index.js';
+import { utf8 } from '../../src/secret/index.js';
 import { readKdb } from '../../src/vault/kdb/index.js';
 import { ByteWriter } from '../../src/vault/kdbx/bytes.js';
 import { kdbRecords, sealKdb } from '../vault/kdb/make-kdb.js';
@@ -41,7 +42,7 @@ describe('file text in error messages stays on one bounded line', () => {
 
   test('a KeePass 1 group name with a line break in a level-jump message', async () => {
     const f = { password: Buffer.from('pw'), rounds: 5, groups: [{ id: 1, name: 'a\r\nstv: forged', level: 1 }], entries: [] };
-    await expect(readKdb(sealKdb(kdbRecords(f), f, 1, 0), { password: 'pw' })).rejects.toThrow(/^corrupt file: group 0 'a\\u\{d\}\\u\{a\}stv: forged' jumps/);
+    await expect(readKdb(sealKdb(kdbRecords(f), f, 1, 0), { password: utf8('pw') })).rejects.toThrow(/^corrupt file: group 0 'a\\u\{d\}\\u\{a\}stv: forged' jumps/);
   });
 
   test('untrusted() quotes, caps at 40 characters and escapes controls, bidi overrides and lone surrogates', () => {

@@ -4,8 +4,10 @@
  * bundled list gets passwords its rule accepts, and bad rules fail clearly.
  */
 import { describe, expect, it } from 'vitest';
-import { generate, parseRule, describeRule, shapeOf, countPasswords, siteList, ruleForSite, passphrase, strength } from '../../src/generator/index.js';
+import { generate, generateForEntry, ENTRY_RULE_KEY, parseRule, describeRule, shapeOf, countPasswords, siteList, ruleForSite, passphrase, strength } from '../../src/generator/index.js';
 import { UsageError } from '../../src/errors/index.js';
+import { ProtectedValue } from '../../src/secret/index.js';
+import { Database, Entry } from '../../src/vault/index.js';
 import { satisfies } from './checker.js';
 
 /** Chi-square statistic and a conservative critical value (Wilson–Hilferty, z = 4.26 ≈ p 1e-5). */
@@ -150,6 +152,31 @@ describe('uniformity', () => {
     const observed = Array(7).fill(0);
     for (const p of generate(rule, n).passwords) observed[upper(p)]++;
     const { stat, critical } = chiSquare(observed, expected);
+    expect(stat).toBeLessThan(critical);
+  });
+});
+
+describe('passwords for entries', () => {
+  it('come as protected values (never a string), uniform over every valid password, and as many bytes as characters', () => {
+    const db = Database.create('t');
+    const e = new Entry();
+    db.root.addEntry(e);
+    const rule = 'minlength: 3; maxlength: 3; required: [#%]; allowed: [ab]';
+    e.customData.set(ENTRY_RULE_KEY, { value: rule });
+    const all = enumerate(rule, 3);
+    expect(all).toHaveLength(4 ** 3 - 2 ** 3);
+    const counts = new Map(all.map((p) => [p, 0]));
+    const n = 100 * all.length;
+    for (let i = 0; i < n; i++) {
+      const { password, note } = generateForEntry(db, e);
+      expect(password).toBeInstanceOf(ProtectedValue);
+      const text = password.getText();
+      expect(password.byteLength).toBe(3);
+      expect(counts.has(text), text).toBe(true);
+      counts.set(text, counts.get(text)! + 1);
+      if (i === 0) expect(note).toMatch(/^generated 3 characters, 5\.8 bits, by the entry's own rule$/);
+    }
+    const { stat, critical } = chiSquare([...counts.values()], all.map(() => n / all.length));
     expect(stat).toBeLessThan(critical);
   });
 });

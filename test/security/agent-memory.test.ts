@@ -3,15 +3,16 @@
  * vaults unlocked, `show -s` of one through the agent, that one locked while
  * the other keeps the agent alive; then the agent's whole writable memory
  * (/proc/PID/mem) holds neither that vault's derived key (raw, hex or
- * base64) nor the password `show -s` printed. Before the fix the key was
- * there once raw and three times as base64, with the shown value.
+ * base64), nor the cipher and HMAC keys derived from it to open the file,
+ * nor the password `show -s` printed. Before the fix the key was there once
+ * raw and three times as base64, with the shown value.
  *
  * Reading another process's memory needs root (or ptrace rights); CI runs as root.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isolatedEnv, stv, tempDir } from '../helpers/tools.js';
 import { Vault } from '../../src/vault/index.js';
 
@@ -92,9 +93,14 @@ describe.skipIf(!isRoot)('the agent after a lock', () => {
     const clip = stv(['--vault', a, 'show', '-a', 'password', 'Bank'], { env, input: '' });
     expect(clip.stdout).toBe(`${NEEDLE}\n`);
 
-    const key = (await Vault.deriveKeyFor(readFileSync(a), { password: new TextEncoder().encode(PW) })).transformed;
+    const file = readFileSync(a);
+    const key = (await Vault.deriveKeyFor(file, { password: new TextEncoder().encode(PW) })).transformed;
+    // What the agent derived from the key to open the file: its cipher key and HMAC base key (docs/kdbx.md §5).
+    const seed = Vault.header(file).masterSeed;
     const needles = {
       'key (raw)': Buffer.from(key),
+      'cipher key': createHash('sha256').update(seed).update(key).digest(),
+      'HMAC base key': createHash('sha512').update(seed).update(key).update(Uint8Array.of(1)).digest(),
       'key (base64)': Buffer.from(Buffer.from(key).toString('base64')),
       'key (hex)': Buffer.from(Buffer.from(key).toString('hex')),
       'shown password (latin1)': Buffer.from(NEEDLE, 'latin1'),

@@ -1,9 +1,11 @@
 /** add, edit, rm, mv, mkdir, rmdir over a session. */
+import { isUtf8 } from 'node:buffer';
+import { ProtectedValue } from '../../secret/index.js';
 import { UsageError, NotFoundError } from '../../errors/index.js';
 import { Entry, newEntry, resolveEntry, type Group, resolveGroup, splitPath, joinPath, canonicalFieldName, STANDARD_FIELDS, uuidText, type Database } from '../../vault/index.js';
 import { type GlobalOptions, info, printJson, warn } from '../runtime.js';
 import { withSession, type OpenHow, type Session } from '../session.js';
-import { canPrompt, promptSecret, readStdinLine } from '../secrets-input.js';
+import { canPrompt, promptSecret, readStdinLineBytes } from '../secrets-input.js';
 
 export interface EntryOpts {
   username?: string;
@@ -34,8 +36,8 @@ function customFieldName(name: string, option: string): string {
 
 /** What an add or edit asks for before the entry changes: typed secrets, and the tags other vaults use (aliases). */
 interface Inputs {
-  password?: string;
-  protectedValues: Map<string, string>;
+  password?: ProtectedValue;
+  protectedValues: Map<string, ProtectedValue>;
   /** Loaded only when asked for: the start of every other command stays small. */
   generator?: typeof import('../../generator/index.js');
   alias?: { assign: typeof import('../../aliases/index.js').assignAlias; otherVaultTags: string[] };
@@ -79,12 +81,26 @@ function applyFields(e: Entry, o: EntryOpts, inputs: Inputs, changed: string[]):
   }
 }
 
-/** A secret from a no-echo prompt on the terminal, else the next stdin line. */
-async function readSecretLine(prompt: string, what: string): Promise<string> {
-  if (canPrompt()) return promptSecret(prompt);
-  const line = readStdinLine();
+/** A secret from a no-echo prompt on the terminal (the prompt library answers with a string), else the next stdin line. */
+async function readSecretLine(prompt: string, what: string): Promise<ProtectedValue> {
+  if (canPrompt()) return ProtectedValue.fromString(await promptSecret(prompt));
+  const line = stdinLineAsValue();
   if (line === undefined) throw new UsageError(`${what} needs its value on the next stdin line or a terminal`);
   return line;
+}
+
+/**
+ * The next stdin line as a protected value, read as bytes and never a string. A line that is not
+ * UTF-8 is read as text, each bad sequence a U+FFFD, as it always was (a field holds text).
+ */
+function stdinLineAsValue(): ProtectedValue | undefined {
+  const bytes = readStdinLineBytes();
+  if (bytes === undefined) return undefined;
+  try {
+    return isUtf8(bytes) ? ProtectedValue.fromBytes(bytes) : ProtectedValue.fromString(Buffer.from(bytes).toString('utf8'));
+  } finally {
+    bytes.fill(0);
+  }
 }
 
 /** Where `add` puts a new entry; missing groups are created, as `pass insert` creates folders. */
@@ -109,13 +125,13 @@ const stdinUse = (o: EntryOpts): OpenHow => {
   return what.length ? { stdinCarries: what.join(' and ') } : {};
 };
 
-async function readEntryPassword(): Promise<string> {
+async function readEntryPassword(): Promise<ProtectedValue> {
   if (canPrompt()) {
     const pw = await promptSecret('Password for the entry:');
-    await showStrength(pw);
-    return pw;
+    await showStrength(pw); // zxcvbn takes a string; the prompt gave one already
+    return ProtectedValue.fromString(pw);
   }
-  const line = readStdinLine();
+  const line = stdinLineAsValue();
   if (line === undefined) throw new UsageError('-p needs the entry password on the next stdin line or a terminal');
   return line;
 }

@@ -78,7 +78,7 @@ export async function sshAdd(opts: GlobalOptions, names: string[], o: SshAddFlag
       if (!src) { fail('it holds no SSH key (no KeeAgent settings, no private key attachment)'); continue; }
       if (src.settings && !src.settings.allowUseOfSshKey) { fail("its KeeAgent settings do not allow its key to be used (KeePassXC: 'Add key to agent…' is off)"); continue; }
       if (src.problem || !src.bytes) { fail(src.problem ?? 'no key'); continue; }
-      const passphrase = e.has('Password') ? Buffer.from(e.get('Password'), 'utf8') : undefined;
+      const passphrase = e.has('Password') ? e.getBytes('Password') : undefined; // unmasked into bytes, never a string
       let key;
       try {
         key = await readPrivateKey(src.bytes, passphrase);

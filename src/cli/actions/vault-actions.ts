@@ -132,14 +132,11 @@ export async function passwd(
       const kf = o.removeKeyfile ? undefined : o.newKeyfile || (opts.keyfile ?? s.ref.keyfile);
       const keyfile = kf ? readKeyfile(kf) : undefined;
       const typed = o.removePassword ? undefined : await readNewMasterPassword({ ...opts, keyfile: undefined, passwordFile: undefined, passwordFd: undefined, password: true }, s.ref, { prompt: 'New master password:', allowWeak: o.allowWeak || keyfile !== undefined });
-      const creds = new Credentials({ password: typed?.password && Uint8Array.from(typed.password), keyfile });
+      // Takes both (zeroing the originals) and wipes them when this block ends, whatever happens.
+      using fresh = new Credentials({ password: typed?.password, keyfile });
       typed?.wipe();
-      withKeyfile = Boolean(keyfile);
-      try {
-        oldKey = await s.changeKey(creds, settings);
-      } finally {
-        creds.wipe();
-      }
+      withKeyfile = Boolean(fresh.keyfile);
+      oldKey = await s.changeKey(fresh, settings);
     }
     try {
       say(opts, o.rekey ? `new key for ${s.ref.path} (same password and keyfile, new KDF salt)` : `changed the master key of ${s.ref.path}${withKeyfile ? ' (with keyfile)' : ''}`);

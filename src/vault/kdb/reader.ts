@@ -6,6 +6,7 @@
  * KeePassXC applies them. Wrong key = content hash or padding mismatch.
  */
 import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto';
+import { secretDigest, secureAlloc, secureCopy, type Credentials } from '../../secret/index.js';
 import { CorruptFileError, UnsupportedFormatError, UsageError, WrongKeyError, untrusted } from '../../errors/index.js';
 import { aesKdf, ByteReader, SlowKdfError, estimateKdfMs, twofishCbcDecryptRaw } from '../kdbx/index.js';
 import { passwordCandidates } from './cp1252.js';
@@ -50,30 +51,44 @@ function readHeader(file: Uint8Array): KdbHeader {
   };
 }
 
-/** 32-byte raw file → as is; 64 hex digits → decoded; else SHA-256 (KeePass 1 has no XML keyfiles). */
+/**
+ * 32-byte raw file → as is; 64 hex digits → decoded; else SHA-256 (KeePass 1
+ * has no XML keyfiles). Off the heap (secureAlloc), for the caller to wipe.
+ */
 function kdbKeyfileKey(bytes: Uint8Array): Uint8Array {
   if (bytes.length === 0) throw new UsageError('invalid keyfile: the file is empty; check that you gave the right file');
-  if (bytes.length === 32) return Uint8Array.from(bytes);
-  const text = Buffer.from(bytes).toString('latin1');
-  if (bytes.length === 64 && /^[0-9a-fA-F]{64}$/.test(text)) return new Uint8Array(Buffer.from(text, 'hex'));
-  return new Uint8Array(createHash('sha256').update(bytes).digest());
+  if (bytes.length === 32) return secureCopy(bytes);
+  if (bytes.length === 64 && isHex(bytes)) return hexToSecure(bytes);
+  return secretDigest('sha256', bytes);
+}
+
+const hexDigit = (b: number): number => (b <= 0x39 ? b - 0x30 : (b | 0x20) - 0x57);
+const isHex = (bytes: Uint8Array): boolean => bytes.every((b) => (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66));
+
+/** Hex digits decoded byte by byte: no string of the key is made. */
+function hexToSecure(hex: Uint8Array): Uint8Array {
+  const out = secureAlloc(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = (hexDigit(hex[2 * i]) << 4) | hexDigit(hex[2 * i + 1]);
+  return out;
 }
 
 function rawKey(password: Uint8Array | undefined, keyfileKey: Uint8Array | undefined): Uint8Array {
-  const sha = (...p: Uint8Array[]) => {
-    const h = createHash('sha256');
-    for (const x of p) h.update(x);
-    return new Uint8Array(h.digest());
-  };
-  if (password && keyfileKey) return sha(sha(password), keyfileKey);
-  if (password) return sha(password);
-  return Uint8Array.from(keyfileKey!);
+  if (password && keyfileKey) {
+    const pw = secretDigest('sha256', password);
+    try {
+      return secretDigest('sha256', pw, keyfileKey);
+    } finally {
+      pw.fill(0);
+    }
+  }
+  if (password) return secretDigest('sha256', password);
+  return secureCopy(keyfileKey!);
 }
 
 /** Decrypted, verified content, or undefined for a wrong key. */
 async function decryptContent(file: Uint8Array, h: KdbHeader, raw: Uint8Array): Promise<Uint8Array | undefined> {
   const transformed = await aesKdf(raw, h.transformSeed, BigInt(h.rounds), {});
-  const key = createHash('sha256').update(h.masterSeed).update(transformed).digest();
+  const key = secretDigest('sha256', h.masterSeed, transformed);
   transformed.fill(0);
   const plain = cipherOf(h) === 'twofish' ? twofishDecrypt(key, h.iv, file.subarray(HEADER_SIZE)) : aesDecrypt(key, h.iv, file.subarray(HEADER_SIZE));
   key.fill(0);
@@ -113,7 +128,12 @@ export interface ReadKdbOptions {
   allowSlowKdf?: boolean;
 }
 
-export async function readKdb(file: Uint8Array, key: { password?: string; keyfile?: Uint8Array }, opts: ReadKdbOptions = {}): Promise<KdbDatabase> {
+/**
+ * Reads a KeePass 1 file with its own credentials (a Credentials instance, or
+ * its parts: the password's UTF-8 bytes, tried in each of KeePass 1's
+ * encodings, and/or the keyfile's bytes). The credentials stay the caller's.
+ */
+export async function readKdb(file: Uint8Array, key: Partial<Pick<Credentials, 'password' | 'keyfile'>>, opts: ReadKdbOptions = {}): Promise<KdbDatabase> {
   const h = readHeader(file);
   if (!(h.flags & (FLAG_AES | FLAG_TWOFISH)) && h.flags & FLAG_ARCFOUR) throw new UnsupportedFormatError('unsupported cipher ArcFour in this KeePass 1 file; KeePassXC cannot read it either: re-save it with AES (Rijndael) or Twofish in KeePass 1');
   if (!(h.flags & (FLAG_AES | FLAG_TWOFISH))) throw new UnsupportedFormatError(`unsupported KeePass 1 cipher flags 0x${h.flags.toString(16)}`);

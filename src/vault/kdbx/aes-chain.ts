@@ -7,7 +7,7 @@
  * with IV = block yields c_k = E(c_{k-1} ⊕ 0), so the last block is E^N(block).
  */
 import { createCipheriv } from 'node:crypto';
-import { wipe } from '../../secret/leaf.js';
+import { secureAlloc, wipe } from '../../secret/leaf.js';
 
 /**
  * Blocks per cipher call, as bytes. Each call returns a fresh output buffer;
@@ -27,7 +27,7 @@ export function aesChain(key: Uint8Array, block: Uint8Array, rounds: bigint, aft
   cipher.setAutoPadding(false);
   zero ??= Buffer.alloc(CHUNK);
   let left = rounds * 16n;
-  const last = new Uint8Array(16);
+  const last = secureAlloc(16); // off the heap: it ends as half the transformed key
   while (left > 0n) {
     const n = left > BigInt(CHUNK) ? CHUNK : Number(left);
     const out = cipher.update(n === CHUNK ? zero : zero.subarray(0, n));

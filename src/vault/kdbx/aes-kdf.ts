@@ -8,10 +8,9 @@
  * SymmetricCipher::aesKdf encrypts both halves together, round by round, in
  * one loop on one thread; two threads are ours.
  */
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { wipe } from '../../secret/index.js';
+import { secretDigest, secureAlloc, secureCopy, wipe } from '../../secret/index.js';
 import { aesChain } from './aes-chain.js';
 import type { ChainRequest } from './aes-kdf-worker.js';
 import { CHAIN_WORKER_FILE, CHAIN_WORKER_OPTIONS, SPARE_WORKERS } from './chain-worker-spec.js';
@@ -53,7 +52,7 @@ class ChainWorker {
       const p = this.#pending.get(id);
       this.#pending.delete(id);
       this.retireIfIdle();
-      p?.resolve(new Uint8Array(last));
+      p?.resolve(secureCopy(last));
       wipe(last);
     });
     const failAll = (e: unknown) => {
@@ -87,10 +86,10 @@ class ChainWorker {
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      // Standalone copies (a view would clone its whole buffer: both key halves), cloned again by
-      // postMessage; the worker wipes its clones after use and these are wiped once posted.
-      const k = Uint8Array.from(key);
-      const b = Uint8Array.from(block);
+      // Standalone off-heap copies (a view would clone its whole buffer: both key halves), cloned again
+      // by postMessage; the worker wipes its clones after use and these are wiped once posted.
+      const k = secureCopy(key);
+      const b = secureCopy(block);
       this.#worker.postMessage({ id, key: k, block: b, rounds: rounds.toString() } satisfies ChainRequest);
       wipe(k, b);
     });
@@ -164,7 +163,7 @@ export async function aesTransformRaw(composite: Uint8Array, seed: Uint8Array, r
   const right = composite.subarray(16, 32);
   const twoCores = availableParallelism() >= 2;
   const useWorker = opts.useWorker ?? ((opts.background || rounds >= WORKER_THRESHOLD) && twoCores);
-  const out = new Uint8Array(32);
+  const out = secureAlloc(32);
   if (useWorker) {
     // In the background both halves queue on one thread: the other core is the parse's.
     const second = opts.background ? chainWorker(0) : chainWorker(1);
@@ -173,15 +172,20 @@ export async function aesTransformRaw(composite: Uint8Array, seed: Uint8Array, r
     out.set(r, 16);
     wipe(l, r);
   } else {
-    out.set(aesChain(seed, left, rounds), 0);
-    out.set(aesChain(seed, right, rounds), 16);
+    const l = aesChain(seed, left, rounds);
+    const r = aesChain(seed, right, rounds);
+    out.set(l, 0);
+    out.set(r, 16);
+    wipe(l, r);
   }
   return out;
 }
 
 export async function aesKdf(composite: Uint8Array, seed: Uint8Array, rounds: bigint, opts?: AesKdfOptions): Promise<Uint8Array> {
   const raw = await aesTransformRaw(composite, seed, rounds, opts);
-  const digest = createHash('sha256').update(raw).digest();
-  wipe(raw);
-  return new Uint8Array(digest.buffer, digest.byteOffset, 32);
+  try {
+    return secretDigest('sha256', raw);
+  } finally {
+    wipe(raw);
+  }
 }

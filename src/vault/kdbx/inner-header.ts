@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../../errors/index.js';
+import { secureCopy } from '../../secret/index.js';
 import { ByteReader, ByteWriter, corrupt } from './bytes.js';
 import { InnerField, STREAM_CHACHA20 } from './constants.js';
 
@@ -46,7 +47,7 @@ export function readInnerHeader(payload: Uint8Array): { inner: InnerHeader; xmlO
       if (len !== 4) throw corrupt(`inner stream id is ${len} bytes, expected 4 (payload offset ${at})`);
       streamId = new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true);
     } else if (id === InnerField.StreamKey) {
-      streamKey = Uint8Array.from(value);
+      streamKey = secureCopy(value); // 64 bytes: off the heap, where a collection cannot copy it
     } else if (id === InnerField.Binary) {
       if (len < 1) throw corrupt(`inner header binary ${binaries.length} has no flag byte (payload offset ${at})`);
       if (binaries.length >= MAX_INNER_BINARIES) throw corrupt(`inner header declares more than ${MAX_INNER_BINARIES} binaries`);

@@ -4,9 +4,10 @@
  *   id 2: Salsa20/20, key = SHA-256(streamKey), nonce E8 30 09 4B 97 20 5D 2A (KDBX 3.x)
  *   id 3: ChaCha20 (RFC 7539), h = SHA-512(streamKey), key = h[0..32), nonce = h[32..44) (KDBX 4.x)
  */
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv } from 'node:crypto';
 import { salsa20 } from '@noble/ciphers/salsa.js';
 import { UnsupportedFormatError } from '../../errors/index.js';
+import { secretDigest } from '../../secret/index.js';
 import { STREAM_CHACHA20, STREAM_SALSA20 } from './constants.js';
 
 export interface InnerStream {
@@ -51,14 +52,15 @@ const SALSA_NONCE = Uint8Array.of(0xe8, 0x30, 0x09, 0x4b, 0x97, 0x20, 0x5d, 0x2a
 
 export function createInnerStream(streamId: number, key: Uint8Array): InnerStream {
   if (streamId === STREAM_CHACHA20) {
-    const h = createHash('sha512').update(key).digest();
+    const h = secretDigest('sha512', key);
     try {
       return chacha20Keystream(h.subarray(0, 32), h.subarray(32, 44));
     } finally {
       h.fill(0);
     }
   }
-  if (streamId === STREAM_SALSA20) return salsa20Keystream(new Uint8Array(createHash('sha256').update(key).digest()), SALSA_NONCE);
+  // The stream keeps this key for its later batches (as long as the vault reads values): off the heap.
+  if (streamId === STREAM_SALSA20) return salsa20Keystream(secretDigest('sha256', key), SALSA_NONCE);
   throw new UnsupportedFormatError(`unsupported inner random stream ${streamId} (only Salsa20 = 2 and ChaCha20 = 3 exist in KeePassXC)`);
 }
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { StvError, UsageError } from '../../errors/index.js';
+import { secureCopy } from '../../secret/index.js';
 import { aesChain, aesKdf, WORKER_OVERHEAD_MS, WORKER_THRESHOLD } from './aes-kdf.js';
 import { checkKdfHardLimits, defaultKdf, MAX_ROUNDS, type KdfParams } from './kdf-params.js';
 
@@ -17,7 +18,9 @@ export async function transformKey(composite: Uint8Array, kdf: KdfParams, opts: 
   if (kdf.type === 'aes') return aesKdf(composite, kdf.seed, kdf.rounds, { background: opts.background });
   // Loaded on first use: the native binding costs ~20 ms of start-up that AES-KDF files never need.
   const { default: argon2 } = await import('argon2');
-  const pwd = Buffer.from(composite);
+  // A Buffer over an off-heap copy (argon2 wants a Buffer); the output moves off the heap too.
+  const own = secureCopy(composite);
+  const pwd = Buffer.from(own.buffer, own.byteOffset, own.length);
   try {
     const out = await argon2.hash(pwd, {
       raw: true,
@@ -29,7 +32,7 @@ export async function transformKey(composite: Uint8Array, kdf: KdfParams, opts: 
       version: kdf.version,
       hashLength: 32,
     });
-    const key = Uint8Array.from(out);
+    const key = secureCopy(out);
     out.fill(0);
     return key;
   } catch (e) {

@@ -8,6 +8,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SaxesParser } from 'saxes';
 import { UsageError } from '../../errors/index.js';
+import { secretDigest, secureAlloc, secureCopy } from '../../secret/index.js';
 
 export class InvalidKeyfileError extends UsageError {
   constructor(reason: string) {
@@ -63,7 +64,7 @@ function parseKeyfileXml(bytes: Uint8Array): KeyfileXml | undefined {
 
 function fitTo32(key: Uint8Array): Uint8Array {
   // KeePassXC copies at most 32 bytes into a zero-filled 32-byte key.
-  const out = new Uint8Array(32);
+  const out = secureAlloc(32);
   out.set(key.subarray(0, 32));
   key.fill(0);
   return out;
@@ -76,17 +77,20 @@ function keyFromXml(xml: KeyfileXml): Uint8Array {
     if (data.length === 0 || data.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) {
       throw new InvalidKeyfileError('XML keyfile v1.0 Key/Data is not valid base64');
     }
-    return fitTo32(new Uint8Array(Buffer.from(data, 'base64')));
+    return fitTo32(Buffer.from(data, 'base64'));
   }
   if (version === '2.0') {
     if (data.length === 0 || data.length % 2 !== 0 || !HEX.test(data)) {
       throw new InvalidKeyfileError('XML keyfile v2.0 Key/Data is not valid hex');
     }
-    const key = new Uint8Array(Buffer.from(data, 'hex'));
+    const key = Buffer.from(data, 'hex');
     if (xml.hash !== undefined) {
-      const want = createHash('sha256').update(key).digest().subarray(0, 4);
+      const digest = secretDigest('sha256', key);
+      const want = digest.subarray(0, 4);
       const got = /^[0-9a-fA-F]{8}$/.test(xml.hash.trim()) ? Buffer.from(xml.hash.trim(), 'hex') : Buffer.alloc(0);
-      if (got.length !== want.length || !timingSafeEqual(got, want)) {
+      const matches = got.length === want.length && timingSafeEqual(got, want);
+      digest.fill(0);
+      if (!matches) {
         key.fill(0);
         throw new InvalidKeyfileError('XML keyfile v2.0 Key/Data does not match its Hash (the file is damaged)');
       }
@@ -100,12 +104,13 @@ export function keyfileComponent(fileBytes: Uint8Array): Uint8Array {
   if (fileBytes.length === 0) throw new InvalidKeyfileError('the file is empty');
   const xml = parseKeyfileXml(fileBytes);
   if (xml) return keyFromXml(xml);
-  if (fileBytes.length === 32) return Uint8Array.from(fileBytes);
+  // Each component off the heap (secureAlloc), for the caller to wipe.
+  if (fileBytes.length === 32) return secureCopy(fileBytes);
   if (fileBytes.length === 64) {
     const text = Buffer.from(fileBytes).toString('latin1');
-    if (HEX.test(text)) return new Uint8Array(Buffer.from(text, 'hex'));
+    if (HEX.test(text)) return fitTo32(Buffer.from(text, 'hex'));
   }
-  return new Uint8Array(createHash('sha256').update(fileBytes).digest());
+  return secretDigest('sha256', fileBytes);
 }
 
 /** A new KeePass XML v2.0 keyfile (.keyx) holding 32 random bytes, as KeePass and KeePassXC write it. */

@@ -3,7 +3,7 @@
  * attachments, history, CustomData, and whatever else the file carried that
  * we do not model (`extra`, written back verbatim).
  */
-import { ProtectedValue } from '../../secret/index.js';
+import { ProtectedValue, utf8 } from '../../secret/index.js';
 import type { UnmodelledXml } from './unmodelled.js';
 import { cloneTimes, newTimes, type Times } from './times.js';
 import { newUuid } from './uuid.js';
@@ -192,6 +192,18 @@ export class Entry {
     const v = this.fields.get(key);
     if (v === undefined) return '';
     return typeof v === 'string' ? v : v.getText();
+  }
+
+  /**
+   * A field's UTF-8 bytes in an off-heap buffer the caller wipes (empty when
+   * absent): a protected value is unmasked straight into it, never a string.
+   */
+  getBytes(name: string): Uint8Array {
+    const key = canonicalFieldName(name);
+    const peeked = this.#source?.peekField(key);
+    const v = peeked ?? this.fields.get(key);
+    if (v === undefined) return utf8('');
+    return typeof v === 'string' ? utf8(v) : v.getBytes();
   }
 
   has(name: string): boolean {

@@ -5,9 +5,12 @@
  * meta-stream entries, Twofish and damage.
  */
 import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { CorruptFileError, UnsupportedFormatError, UsageError, WrongKeyError } from '../../../src/errors/index.js';
+import { utf8 } from '../../../src/secret/index.js';
 import { encodeCp1252, readKdb, type KdbGroup } from '../../../src/vault/kdb/index.js';
+import { passwordCandidates } from '../../../src/vault/kdb/cp1252.js';
 import { pykeepass } from '../../helpers/tools.js';
 import { makeKdb, type KdbFixture } from './make-kdb.js';
 
@@ -38,7 +41,7 @@ const names = (gs: KdbGroup[]): unknown[] => gs.map((g) => (g.groups.length ? [g
 
 describe('readKdb', () => {
   test('rebuilds the group tree from levels and puts entries in their groups, skipping meta-streams', async () => {
-    const db = await readKdb(makeKdb(fixture()), { password: 'masterpw' });
+    const db = await readKdb(makeKdb(fixture()), { password: utf8('masterpw') });
     expect(names(db.groups)).toEqual([['Internet', [['Mail', ['Old']], 'Bänk']], 'Backup']);
     expect(db.skippedMetaStreams).toBe(1);
     expect(db.groups[0].entries).toEqual([]);
@@ -54,7 +57,7 @@ describe('readKdb', () => {
 
   test('a wrong password is WrongKeyError; no key at all is a usage error', async () => {
     const file = makeKdb(fixture());
-    await expect(readKdb(file, { password: 'masterpW' })).rejects.toBeInstanceOf(WrongKeyError);
+    await expect(readKdb(file, { password: utf8('masterpW') })).rejects.toBeInstanceOf(WrongKeyError);
     await expect(readKdb(file, {})).rejects.toBeInstanceOf(UsageError);
   });
 
@@ -72,18 +75,38 @@ describe('readKdb', () => {
   test('password and keyfile together: both are needed', async () => {
     const keyfile = Buffer.from(randomBytes(32).toString('hex'));
     const file = makeKdb(fixture({ password: Buffer.from('mypassword'), keyfile }));
-    expect((await readKdb(file, { password: 'mypassword', keyfile })).groups).toHaveLength(2);
-    await expect(readKdb(file, { password: 'mypassword' })).rejects.toBeInstanceOf(WrongKeyError);
+    expect((await readKdb(file, { password: utf8('mypassword'), keyfile })).groups).toHaveLength(2);
+    await expect(readKdb(file, { password: utf8('mypassword') })).rejects.toBeInstanceOf(WrongKeyError);
     await expect(readKdb(file, { keyfile })).rejects.toBeInstanceOf(WrongKeyError);
   });
 
   test('a Windows-1252 password („password” with 0x84/0x94) opens; Latin-1 and UTF-8 files open as fallbacks', async () => {
     const pw = '„password”';
     expect(Buffer.from(encodeCp1252(pw)).toString('hex')).toBe('8470617373776f726494');
-    await expect(readKdb(makeKdb(fixture({ password: encodeCp1252(pw) })), { password: pw })).resolves.toBeTruthy();
-    await expect(readKdb(makeKdb(fixture({ password: Buffer.from('pässwörd', 'utf8') })), { password: 'pässwörd' })).resolves.toBeTruthy();
+    await expect(readKdb(makeKdb(fixture({ password: encodeCp1252(pw) })), { password: utf8(pw) })).resolves.toBeTruthy();
+    await expect(readKdb(makeKdb(fixture({ password: Buffer.from('pässwörd', 'utf8') })), { password: utf8('pässwörd') })).resolves.toBeTruthy();
     // U+0080 has no Windows-1252 byte ('?') but is byte 0x80 in Latin-1
-    await expect(readKdb(makeKdb(fixture({ password: Buffer.from([0x61, 0x80]) })), { password: 'a\u0080' })).resolves.toBeTruthy();
+    await expect(readKdb(makeKdb(fixture({ password: Buffer.from([0x61, 0x80]) })), { password: utf8('a\u0080') })).resolves.toBeTruthy();
+  });
+
+  test('password bytes give the candidates the password text gave: invalid UTF-8 as U+FFFD, as Buffer#toString did', () => {
+    // The reader took the password as text (Buffer.from(bytes).toString('utf8')) until issue 20; it takes bytes now.
+    const latin1 = (t: string) => Uint8Array.from([...t], (c) => (c.codePointAt(0)! <= 0xff ? c.codePointAt(0)! : 0x3f));
+    const fromText = (t: string) => {
+      const out: Buffer[] = [];
+      for (const b of [encodeCp1252(t), latin1(t), Buffer.from(t, 'utf8')].map((b) => Buffer.from(b))) if (!out.some((o) => o.equals(b))) out.push(b);
+      return out.map((b) => b.toString('hex'));
+    };
+    const check = (bytes: Uint8Array) => {
+      const got = passwordCandidates(bytes);
+      expect(got.map((b) => Buffer.from(b).toString('hex'))).toEqual(fromText(Buffer.from(bytes).toString('utf8')));
+      expect(got.every((b) => b.buffer.byteLength > 64)).toBe(true); // off V8's heap
+    };
+    const highBytes = fc.uint8Array({ maxLength: 24 }).map((b) => b.map((x) => (x & 1 ? x | 0x80 : x)));
+    const utf8Bytes = fc.string({ unit: 'binary', maxLength: 16 }).map((t) => new Uint8Array(Buffer.from(t, 'utf8')));
+    fc.assert(fc.property(fc.oneof(highBytes, utf8Bytes, fc.uint8Array({ maxLength: 24 })), check), { numRuns: 2000, seed: 20 });
+    // Truncated and overlong sequences, surrogates, past U+10FFFF, a lone continuation byte
+    for (const hex of ['e2', 'e282', 'c0af', 'eda080', 'f4908080', '80', 'f09f98', 'f09f9880', 'e0a0', 'ff', '84707794']) check(Buffer.from(hex, 'hex'));
   });
 
   test('the Windows-1252 table agrees with Python\'s cp1252 codec for every mapped character', () => {
@@ -100,17 +123,17 @@ describe('readKdb', () => {
 
   test('Twofish files open (flag 0x8, preferred over AES as KeePassXC does); ArcFour and no cipher are refused; damage is reported', async () => {
     for (const flags of [0x8, 0x9, 0xb]) {
-      const tf = await readKdb(makeKdb(fixture({ flags })), { password: 'masterpw' });
+      const tf = await readKdb(makeKdb(fixture({ flags })), { password: utf8('masterpw') });
       expect(tf.cipher).toBe('twofish');
       expect(tf.groups[0].groups[0].entries[0].password.getText()).toBe('pässwörd ✓');
     }
-    await expect(readKdb(makeKdb(fixture({ flags: 0x9 })), { password: 'masterpW' })).rejects.toBeInstanceOf(WrongKeyError);
-    await expect(readKdb(makeKdb(fixture({ flags: 0x5 })), { password: 'masterpw' })).rejects.toThrow(/unsupported cipher ArcFour/);
-    await expect(readKdb(makeKdb(fixture({ flags: 0x1 })), { password: 'masterpw' })).rejects.toBeInstanceOf(UnsupportedFormatError);
+    await expect(readKdb(makeKdb(fixture({ flags: 0x9 })), { password: utf8('masterpW') })).rejects.toBeInstanceOf(WrongKeyError);
+    await expect(readKdb(makeKdb(fixture({ flags: 0x5 })), { password: utf8('masterpw') })).rejects.toThrow(/unsupported cipher ArcFour/);
+    await expect(readKdb(makeKdb(fixture({ flags: 0x1 })), { password: utf8('masterpw') })).rejects.toBeInstanceOf(UnsupportedFormatError);
     const file = makeKdb(fixture());
-    await expect(readKdb(file.subarray(0, file.length - 5), { password: 'masterpw' })).rejects.toBeInstanceOf(CorruptFileError);
-    await expect(readKdb(file.subarray(0, 100), { password: 'masterpw' })).rejects.toBeInstanceOf(CorruptFileError);
+    await expect(readKdb(file.subarray(0, file.length - 5), { password: utf8('masterpw') })).rejects.toBeInstanceOf(CorruptFileError);
+    await expect(readKdb(file.subarray(0, 100), { password: utf8('masterpw') })).rejects.toBeInstanceOf(CorruptFileError);
     const jump = makeKdb(fixture({ groups: [{ id: 1, name: 'a', level: 0 }, { id: 2, name: 'b', level: 2 }], entries: [] }));
-    await expect(readKdb(jump, { password: 'masterpw' })).rejects.toThrow(/jumps to level 2/);
+    await expect(readKdb(jump, { password: utf8('masterpw') })).rejects.toThrow(/jumps to level 2/);
   });
 });
