@@ -205,6 +205,9 @@ const lines = [
   '',
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; the run took ${((Date.now() - startedAt) / 60000).toFixed(1)} min.`,
   `Load: at start \`${uptimeAtStart}\`; at end \`${uptimeAtEnd}\`.`,
+  // keepassxc-cli tunes the rounds to 100 ms at generation: on a loaded machine they come out fewer,
+  // and below the worker threshold both builds run the two chains on the main thread.
+  `Inputs: vaults written by \`keepassxc-cli import -t 100\` (KDBX 3.1) in this run; AES-KDF ${rounds.toLocaleString('en')} rounds. A build that upgrades on save (9125ad6 wrote 4.x) sets the sync rows' copies up in 4.x, one that keeps 3.1 in 3.1.`,
   `Method: \`node bench/compare-builds.mjs ${process.argv.slice(2).join(' ')}\`. Each revision checked out into a temporary worktree and built; the commands and vault files of \`npm run bench\` (stv side), each build with its own runtime/config/state dirs (its own agent). Per row one probe run each (also the warm-up), then ${runs} runs each (${bigRuns} for the 100k rows), interleaved A B B A …; wall = median, CPU = user + sys, median. "pairs slower" counts the interleaved pairs where after took longer than before. Rows whose wall median is more than ${Math.round((SLOWER - 1) * 100)} % higher after are flagged.`,
   '',
   '| row | before wall | after wall | after / before | pairs slower | before CPU | after CPU | CPU after / before | flag |',
