@@ -17,6 +17,25 @@ const ENTRIES = 100;
 const pwOf = (i) => `pw-${i}-Xy9!${(i * 7919) % 100000}`; // make-inputs.mjs's passwords
 
 export function auditRows({ root, work, STV, PW, time, sh, log, quick }) {
+  const { file, size, db, hashes, planted } = auditInputs({ root, work, PW, sh, log, quick });
+  const pw = (cmd) => `printf '${PW}\\n' | ${cmd}`;
+  const cmds = auditCommands({ STV, PW, db, file });
+  log('row 11: audit --hibp (1 GB file)');
+  const withHibp = time('stv audit --hibp', cmds.audit, undefined, 3);
+  // In-process lookups of random hashes: the first pass as the page cache has the file, then a second.
+  const bench = () => JSON.parse(execFileSync('sh', ['-c', cmds.lookups]).toString());
+  const lookups = [bench(), bench()];
+  const grep = time('grep -F', `grep -c -F -f ${hashes} ${file} > /dev/null || true`, undefined, quick ? 1 : 3);
+  const kxc = time('keepassxc-cli analyze --hibp', `${pw(`keepassxc-cli analyze -q --hibp ${file} ${db}`)} > /dev/null || true`, undefined, 1);
+  const found = spawnSync('sh', ['-c', `grep -c -F -f ${hashes} ${file}`], { encoding: 'utf8' }).stdout.trim();
+  return { size, entries: ENTRIES, breached: planted.size, found, withHibp, lookups, grep, kxc, load: loadavg()[0] };
+}
+
+/**
+ * The row's inputs: the Pwned Passwords file (generated once into bench/cache; 100 MiB with
+ * `quick`), a vault of ENTRIES entries written by keepassxc-cli, and the SHA-1 of every password.
+ */
+export function auditInputs({ root, work, PW, sh, log, quick }) {
   const bytes = quick ? 100 * 1024 * 1024 : 1024 * 1024 * 1024;
   const cache = join(root, 'bench', 'cache');
   mkdirSync(cache, { recursive: true });
@@ -35,17 +54,14 @@ export function auditRows({ root, work, STV, PW, time, sh, log, quick }) {
   sh(`printf '${PW}\\n${PW}\\n' | keepassxc-cli import -q -p -t 100 ${xml} ${db}`);
   const hashes = join(work, 'audit-hashes.txt');
   writeFileSync(hashes, Array.from({ length: ENTRIES }, (_, i) => createHash('sha1').update(pwOf(i)).digest('hex').toUpperCase()).join('\n') + '\n');
-  const pw = (cmd) => `printf '${PW}\\n' | ${cmd}`;
-  log('row 11: audit --hibp (1 GB file)');
+  return { file, size, db, hashes, planted };
+}
+
+/** stv's commands of the row: the whole audit, and 20,000 random lookups timed in-process (prints JSON). */
+export function auditCommands({ STV, PW, db, file }) {
   // audit exits 1 when it finds something (it does: weak, breached); `|| true` keeps hyperfine going.
-  const withHibp = time('stv audit --hibp', `${pw(`${STV} --no-agent -q --vault ${db} audit --hibp ${file}`)} > /dev/null || true`, undefined, 3);
-  // In-process lookups of random hashes: the first pass as the page cache has the file, then a second.
-  const bench = () => JSON.parse(execFileSync(process.execPath, [STV.split(' ').pop(), '__bench-hibp', file, '20000']).toString());
-  const lookups = [bench(), bench()];
-  const grep = time('grep -F', `grep -c -F -f ${hashes} ${file} > /dev/null || true`, undefined, quick ? 1 : 3);
-  const kxc = time('keepassxc-cli analyze --hibp', `${pw(`keepassxc-cli analyze -q --hibp ${file} ${db}`)} > /dev/null || true`, undefined, 1);
-  const found = spawnSync('sh', ['-c', `grep -c -F -f ${hashes} ${file}`], { encoding: 'utf8' }).stdout.trim();
-  return { size, entries: ENTRIES, breached: planted.size, found, withHibp, lookups, grep, kxc, load: loadavg()[0] };
+  const run = `printf '${PW}\\n' | ${STV} --no-agent -q --vault ${db} audit --hibp ${file}`;
+  return { audit: `${run} > /dev/null || true`, check: `${run} > /dev/null; test $? -le 1`, lookups: `${STV} __bench-hibp ${file} 20000` };
 }
 
 export function auditLines(a) {

@@ -6,6 +6,21 @@ import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function syncRows({ work, STV, PW, dbA, time, sh, log }) {
+  const s = prepareSyncFF({ work, STV, PW, dbA, sh, log });
+  const ff = time('stv sync ff', s.ff.cmd, s.ff.prepare);
+  const cp = time('cp to sticks', s.cp.cmd, s.cp.prepare);
+  sh(s.noop.before);
+  const noop = time('stv sync noop', s.noop.cmd);
+  return { label: s.label, stv: ff, other: cp, noop };
+}
+
+/**
+ * Sets the fast-forward up under `work`/sync with this STV (two sticks that
+ * have the vault, a laptop copy one edit ahead) and returns the commands to
+ * time: the fast-forward and `cp`, each after restoring the sticks' old
+ * state, and the no-op sync, after `before` has brought every copy level.
+ */
+export function prepareSyncFF({ work, STV, PW, dbA, sh, log }) {
   log('sync: key-less fast-forward (10k) vs cp');
   const base = join(work, 'sync');
   const local = join(base, 'laptop', 'v.kdbx');
@@ -23,13 +38,14 @@ export function syncRows({ work, STV, PW, dbA, time, sh, log }) {
   sh(stv(`--password-file ${pwFile} edit 'Group 7/Site 4207' --notes moved-on`));
   for (const s of sticks) sh(`cp -a ${s} ${s}.old`);
   const restore = sticks.map((s) => `rm -rf ${s} && cp -a ${s}.old ${s}`).join(' && ');
-  const ff = time('stv sync ff', `${stv('sync')} < /dev/null`, restore);
-  const cp = time('cp to sticks', `${sticks.map((s) => `cp ${local} ${s}/v.kdbx`).join(' && ')} && sync`, restore);
-  // The same command when every copy is already the same: its fixed cost (Node's start, module
-  // load, reading and hashing the copies). The fast-forward's own work is the difference.
-  sh(`${restore} && ${stv('sync')} < /dev/null`);
-  const noop = time('stv sync noop', `${stv('sync')} < /dev/null`);
-  return { label: 'sync: key-less fast-forward to 2 sticks (10k) vs `cp` + `sync`', stv: ff, other: cp, noop };
+  return {
+    label: 'sync: key-less fast-forward to 2 sticks (10k) vs `cp` + `sync`',
+    ff: { cmd: `${stv('sync')} < /dev/null`, prepare: restore },
+    cp: { cmd: `${sticks.map((s) => `cp ${local} ${s}/v.kdbx`).join(' && ')} && sync`, prepare: restore },
+    // The same command when every copy is already the same: its fixed cost (Node's start, module
+    // load, reading and hashing the copies). The fast-forward's own work is the difference.
+    noop: { before: `${restore} && ${stv('sync')} < /dev/null`, cmd: `${stv('sync')} < /dev/null` },
+  };
 }
 
 /**
@@ -43,25 +59,42 @@ export function syncRows({ work, STV, PW, dbA, time, sh, log }) {
  */
 export function syncMergeRows({ work, STV, PW, dbA, timePair, sh, log, makeXml, importDb }) {
   log('sync: merging 2 and 3 differing 10k copies');
-  const base = join(work, 'sync-merge');
-  const config = join(base, 'config');
-  mkdirSync(join(config, 'stickvault'), { recursive: true });
-  const pwFile = join(base, 'pw');
-  writeFileSync(pwFile, `${PW}\n`, { mode: 0o600 });
-  // Three replicas of the 10k vault, each with 100 entries edited at its own places.
-  const replicas = [0, 25, 50].map((offset) => {
-    const xml = join(base, `replica${offset}.xml`);
-    const db = join(base, `replica${offset}.kdbx`);
+  const replicas = syncReplicas({ dir: join(work, 'sync-merge'), makeXml, importDb });
+  return prepareSyncMerge({ work, STV, PW, dbA, replicas, sh, log }).map((r) => {
+    const [s, kx] = timePair(`sync merge ${r.copies}`, r.stv[0], r.kxc[0], r.stv[1], r.kxc[1]);
+    return { label: r.label, stv: s, kxc: kx, target: r.target };
+  });
+}
+
+/** Three replicas of the 10k vault, each with 100 entries edited at its own places. */
+export function syncReplicas({ dir, makeXml, importDb }) {
+  mkdirSync(dir, { recursive: true });
+  return [0, 25, 50].map((offset) => {
+    const xml = join(dir, `replica${offset}.xml`);
+    const db = join(dir, `replica${offset}.kdbx`);
     makeXml(xml, 10_000, 100, offset);
     importDb(xml, db);
     return db;
   });
+}
+
+/**
+ * Sets the 2- and 3-copy merges up under `work`/sync-merge with this STV and
+ * returns, per row, stv's command and the restore before it, and keepassxc-cli's.
+ */
+export function prepareSyncMerge({ work, STV, PW, dbA, replicas, sh, log }) {
+  const base = join(work, 'sync-merge');
+  mkdirSync(base, { recursive: true });
+  const pwFile = join(base, 'pw');
+  writeFileSync(pwFile, `${PW}\n`, { mode: 0o600 });
   const rows = [];
   for (const copies of [2, 3]) {
     const dir = join(base, `c${copies}`);
     const local = join(dir, 'laptop', 'v.kdbx');
     const sticks = Array.from({ length: copies - 1 }, (_, i) => join(dir, `s${i + 1}`));
-    for (const d of [join(dir, 'laptop'), ...sticks]) mkdirSync(d, { recursive: true });
+    // Each row its own config: both rows are set up before either is timed.
+    const config = join(dir, 'config');
+    for (const d of [join(dir, 'laptop'), ...sticks, join(config, 'stickvault')]) mkdirSync(d, { recursive: true });
     writeFileSync(join(config, 'stickvault', 'config.json'), JSON.stringify({ stickPaths: sticks }));
     const env = `XDG_CONFIG_HOME=${config} XDG_STATE_HOME=${join(dir, 'state')}`;
     const stv = (vault, args) => `${env} ${STV} --no-agent -q --password-file ${pwFile} --vault ${vault} ${args}`;
@@ -82,8 +115,7 @@ export function syncMergeRows({ work, STV, PW, dbA, timePair, sh, log, makeXml, 
     const check = JSON.parse(sh(`${env} ${STV} --no-agent --json --password-file ${pwFile} --vault ${local} sync`));
     if (check.vaults[0].mode !== 'merge') throw new Error(`sync bench: expected a merge, got ${check.vaults[0].mode}`);
     log(`  ${copies} copies: ${check.vaults[0].added} added, ${check.vaults[0].updated} updated`);
-    const [s, kx] = timePair(`sync merge ${copies}`, `${stv(local, 'sync')} < /dev/null`, kCmd, restore, kPrep);
-    rows.push({ label: `11${copies === 2 ? 'a' : 'b'}. \`sync\`: ${copies} copies of 10k (local + ${copies - 1} stick${copies > 2 ? 's' : ''}), each with 100 other entries edited (key needed) vs keepassxc-cli \`merge\` ×${copies - 1} + \`cp\``, stv: s, kxc: kx, target: 0.5 });
+    rows.push({ copies, label: `11${copies === 2 ? 'a' : 'b'}. \`sync\`: ${copies} copies of 10k (local + ${copies - 1} stick${copies > 2 ? 's' : ''}), each with 100 other entries edited (key needed) vs keepassxc-cli \`merge\` ×${copies - 1} + \`cp\``, stv: [`${stv(local, 'sync')} < /dev/null`, restore], kxc: [kCmd, kPrep], target: 0.5 });
   }
   return rows;
 }
