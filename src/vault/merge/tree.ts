@@ -4,22 +4,24 @@
  * the result changes is worked out (compare.ts), then the first input's tree
  * is rebuilt to the result (build.ts) and Meta and the deletion records merged.
  */
-import { groupProperties, groupVersionId, groupVersionOf, seconds } from './fingerprint.js';
+import { groupProperties, groupVersionId, seconds } from './fingerprint.js';
 import { Tokens } from './fields.js';
 import { DeletionLedger, deletionInfo, type DeletionSources } from './deletions.js';
 import { ROOT, placeGroups, propsCandidate, rankPlaces, winningProperties, type Place } from './groups.js';
 import { mergeMeta, mergedSettings, metaDifferences, metaState } from './meta.js';
-import { readSeen, tombstone, writeSeen } from './seen.js';
+import { effectiveGroupVersion, readSeen, tombstone, undoneMove, undoneMoveToken, writeSeen, type SeenSets } from './seen.js';
 import { knowledge, VersionIds, type EntryCopy } from './versions.js';
 import { decideEntry, everywhereTheSame, index, keyOf, tombPlace, unionKeys, type EntryOutcome, type GroupOutcome } from './decide.js';
 import { compareEntries, compareGroups } from './compare.js';
 import { buildEntries, buildTree, canonicalChildOrder, childOrders } from './build.js';
+import type { Group } from '../model/group.js';
 import type { Change, FieldConflict, MergeInput, MergeResult } from './index.js';
 
 export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeResult {
   const target = inputs[0].db;
   const idx = inputs.map((i) => index(i.db));
   const bidx = inputs.map((i) => i.base && index(i.base));
+  const baseSeen = inputs.map((i) => i.base && readSeen(i.base));
   const ids = new VersionIds();
   const tokens = new Tokens();
   const settings = mergedSettings(inputs.map((i) => i.db.meta));
@@ -71,16 +73,17 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
     });
     const deletion = deletionInfo(uuid, src, present, (i) => {
       const b = bidx[i]?.groups.get(uuid);
-      return b && [groupVersionOf(b, inputs[i].base!.root)];
+      return b && [effectiveGroupVersion(b, inputs[i].base!.root, baseSeen[i])];
     });
     const propsCands = copies.map((c) => propsCandidate(c.group, !c.base || groupProperties(c.base) !== groupProperties(c.group)));
     const tombProps = tombstone(deletion?.seen, 'g');
     const props = winningProperties(tombProps ? [...propsCands, { hash: tombProps.value, at: tombProps.at, changed: true }] : propsCands);
     const places = rankPlaces([
-      ...copies.map((c) => ({
-        parent: c.parent, at: c.group.times.locationChanged, previousParent: c.group.previousParentGroup,
-        moved: !c.base || keyOf(inputs[c.input].base!, c.base.parent) !== c.parent,
-      })),
+      ...copies.map((c) => {
+        const place = weighedPlace(c.group, c.parent, src.seenIn[c.input], knownGroups);
+        const base = c.base && weighedPlace(c.base, keyOf(inputs[c.input].base!, c.base.parent), baseSeen[c.input], knownGroups);
+        return { ...place, moved: !base || base.parent !== place.parent };
+      }),
       ...tombPlace(deletion, knownGroups),
     ]);
     let deleted = false;
@@ -126,13 +129,19 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
   const removed = new Set(entryOutcomes.filter((o) => o.removed).map((o) => o.uuid));
   const isLive = (uuid: string) => liveGroups.has(uuid) || (!removed.has(uuid) && idx.some((x) => x.entries.has(uuid)));
   for (const uuid of [...ledger.deletedObjects.keys(), ...ledger.seen.keys()]) if (isLive(uuid)) ledger.live(uuid);
+  const undone = new Map<string, string>();
   for (const g of groupOutcomes.values()) {
-    if (liveGroups.has(g.uuid)) continue;
+    // The winning place, also where a cycle undid it: what a later merge must weigh.
+    const place = ranked.get(g.uuid)![0];
+    if (liveGroups.has(g.uuid)) {
+      if (places.get(g.uuid)!.parent !== place.parent) undone.set(g.uuid, undoneMoveToken(place));
+      continue;
+    }
     ledger.removed(g.uuid, g.deletion?.at ?? now);
-    const place = places.get(g.uuid)!;
     ledger.tombstone(g.uuid, 'p', { value: place.parent, at: place.at });
     ledger.tombstone(g.uuid, 'g', { value: g.propsCandidate.hash, at: g.propsCandidate.at });
   }
+  ledger.undoneMoves(undone);
   target.deletedObjects = canonicalDeletions(ledger.deletedObjects);
   mergeMeta(target.meta, inputs.map((i) => i.db.meta), (uuid) => liveGroups.has(uuid) || uuid === target.root.uuid);
   writeSeen(target, ledger.normalized(), now);
@@ -160,4 +169,14 @@ function sameDeleted(a: Map<string, Date>, b: Map<string, Date>): boolean {
   if (a.size !== b.size) return false;
   const bs = [...b];
   return [...a].every(([k, v], i) => bs[i][0] === k && seconds(bs[i][1]) === seconds(v));
+}
+
+/**
+ * A copy's place for a group as the merge weighs it: where the copy has it,
+ * or the move a cycle undid there (seen.ts) while it still stands.
+ */
+function weighedPlace(g: Group, parent: string, seen: SeenSets | undefined, groups: Set<string>): Omit<Place, 'moved'> {
+  const undone = undoneMove(seen, g);
+  if (undone && (undone.parent === ROOT || groups.has(undone.parent))) return undone;
+  return { parent, at: g.times.locationChanged, previousParent: g.previousParentGroup };
 }

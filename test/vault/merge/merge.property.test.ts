@@ -29,9 +29,8 @@ import { readConflict } from '../../../src/vault/merge/records.js';
 import { build, canonical, clone, lostValue, nway, pairwise, permutations, scenarioArb } from './scenarios.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 0);
-// npm test replays one fixed seed (never flaky); npm run fuzz explores new ones. A known open case the fuzzer
-// found (issue 17's note): pairwise merges without a base, two copies moving groups into each other while a
-// third renames one, can end with a different group tree than the n-way merge.
+// npm test replays one fixed seed (never flaky); npm run fuzz explores new ones. Counterexamples it found are
+// cases in regressions.test.ts (seed -1319476837: group-move cycles merged pairwise, case 5b).
 const runs = (normal: number) => (RUNS ? { numRuns: Math.max(normal, Math.floor(RUNS / 20)) } : { numRuns: normal, seed: 20261203 });
 // npm run fuzz: up to an hour a property; npm test: the default.
 const TIME = RUNS ? 3_600_000 : undefined;

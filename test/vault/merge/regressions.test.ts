@@ -124,6 +124,79 @@ describe('5. group moves that would make a cycle', () => {
   });
 });
 
+describe('5b. group-move cycles give one tree however the copies were merged before (no base)', () => {
+  // The merge fuzzer's seed -1319476837, minimised: merging A and B first undid B's move of G0 (a cycle of
+  // two) and forgot it, so D's later move made no cycle there — but it does in the n-way merge, which undoes
+  // G1 instead. Now the undone move travels with the result and is weighed again.
+  const G = (n: number) => `0000000000000000000000000000c00${n}`;
+  function threeMovers() {
+    const base = baseVault();
+    const stamp = { ...base.root.times };
+    const g0 = base.root.addGroup(new Group('G0', G(0), { ...stamp }));
+    g0.addGroup(new Group('G1', G(1), { ...stamp }));
+    base.root.addGroup(new Group('G2', G(2), { ...stamp }));
+    const move = (db: Database, name: string, into: string, when: string) => {
+      db.moveGroup(group(db, name)!, group(db, into)!);
+      group(db, name)!.times.locationChanged = at(when);
+    };
+    const a = clone(base);
+    const b = clone(base);
+    const d = clone(base);
+    move(a, 'G2', 'G0', '2025-02-01T10:00:00Z');
+    move(b, 'G0', 'G2', '2025-02-01T09:00:00Z');
+    move(d, 'G2', 'G1', '2025-02-01T11:00:00Z');
+    return [a, b, d];
+  }
+  const tree = (db: Database) => ['G0', 'G1', 'G2'].map((n) => `${n} in ${group(db, n)!.parent === db.root ? '/' : group(db, n)!.parent!.name}`);
+
+  it('A: G2 into G0, B: G0 into G2, D: G2 into G1 — every pairwise order is the n-way tree', () => {
+    const copies = threeMovers();
+    const want = merge(copies).db;
+    // The cycle G0 → G2 → G1 → G0: G1's place (never moved) is the oldest, so G1 gives way, to the root.
+    expect(tree(want)).toEqual(['G0 in G2', 'G1 in /', 'G2 in G1']);
+    for (const p of permutations(3)) expect(canonical(pairwise(copies, p)), `order ${p}`).toEqual(canonical(want));
+    for (const other of [...copies, want]) expect(merge([want, other]).differs[0]).toBe(false);
+  });
+
+  it('the group whose move is undone goes back where that move took it from, in every order', () => {
+    const base = baseVault();
+    const stamp = { ...base.root.times };
+    base.root.addGroup(new Group('G2', G(2), { ...stamp }));
+    group(base, 'Finance')!.addGroup(new Group('G1', G(1), { ...stamp }));
+    base.root.addGroup(new Group('G3', G(3), { ...stamp }));
+    const [a, b, d] = [clone(base), clone(base), clone(base)];
+    a.moveGroup(group(a, 'G1')!, group(a, 'G2')!);
+    group(a, 'G1')!.times.locationChanged = at('2025-02-01T10:00:00Z');
+    b.moveGroup(group(b, 'G2')!, group(b, 'G1')!);
+    group(b, 'G2')!.times.locationChanged = at('2025-02-01T11:00:00Z');
+    // An older move of G1 elsewhere: it lost to A's, so it plays no part in undoing A's (a pairwise merge forgets it).
+    d.moveGroup(group(d, 'G1')!, group(d, 'G3')!);
+    group(d, 'G1')!.times.locationChanged = at('2025-02-01T08:00:00Z');
+    const want = merge([a, b, d]).db;
+    expect(group(want, 'G1')!.parent!.name).toBe('Finance');
+    expect(group(want, 'G2')!.parent!.name).toBe('G1');
+    for (const p of permutations(3)) expect(canonical(pairwise([a, b, d], p)), `order ${p}`).toEqual(canonical(want));
+  });
+
+  it('deleting a group whose move a merge undid deletes it: the deletion saw the move the merge weighs', () => {
+    const base = baseVault();
+    base.root.addGroup(new Group('G1', G(1), { ...base.root.times }));
+    base.root.addGroup(new Group('G2', G(2), { ...base.root.times }));
+    const [a, b] = [clone(base), clone(base)];
+    a.moveGroup(group(a, 'G1')!, group(a, 'G2')!);
+    group(a, 'G1')!.times.locationChanged = at('2025-02-01T10:00:00Z');
+    b.moveGroup(group(b, 'G2')!, group(b, 'G1')!);
+    group(b, 'G2')!.times.locationChanged = at('2025-02-01T11:00:00Z');
+    const ab = merge([a, b]).db;
+    deleteGroup(ab, 'G1', '2025-02-02T10:00:00Z');
+    // With both movers: the places that win are the ones the deletion saw (G1's undone move, G2's move).
+    const r = merge([ab, a, b]).db;
+    expect(group(r, 'G1')).toBeUndefined();
+    expect(group(r, 'G2')).toBeUndefined();
+    expect(group(merge([a, ab]).db, 'G1')).toBeUndefined();
+  });
+});
+
 describe('6. a restore from history', () => {
   it('is a new version: an earlier edit of another field elsewhere does not undo it, and the merge is not reported again', () => {
     const a = baseVault();
