@@ -162,6 +162,17 @@ function fieldMerge(a: Analysis, o: EntryMergeOptions): MergedEntry {
       conflictKeys.push(key);
       record.set(key, new Set(ranked.slice(1).map((r) => r.vid)));
     }
+    if (carried.has(key)) {
+      // A conflict a side carries is settled only by a user's version on top of it (one frontier version), not
+      // by this merge: its losers that did not win stay recorded — and kept in history — also when their value
+      // is the common base's (a history cut short can make the base hold it) and so not weighed as a change.
+      const recorded = new Set([...record.get(key) ?? []].map((vid) => tokens.of(a.known.get(vid)!, key)));
+      const open = [...carried.get(key)!].filter((vid) => {
+        const v = a.known.get(vid);
+        return v && tokens.of(v, key) !== winner && !recorded.has(tokens.of(v, key));
+      });
+      if (open.length) unionConflicts(record, new Map([[key, new Set(open)]]));
+    }
     // A loser no copy holds any more cannot be weighed: its record stays as it was.
     if (unknown.length) unionConflicts(record, new Map([[key, new Set(unknown)]]));
     // (The start version's token, not e's: e changes under this loop and tokens are cached per object.)

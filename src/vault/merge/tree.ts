@@ -64,6 +64,7 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
   // 2. Groups: properties, deletion, then places for all of them (cycles broken), then which must exist.
   const groupOutcomes = new Map<string, GroupOutcome>();
   const ranked = new Map<string, Place[]>();
+  const best = new Map<string, Place>();
   for (const uuid of knownGroups) {
     const copies: GroupOutcome['copies'] = [];
     const present = idx.map((x, i) => {
@@ -78,18 +79,21 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
     const propsCands = copies.map((c) => propsCandidate(c.group, !c.base || groupProperties(c.base) !== groupProperties(c.group)));
     const tombProps = tombstone(deletion?.seen, 'g');
     const props = winningProperties(tombProps ? [...propsCands, { hash: tombProps.value, at: tombProps.at, changed: true }] : propsCands);
-    const places = rankPlaces([
-      ...copies.map((c) => {
-        const place = weighedPlace(c.group, c.parent, src.seenIn[c.input], knownGroups);
-        const base = c.base && weighedPlace(c.base, keyOf(inputs[c.input].base!, c.base.parent), baseSeen[c.input], knownGroups);
-        return { ...place, moved: !base || base.parent !== place.parent };
-      }),
-      ...tombPlace(deletion, knownGroups),
-    ]);
+    const copyPlaces = copies.map((c) => {
+      const place = weighedPlace(c.group, c.parent, src.seenIn[c.input], knownGroups);
+      const base = c.base && weighedPlace(c.base, keyOf(inputs[c.input].base!, c.base.parent), baseSeen[c.input], knownGroups);
+      return { ...place, moved: !base || base.parent !== place.parent };
+    });
+    const places = rankPlaces([...copyPlaces, ...tombPlace(deletion, knownGroups)]);
+    // The winning write, also when it put the group into one a merge has removed since (a place that
+    // can no longer be taken, but still beats older writes): what a deletion must have seen, and what
+    // a later merge must weigh should the group be removed.
+    const winner = rankPlaces([...copyPlaces, ...tombPlace(deletion)])[0];
+    best.set(uuid, winner);
     let deleted = false;
     if (deletion) {
       // The version that would survive, as the copies' writes (and those of copies merged away) decide it.
-      const merged = groupVersionId(props.hash, props.at, places[0].parent, places[0].at);
+      const merged = groupVersionId(props.hash, props.at, winner.parent, winner.at);
       const latest = Math.max(...copies.map((c) => Math.max(c.group.times.lastModification.getTime(), c.group.times.locationChanged.getTime())));
       deleted = deletion.seen.has(merged) || (deletion.timeOnly !== undefined && deletion.timeOnly.getTime() > latest);
       ledger.addSeen(uuid, deletion.seen);
@@ -131,12 +135,13 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
   for (const uuid of [...ledger.deletedObjects.keys(), ...ledger.seen.keys()]) if (isLive(uuid)) ledger.live(uuid);
   const undone = new Map<string, string>();
   for (const g of groupOutcomes.values()) {
-    // The winning place, also where a cycle undid it: what a later merge must weigh.
-    const place = ranked.get(g.uuid)![0];
     if (liveGroups.has(g.uuid)) {
+      // The winning place where a cycle undid it: what a later merge must weigh.
+      const place = ranked.get(g.uuid)![0];
       if (places.get(g.uuid)!.parent !== place.parent) undone.set(g.uuid, undoneMoveToken(place));
       continue;
     }
+    const place = best.get(g.uuid)!;
     ledger.removed(g.uuid, g.deletion?.at ?? now);
     ledger.tombstone(g.uuid, 'p', { value: place.parent, at: place.at });
     ledger.tombstone(g.uuid, 'g', { value: g.propsCandidate.hash, at: g.propsCandidate.at });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Database, Group, Vault, readConflict, restoreVersion, CONFLICT_TAG } from '../../../src/vault/index.js';
 import { keepassxc, pykeepass, tempDir } from '../../helpers/tools.js';
-import { canonical, pairwise, permutations } from './scenarios.js';
+import { build, canonical, lostValue, nway, pairwise, permutations, type Scenario } from './scenarios.js';
 import { at, baseVault, clone, deleteEntry, deleteGroup, edit, entry, group, has, merge } from './helpers.js';
 
 const values = (db: Database, title: string, field: string) => {
@@ -194,6 +194,48 @@ describe('5b. group-move cycles give one tree however the copies were merged bef
     expect(group(r, 'G1')).toBeUndefined();
     expect(group(r, 'G2')).toBeUndefined();
     expect(group(merge([a, ab]).db, 'G1')).toBeUndefined();
+  });
+});
+
+describe('fuzzer counterexamples, minimised (merged pairwise, no base)', () => {
+  it('a group deleted where a stale copy had moved it: every order removes it (seed 1485848502)', () => {
+    // Copy 0 deletes G0 (and G1 in it); copy 2, its clock a day behind, first put G1 in the recycle bin, then
+    // deleted G0. Merged first with copy 0, G0 is gone: its deletion's note of G1's last place (in G0) still
+    // beats the stale bin move — the deletion saw that place, so G1 goes in every order, as in the n-way merge.
+    const s: Scenario = {
+      historyMaxItems: -1,
+      copies: [
+        { skew: 0, ops: [{ kind: 'delete-group', group: 0, permanent: true }] },
+        { skew: 0, ops: [] },
+        { skew: -86_462_001, ops: [{ kind: 'delete-group', group: 1, permanent: false }, { kind: 'delete-group', group: 0, permanent: true }] },
+      ],
+    };
+    const b = build(s);
+    const want = canonical(nway(b.copies)) as { groups: unknown[]; deleted: string[] };
+    expect(want.deleted.some((d) => d.startsWith(b.base.root.groups[0].groups[0].uuid))).toBe(true);
+    for (const p of permutations(3)) {
+      const got = canonical(pairwise(b.copies, p)) as typeof want;
+      expect([got.groups, got.deleted], `order ${p}`).toEqual([want.groups, want.deleted]);
+    }
+  });
+
+  it('a value that lost a spurious conflict (HistoryMaxItems 2) is not dropped by a later merge (seed 423421759)', () => {
+    // Copy 2 restores E2's old password while copies 1 and 3 edit other fields. Merged 3·2 first, history is
+    // cut to 2 and the next merges see concurrent versions where there were ancestors: the restored value
+    // loses, recorded by the old version that holds it — which a merge with copy 0 then took as the common
+    // base, "unchanged", and dropped with its record. An open conflict is settled only by a user's version.
+    // (The rename only moves copy 1's edit a minute later.)
+    const s: Scenario = {
+      historyMaxItems: 2,
+      copies: [
+        { skew: 0, ops: [] },
+        { skew: 0, ops: [{ kind: 'rename-group', group: 0, name: 'N1' }, { kind: 'edit', entry: 2, field: 'Password', value: 'a' }] },
+        { skew: 0, ops: [{ kind: 'restore', entry: 2, back: 0 }] },
+        { skew: 0, ops: [{ kind: 'edit', entry: 2, field: 'UserName', value: 'a' }] },
+      ],
+    };
+    const b = build(s);
+    for (const p of permutations(4)) expect(lostValue(pairwise(b.copies, p), b.edited), `order ${p}`).toBeUndefined();
   });
 });
 
