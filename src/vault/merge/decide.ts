@@ -103,7 +103,7 @@ export interface EntryContext {
   groups: Set<string>;
 }
 
-/** The latest place noted for a removed thing, if its parent is still a group somewhere. */
+/** The latest place noted for a removed thing (given `groups`: only if its parent is still one of them). */
 export function tombPlace(deletion: DeletionInfo | undefined, groups?: Set<string>): Place[] {
   const t = tombstone(deletion?.seen, 'p');
   return t && (!groups || t.value === ROOT || groups.has(t.value)) ? [{ parent: t.value, at: t.at, moved: true }] : [];
