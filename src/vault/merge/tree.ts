@@ -79,16 +79,16 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
     const propsCands = copies.map((c) => propsCandidate(c.group, !c.base || groupProperties(c.base) !== groupProperties(c.group)));
     const tombProps = tombstone(deletion?.seen, 'g');
     const props = winningProperties(tombProps ? [...propsCands, { hash: tombProps.value, at: tombProps.at, changed: true }] : propsCands);
-    const copyPlaces = copies.map((c) => {
-      const place = weighedPlace(c.group, c.parent, src.seenIn[c.input], knownGroups);
-      const base = c.base && weighedPlace(c.base, keyOf(inputs[c.input].base!, c.base.parent), baseSeen[c.input], knownGroups);
+    const copyPlaces = (groups?: Set<string>) => copies.map((c) => {
+      const place = weighedPlace(c.group, c.parent, src.seenIn[c.input], groups);
+      const base = c.base && weighedPlace(c.base, keyOf(inputs[c.input].base!, c.base.parent), baseSeen[c.input], groups);
       return { ...place, moved: !base || base.parent !== place.parent };
     });
-    const places = rankPlaces([...copyPlaces, ...tombPlace(deletion, knownGroups)]);
+    const places = rankPlaces([...copyPlaces(knownGroups), ...tombPlace(deletion, knownGroups)]);
     // The winning write, also when it put the group into one a merge has removed since (a place that
     // can no longer be taken, but still beats older writes): what a deletion must have seen, and what
-    // a later merge must weigh should the group be removed.
-    const winner = rankPlaces([...copyPlaces, ...tombPlace(deletion)])[0];
+    // a later merge must weigh.
+    const winner = rankPlaces([...copyPlaces(), ...tombPlace(deletion)])[0];
     best.set(uuid, winner);
     let deleted = false;
     if (deletion) {
@@ -135,13 +135,12 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
   for (const uuid of [...ledger.deletedObjects.keys(), ...ledger.seen.keys()]) if (isLive(uuid)) ledger.live(uuid);
   const undone = new Map<string, string>();
   for (const g of groupOutcomes.values()) {
+    const place = best.get(g.uuid)!;
     if (liveGroups.has(g.uuid)) {
-      // The winning place where a cycle undid it: what a later merge must weigh.
-      const place = ranked.get(g.uuid)![0];
+      // The winning place where a cycle undid it (or into a group that is gone): what a later merge must weigh.
       if (places.get(g.uuid)!.parent !== place.parent) undone.set(g.uuid, undoneMoveToken(place));
       continue;
     }
-    const place = best.get(g.uuid)!;
     ledger.removed(g.uuid, g.deletion?.at ?? now);
     ledger.tombstone(g.uuid, 'p', { value: place.parent, at: place.at });
     ledger.tombstone(g.uuid, 'g', { value: g.propsCandidate.hash, at: g.propsCandidate.at });
@@ -178,10 +177,11 @@ function sameDeleted(a: Map<string, Date>, b: Map<string, Date>): boolean {
 
 /**
  * A copy's place for a group as the merge weighs it: where the copy has it,
- * or the move a cycle undid there (seen.ts) while it still stands.
+ * or the move a cycle undid there (seen.ts) while it still stands — given
+ * `groups`, only if that move's parent is one of them.
  */
-function weighedPlace(g: Group, parent: string, seen: SeenSets | undefined, groups: Set<string>): Omit<Place, 'moved'> {
+function weighedPlace(g: Group, parent: string, seen: SeenSets | undefined, groups?: Set<string>): Omit<Place, 'moved'> {
   const undone = undoneMove(seen, g);
-  if (undone && (undone.parent === ROOT || groups.has(undone.parent))) return undone;
+  if (undone && (!groups || undone.parent === ROOT || groups.has(undone.parent))) return undone;
   return { parent, at: g.times.locationChanged, previousParent: g.previousParentGroup };
 }

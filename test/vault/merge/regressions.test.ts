@@ -219,6 +219,25 @@ describe('fuzzer counterexamples, minimised (merged pairwise, no base)', () => {
     }
   });
 
+  it('an undone move into a group deleted since still counts: merging the result again changes nothing (seed 1140245397)', () => {
+    // Copy 0 (clock behind) moves G1 into G2, then G0 into G1: a cycle with G1's own place in G0, G0 gives way.
+    // Copy 1 deleted G0 (seen at the root) and G1. G0 stays — its winning move was unseen — and G1 goes; the
+    // record of G0's undone move names G1, which is gone, yet it is what a later merge must weigh against
+    // copy 1's deletion, or merging the result with copy 1 would delete G0 after all.
+    const s: Scenario = {
+      historyMaxItems: -1,
+      copies: [
+        { skew: -86_519_001, ops: [{ kind: 'move-group', group: 1, into: 2 }, { kind: 'move-group', group: 0, into: 1 }] },
+        { skew: 0, ops: [{ kind: 'delete-group', group: 0, permanent: true }] },
+        { skew: 0, ops: [] },
+      ],
+    };
+    const b = build(s);
+    const r = nway(b.copies);
+    expect(group(r, 'G0')).toBeDefined();
+    for (const other of [...b.copies, r]) expect(merge([r, other]).differs[0]).toBe(false);
+  });
+
   it('a value that lost a spurious conflict (HistoryMaxItems 2) is not dropped by a later merge (seed 423421759)', () => {
     // Copy 2 restores E2's old password while copies 1 and 3 edit other fields. Merged 3·2 first, history is
     // cut to 2 and the next merges see concurrent versions where there were ancestors: the restored value
