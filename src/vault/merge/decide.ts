@@ -103,10 +103,10 @@ export interface EntryContext {
   groups: Set<string>;
 }
 
-/** The latest place noted for a removed thing, if its parent is still a group somewhere. */
-export function tombPlace(deletion: DeletionInfo | undefined, groups: Set<string>): Place[] {
+/** The latest place noted for a removed thing (given `groups`: only if its parent is still one of them). */
+export function tombPlace(deletion: DeletionInfo | undefined, groups?: Set<string>): Place[] {
   const t = tombstone(deletion?.seen, 'p');
-  return t && (t.value === ROOT || groups.has(t.value)) ? [{ parent: t.value, at: t.at, moved: true }] : [];
+  return t && (!groups || t.value === ROOT || groups.has(t.value)) ? [{ parent: t.value, at: t.at, moved: true }] : [];
 }
 
 export function placeOf(copies: EntryCopy[], x: EntryContext, deletion: DeletionInfo | undefined): Place {

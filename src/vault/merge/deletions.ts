@@ -32,7 +32,8 @@ export interface DeletionSources {
 /** What the inputs say about deleting `uuid`; undefined when nobody deleted it. */
 export function deletionInfo(uuid: string, src: DeletionSources, present: boolean[], baseVids: (input: number) => string[] | undefined): DeletionInfo | undefined {
   const seen = new Set<string>();
-  for (const s of src.seenIn) for (const v of s.get(uuid) ?? []) seen.add(v);
+  // An undone move (`@c:`) is no deletion: it is weighed with the group's places.
+  for (const s of src.seenIn) for (const v of s.get(uuid) ?? []) if (!v.startsWith('@c:')) seen.add(v);
   const info: DeletionInfo = { seen, deleters: [] };
   for (let i = 0; i < present.length; i++) {
     const rec = src.deletedObjects[i].get(uuid);
@@ -100,6 +101,16 @@ export class DeletionLedger {
       }
     }
     return this.seen;
+  }
+
+  /** The moves cycles undid, exactly these: every record an input brought is replaced. */
+  undoneMoves(tokens: Map<string, string>): void {
+    for (const [uuid, set] of this.seen) {
+      const records = [...set].filter((token) => token.startsWith('@c:'));
+      for (const token of records) set.delete(token);
+      if (records.length && !set.size) this.seen.delete(uuid);
+    }
+    for (const [uuid, token] of tokens) this.addSeen(uuid, [token]);
   }
 
   /** Whether any record names this UUID. */

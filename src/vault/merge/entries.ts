@@ -162,6 +162,24 @@ function fieldMerge(a: Analysis, o: EntryMergeOptions): MergedEntry {
       conflictKeys.push(key);
       record.set(key, new Set(ranked.slice(1).map((r) => r.vid)));
     }
+    if (carried.has(key)) {
+      // A conflict a side carries is settled only by a user's version on top of it (one frontier version), not
+      // by this merge: its losers that did not win stay recorded — and kept in history — also when their value
+      // is the common base's (a history cut short can make the base hold it) and so not weighed as a change.
+      // One version per value (the earliest), so records do not grow with every copy that carried one.
+      const open = new Map<Token, Version>();
+      for (const vid of record.get(key) ?? []) open.set(tokens.of(a.known.get(vid)!, key), { vid, entry: a.known.get(vid)! });
+      const recorded = new Set(open.keys());
+      for (const vid of carried.get(key)!) {
+        const entry = a.known.get(vid);
+        const t = entry && tokens.of(entry, key);
+        if (!entry || t === winner || recorded.has(t)) continue;
+        const mine = open.get(t);
+        if (!mine || laterVersion(mine, { vid, entry })) open.set(t, { vid, entry });
+      }
+      const vids = [...open.values()].map((v) => v.vid);
+      if (vids.length) record.set(key, new Set([...record.get(key) ?? [], ...vids]));
+    }
     // A loser no copy holds any more cannot be weighed: its record stays as it was.
     if (unknown.length) unionConflicts(record, new Map([[key, new Set(unknown)]]));
     // (The start version's token, not e's: e changes under this loop and tokens are cached per object.)

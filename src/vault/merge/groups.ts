@@ -8,8 +8,12 @@
  * merge the same way.
  *
  * Moves that together make a cycle (A moved G1 into G2, B moved G2 into G1)
- * are broken deterministically: in each cycle the oldest move gives way to the
- * group's next candidate place, else the root.
+ * are broken deterministically: in each cycle the oldest move is undone — the
+ * group goes back where that move took it from, else to the root. What is
+ * undone depends only on each group's winning place, never on the places that
+ * lost: a pairwise merge keeps only the winner (and, for an undone move, a
+ * record of it, seen.ts), so anything else would depend on which copies met
+ * first.
  */
 import type { Group } from '../model/group.js';
 import { groupProperties } from './fingerprint.js';
@@ -26,13 +30,14 @@ export interface Place {
 }
 
 const ms = (d: Date) => d.getTime();
+const desc = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
 
 /** Candidate places, best first: moved ones before unmoved, then latest, then by parent UUID. */
 export function rankPlaces(places: Place[]): Place[] {
   const anyMoved = places.some((p) => p.moved);
   const seen = new Set<string>();
   return [...places]
-    .sort((a, b) => (anyMoved ? Number(b.moved) - Number(a.moved) : 0) || ms(b.at) - ms(a.at) || (a.parent < b.parent ? 1 : a.parent > b.parent ? -1 : 0))
+    .sort((a, b) => (anyMoved ? Number(b.moved) - Number(a.moved) : 0) || ms(b.at) - ms(a.at) || desc(a.parent, b.parent) || desc(a.previousParent ?? '', b.previousParent ?? ''))
     .filter((p) => (seen.has(p.parent) ? false : (seen.add(p.parent), true)));
 }
 
@@ -83,28 +88,34 @@ export function assignProperties(dst: Group, src: Group): void {
 /**
  * Final parents for every group: each group's best place, except where places
  * form a cycle; there the member whose move is oldest (ties: smallest UUID)
- * takes its next candidate, else the root — repeated until no cycle is left.
+ * gives way — it goes back where that move took it from (its previous parent,
+ * if that is a group merged here), and should that make a cycle again, to the
+ * root — repeated until no cycle is left. Only `ranked[g][0]` is read.
  */
 export function placeGroups(ranked: Map<string, Place[]>): Map<string, Place> {
-  const choice = new Map<string, number>();
-  const parentOf = (g: string): Place | undefined => {
-    const list = ranked.get(g);
-    const i = choice.get(g) ?? 0;
-    return list && i < list.length ? list[i] : undefined;
+  // 0: its winning place; 1: back where that move took it from; 2: the root.
+  const giveWay = new Map<string, number>();
+  const placeOf = (g: string): Place | undefined => {
+    const best = ranked.get(g)?.[0];
+    const level = giveWay.get(g) ?? 0;
+    if (!best || level === 0) return best;
+    const back = best.previousParent;
+    const parent = level === 1 && back !== undefined && back !== best.parent && back !== g && ranked.has(back) ? back : ROOT;
+    return { ...best, parent };
   };
   for (;;) {
-    const cycle = findCycle(ranked.keys(), (g) => parentOf(g)?.parent);
+    const cycle = findCycle(ranked.keys(), (g) => placeOf(g)?.parent);
     if (!cycle) break;
     let victim = cycle[0];
     for (const g of cycle.slice(1)) {
-      const a = ms(parentOf(g)!.at);
-      const b = ms(parentOf(victim)!.at);
+      const a = ms(placeOf(g)!.at);
+      const b = ms(placeOf(victim)!.at);
       if (a < b || (a === b && g < victim)) victim = g;
     }
-    choice.set(victim, (choice.get(victim) ?? 0) + 1);
+    giveWay.set(victim, (giveWay.get(victim) ?? 0) + 1);
   }
   const out = new Map<string, Place>();
-  for (const g of ranked.keys()) out.set(g, parentOf(g) ?? { parent: ROOT, at: new Date(0), moved: false });
+  for (const g of ranked.keys()) out.set(g, placeOf(g) ?? { parent: ROOT, at: new Date(0), moved: false });
   return out;
 }
 

@@ -13,12 +13,18 @@
  * so the order in which copies were merged does not change the answer. When
  * a thing stays, its DeletedObjects record goes but its time is kept here
  * (`@t::SECONDS`) for the day a deletion does remove it.
+ *
+ * A group whose latest move a cycle undid (groups.ts) keeps that move here,
+ * `@c:PARENT/PREVIOUS:SECONDS`, while it stands where the undoing put it: a
+ * later merge weighs the move as the group's place, as if the copy that made
+ * it were there, so merging two copies first cannot lose a move that the
+ * n-way merge would still weigh. A move of the group after it replaces it.
  */
 import type { Database } from '../model/database.js';
 import type { Entry } from '../model/entry.js';
 import type { Group } from '../model/group.js';
 import { nowSeconds } from '../model/times.js';
-import { entryVersionId, groupVersionOf } from './fingerprint.js';
+import { entryVersionId, groupProperties, groupVersionId, groupVersionOf, seconds } from './fingerprint.js';
 import { DELETIONS_KEY, formatSetMap, mergeParents, readSetMap } from './records.js';
 
 export type SeenSets = Map<string, Set<string>>;
@@ -48,7 +54,7 @@ export function recordDeletion(db: Database, items: { entries: Entry[]; groups: 
       addSeen(s, e.uuid, [vid, ...(mergeParents(v, vid) ?? [])]);
     }
   }
-  for (const g of items.groups) addSeen(s, g.uuid, [groupVersionOf(g, db.root)]);
+  for (const g of items.groups) addSeen(s, g.uuid, [effectiveGroupVersion(g, db.root, s)]);
   writeSeen(db, s);
 }
 
@@ -58,8 +64,8 @@ export interface Tombstone {
   at: Date;
 }
 
-export type TombstoneKind = 'p' | 'g' | 't';
-const TOMB = /^@([pgt]):(.*):(-?\d+)$/;
+export type TombstoneKind = 'p' | 'g' | 't' | 'c';
+const TOMB = /^@([pgtc]):(.*):(-?\d+)$/;
 
 /**
  * The latest place ('p') or properties ('g') noted for a removed thing, or
@@ -78,6 +84,38 @@ export function tombstone(seen: Iterable<string> | undefined, kind: TombstoneKin
 
 export function tombstoneToken(kind: TombstoneKind, t: Tombstone): string {
   return `@${kind}:${t.value}:${Math.floor(t.at.getTime() / 1000)}`;
+}
+
+/** A group's place as merge weighs it: the parent key, where it came from, and when. */
+export interface MovePlace {
+  parent: string;
+  previousParent?: string;
+  at: Date;
+}
+
+const PARENT_KEY = /^(|[0-9a-f]{32})$/;
+
+/**
+ * The move a cycle undid for `g` (see the header), while no later move of the
+ * group replaced it; undefined otherwise, or when the record is not well formed.
+ */
+export function undoneMove(seen: SeenSets | undefined, g: Group): MovePlace | undefined {
+  const t = tombstone(seen?.get(g.uuid), 'c');
+  if (!t || seconds(g.times.locationChanged) > seconds(t.at)) return undefined;
+  const [parent, previous, ...rest] = t.value.split('/');
+  if (rest.length || previous === undefined || !PARENT_KEY.test(parent) || !PARENT_KEY.test(previous) || parent === g.uuid) return undefined;
+  return { parent, previousParent: previous || undefined, at: t.at };
+}
+
+export function undoneMoveToken(m: MovePlace): string {
+  const previous = m.previousParent && PARENT_KEY.test(m.previousParent) ? m.previousParent : '';
+  return tombstoneToken('c', { value: `${m.parent}/${previous}`, at: m.at });
+}
+
+/** A group's version id with the place merge weighs (an undone move rather than where the undoing put it). */
+export function effectiveGroupVersion(g: Group, root: Group, seen: SeenSets | undefined): string {
+  const undone = undoneMove(seen, g);
+  return undone ? groupVersionId(groupProperties(g), g.times.lastModification, undone.parent, undone.at) : groupVersionOf(g, root);
 }
 
 export const isTombstone = (token: string) => token.startsWith('@');

@@ -4,22 +4,24 @@
  * the result changes is worked out (compare.ts), then the first input's tree
  * is rebuilt to the result (build.ts) and Meta and the deletion records merged.
  */
-import { groupProperties, groupVersionId, groupVersionOf, seconds } from './fingerprint.js';
+import { groupProperties, groupVersionId, seconds } from './fingerprint.js';
 import { Tokens } from './fields.js';
 import { DeletionLedger, deletionInfo, type DeletionSources } from './deletions.js';
 import { ROOT, placeGroups, propsCandidate, rankPlaces, winningProperties, type Place } from './groups.js';
 import { mergeMeta, mergedSettings, metaDifferences, metaState } from './meta.js';
-import { readSeen, tombstone, writeSeen } from './seen.js';
+import { effectiveGroupVersion, readSeen, tombstone, undoneMove, undoneMoveToken, writeSeen, type SeenSets } from './seen.js';
 import { knowledge, VersionIds, type EntryCopy } from './versions.js';
 import { decideEntry, everywhereTheSame, index, keyOf, tombPlace, unionKeys, type EntryOutcome, type GroupOutcome } from './decide.js';
 import { compareEntries, compareGroups } from './compare.js';
 import { buildEntries, buildTree, canonicalChildOrder, childOrders } from './build.js';
+import type { Group } from '../model/group.js';
 import type { Change, FieldConflict, MergeInput, MergeResult } from './index.js';
 
 export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeResult {
   const target = inputs[0].db;
   const idx = inputs.map((i) => index(i.db));
   const bidx = inputs.map((i) => i.base && index(i.base));
+  const baseSeen = inputs.map((i) => i.base && readSeen(i.base));
   const ids = new VersionIds();
   const tokens = new Tokens();
   const settings = mergedSettings(inputs.map((i) => i.db.meta));
@@ -62,6 +64,7 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
   // 2. Groups: properties, deletion, then places for all of them (cycles broken), then which must exist.
   const groupOutcomes = new Map<string, GroupOutcome>();
   const ranked = new Map<string, Place[]>();
+  const best = new Map<string, Place>();
   for (const uuid of knownGroups) {
     const copies: GroupOutcome['copies'] = [];
     const present = idx.map((x, i) => {
@@ -71,22 +74,26 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
     });
     const deletion = deletionInfo(uuid, src, present, (i) => {
       const b = bidx[i]?.groups.get(uuid);
-      return b && [groupVersionOf(b, inputs[i].base!.root)];
+      return b && [effectiveGroupVersion(b, inputs[i].base!.root, baseSeen[i])];
     });
     const propsCands = copies.map((c) => propsCandidate(c.group, !c.base || groupProperties(c.base) !== groupProperties(c.group)));
     const tombProps = tombstone(deletion?.seen, 'g');
     const props = winningProperties(tombProps ? [...propsCands, { hash: tombProps.value, at: tombProps.at, changed: true }] : propsCands);
-    const places = rankPlaces([
-      ...copies.map((c) => ({
-        parent: c.parent, at: c.group.times.locationChanged, previousParent: c.group.previousParentGroup,
-        moved: !c.base || keyOf(inputs[c.input].base!, c.base.parent) !== c.parent,
-      })),
-      ...tombPlace(deletion, knownGroups),
-    ]);
+    const copyPlaces = (groups?: Set<string>) => copies.map((c) => {
+      const place = weighedPlace(c.group, c.parent, src.seenIn[c.input], groups);
+      const base = c.base && weighedPlace(c.base, keyOf(inputs[c.input].base!, c.base.parent), baseSeen[c.input], groups);
+      return { ...place, moved: !base || base.parent !== place.parent };
+    });
+    const places = rankPlaces([...copyPlaces(knownGroups), ...tombPlace(deletion, knownGroups)]);
+    // The winning write, also when it put the group into one a merge has removed since (a place that
+    // can no longer be taken, but still beats older writes): what a deletion must have seen, and what
+    // a later merge must weigh.
+    const winner = rankPlaces([...copyPlaces(), ...tombPlace(deletion)])[0];
+    best.set(uuid, winner);
     let deleted = false;
     if (deletion) {
       // The version that would survive, as the copies' writes (and those of copies merged away) decide it.
-      const merged = groupVersionId(props.hash, props.at, places[0].parent, places[0].at);
+      const merged = groupVersionId(props.hash, props.at, winner.parent, winner.at);
       const latest = Math.max(...copies.map((c) => Math.max(c.group.times.lastModification.getTime(), c.group.times.locationChanged.getTime())));
       deleted = deletion.seen.has(merged) || (deletion.timeOnly !== undefined && deletion.timeOnly.getTime() > latest);
       ledger.addSeen(uuid, deletion.seen);
@@ -126,13 +133,19 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
   const removed = new Set(entryOutcomes.filter((o) => o.removed).map((o) => o.uuid));
   const isLive = (uuid: string) => liveGroups.has(uuid) || (!removed.has(uuid) && idx.some((x) => x.entries.has(uuid)));
   for (const uuid of [...ledger.deletedObjects.keys(), ...ledger.seen.keys()]) if (isLive(uuid)) ledger.live(uuid);
+  const undone = new Map<string, string>();
   for (const g of groupOutcomes.values()) {
-    if (liveGroups.has(g.uuid)) continue;
+    const place = best.get(g.uuid)!;
+    if (liveGroups.has(g.uuid)) {
+      // The winning place where a cycle undid it (or into a group that is gone): what a later merge must weigh.
+      if (places.get(g.uuid)!.parent !== place.parent) undone.set(g.uuid, undoneMoveToken(place));
+      continue;
+    }
     ledger.removed(g.uuid, g.deletion?.at ?? now);
-    const place = places.get(g.uuid)!;
     ledger.tombstone(g.uuid, 'p', { value: place.parent, at: place.at });
     ledger.tombstone(g.uuid, 'g', { value: g.propsCandidate.hash, at: g.propsCandidate.at });
   }
+  ledger.undoneMoves(undone);
   target.deletedObjects = canonicalDeletions(ledger.deletedObjects);
   mergeMeta(target.meta, inputs.map((i) => i.db.meta), (uuid) => liveGroups.has(uuid) || uuid === target.root.uuid);
   writeSeen(target, ledger.normalized(), now);
@@ -160,4 +173,15 @@ function sameDeleted(a: Map<string, Date>, b: Map<string, Date>): boolean {
   if (a.size !== b.size) return false;
   const bs = [...b];
   return [...a].every(([k, v], i) => bs[i][0] === k && seconds(bs[i][1]) === seconds(v));
+}
+
+/**
+ * A copy's place for a group as the merge weighs it: where the copy has it,
+ * or the move a cycle undid there (seen.ts) while it still stands — given
+ * `groups`, only if that move's parent is one of them.
+ */
+function weighedPlace(g: Group, parent: string, seen: SeenSets | undefined, groups?: Set<string>): Omit<Place, 'moved'> {
+  const undone = undoneMove(seen, g);
+  if (undone && (!groups || undone.parent === ROOT || groups.has(undone.parent))) return undone;
+  return { parent, at: g.times.locationChanged, previousParent: g.previousParentGroup };
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Database, Group, Vault, readConflict, restoreVersion, CONFLICT_TAG } from '../../../src/vault/index.js';
 import { keepassxc, pykeepass, tempDir } from '../../helpers/tools.js';
-import { canonical, pairwise, permutations } from './scenarios.js';
+import { build, canonical, lostValue, nway, pairwise, permutations, type Scenario } from './scenarios.js';
 import { at, baseVault, clone, deleteEntry, deleteGroup, edit, entry, group, has, merge } from './helpers.js';
 
 const values = (db: Database, title: string, field: string) => {
@@ -121,6 +121,140 @@ describe('5. group moves that would make a cycle', () => {
     expect(group(ab, 'G2')!.parent!.name).toBe('G1'); // the later move wins; the earlier gives way
     expect(group(ab, 'G1')!.parent).toBe(ab.root);
     for (const other of [a, b, ab]) expect(merge([ab, other]).differs[0]).toBe(false);
+  });
+});
+
+describe('5b. group-move cycles give one tree however the copies were merged before (no base)', () => {
+  // The merge fuzzer's seed -1319476837, minimised: merging A and B first undid B's move of G0 (a cycle of
+  // two) and forgot it, so D's later move made no cycle there — but it does in the n-way merge, which undoes
+  // G1 instead. Now the undone move travels with the result and is weighed again.
+  const G = (n: number) => `0000000000000000000000000000c00${n}`;
+  function threeMovers() {
+    const base = baseVault();
+    const stamp = { ...base.root.times };
+    const g0 = base.root.addGroup(new Group('G0', G(0), { ...stamp }));
+    g0.addGroup(new Group('G1', G(1), { ...stamp }));
+    base.root.addGroup(new Group('G2', G(2), { ...stamp }));
+    const move = (db: Database, name: string, into: string, when: string) => {
+      db.moveGroup(group(db, name)!, group(db, into)!);
+      group(db, name)!.times.locationChanged = at(when);
+    };
+    const a = clone(base);
+    const b = clone(base);
+    const d = clone(base);
+    move(a, 'G2', 'G0', '2025-02-01T10:00:00Z');
+    move(b, 'G0', 'G2', '2025-02-01T09:00:00Z');
+    move(d, 'G2', 'G1', '2025-02-01T11:00:00Z');
+    return [a, b, d];
+  }
+  const tree = (db: Database) => ['G0', 'G1', 'G2'].map((n) => `${n} in ${group(db, n)!.parent === db.root ? '/' : group(db, n)!.parent!.name}`);
+
+  it('A: G2 into G0, B: G0 into G2, D: G2 into G1 — every pairwise order is the n-way tree', () => {
+    const copies = threeMovers();
+    const want = merge(copies).db;
+    // The cycle G0 → G2 → G1 → G0: G1's place (never moved) is the oldest, so G1 gives way, to the root.
+    expect(tree(want)).toEqual(['G0 in G2', 'G1 in /', 'G2 in G1']);
+    for (const p of permutations(3)) expect(canonical(pairwise(copies, p)), `order ${p}`).toEqual(canonical(want));
+    for (const other of [...copies, want]) expect(merge([want, other]).differs[0]).toBe(false);
+  });
+
+  it('the group whose move is undone goes back where that move took it from, in every order', () => {
+    const base = baseVault();
+    const stamp = { ...base.root.times };
+    base.root.addGroup(new Group('G2', G(2), { ...stamp }));
+    group(base, 'Finance')!.addGroup(new Group('G1', G(1), { ...stamp }));
+    base.root.addGroup(new Group('G3', G(3), { ...stamp }));
+    const [a, b, d] = [clone(base), clone(base), clone(base)];
+    a.moveGroup(group(a, 'G1')!, group(a, 'G2')!);
+    group(a, 'G1')!.times.locationChanged = at('2025-02-01T10:00:00Z');
+    b.moveGroup(group(b, 'G2')!, group(b, 'G1')!);
+    group(b, 'G2')!.times.locationChanged = at('2025-02-01T11:00:00Z');
+    // An older move of G1 elsewhere: it lost to A's, so it plays no part in undoing A's (a pairwise merge forgets it).
+    d.moveGroup(group(d, 'G1')!, group(d, 'G3')!);
+    group(d, 'G1')!.times.locationChanged = at('2025-02-01T08:00:00Z');
+    const want = merge([a, b, d]).db;
+    expect(group(want, 'G1')!.parent!.name).toBe('Finance');
+    expect(group(want, 'G2')!.parent!.name).toBe('G1');
+    for (const p of permutations(3)) expect(canonical(pairwise([a, b, d], p)), `order ${p}`).toEqual(canonical(want));
+  });
+
+  it('deleting a group whose move a merge undid deletes it: the deletion saw the move the merge weighs', () => {
+    const base = baseVault();
+    base.root.addGroup(new Group('G1', G(1), { ...base.root.times }));
+    base.root.addGroup(new Group('G2', G(2), { ...base.root.times }));
+    const [a, b] = [clone(base), clone(base)];
+    a.moveGroup(group(a, 'G1')!, group(a, 'G2')!);
+    group(a, 'G1')!.times.locationChanged = at('2025-02-01T10:00:00Z');
+    b.moveGroup(group(b, 'G2')!, group(b, 'G1')!);
+    group(b, 'G2')!.times.locationChanged = at('2025-02-01T11:00:00Z');
+    const ab = merge([a, b]).db;
+    deleteGroup(ab, 'G1', '2025-02-02T10:00:00Z');
+    // With both movers: the places that win are the ones the deletion saw (G1's undone move, G2's move).
+    const r = merge([ab, a, b]).db;
+    expect(group(r, 'G1')).toBeUndefined();
+    expect(group(r, 'G2')).toBeUndefined();
+    expect(group(merge([a, ab]).db, 'G1')).toBeUndefined();
+  });
+});
+
+describe('fuzzer counterexamples, minimised (merged pairwise, no base)', () => {
+  it('a group deleted where a stale copy had moved it: every order removes it (seed 1485848502)', () => {
+    // Copy 0 deletes G0 (and G1 in it); copy 2, its clock a day behind, first put G1 in the recycle bin, then
+    // deleted G0. Merged first with copy 0, G0 is gone: its deletion's note of G1's last place (in G0) still
+    // beats the stale bin move — the deletion saw that place, so G1 goes in every order, as in the n-way merge.
+    const s: Scenario = {
+      historyMaxItems: -1,
+      copies: [
+        { skew: 0, ops: [{ kind: 'delete-group', group: 0, permanent: true }] },
+        { skew: 0, ops: [] },
+        { skew: -86_462_001, ops: [{ kind: 'delete-group', group: 1, permanent: false }, { kind: 'delete-group', group: 0, permanent: true }] },
+      ],
+    };
+    const b = build(s);
+    const want = canonical(nway(b.copies)) as { groups: unknown[]; deleted: string[] };
+    expect(want.deleted.some((d) => d.startsWith(b.base.root.groups[0].groups[0].uuid))).toBe(true);
+    for (const p of permutations(3)) {
+      const got = canonical(pairwise(b.copies, p)) as typeof want;
+      expect([got.groups, got.deleted], `order ${p}`).toEqual([want.groups, want.deleted]);
+    }
+  });
+
+  it('an undone move into a group deleted since still counts: merging the result again changes nothing (seed 1140245397)', () => {
+    // Copy 0 (clock behind) moves G1 into G2, then G0 into G1: a cycle with G1's own place in G0, G0 gives way.
+    // Copy 1 deleted G0 (seen at the root) and G1. G0 stays — its winning move was unseen — and G1 goes; the
+    // record of G0's undone move names G1, which is gone, yet it is what a later merge must weigh against
+    // copy 1's deletion, or merging the result with copy 1 would delete G0 after all.
+    const s: Scenario = {
+      historyMaxItems: -1,
+      copies: [
+        { skew: -86_519_001, ops: [{ kind: 'move-group', group: 1, into: 2 }, { kind: 'move-group', group: 0, into: 1 }] },
+        { skew: 0, ops: [{ kind: 'delete-group', group: 0, permanent: true }] },
+        { skew: 0, ops: [] },
+      ],
+    };
+    const b = build(s);
+    const r = nway(b.copies);
+    expect(group(r, 'G0')).toBeDefined();
+    for (const other of [...b.copies, r]) expect(merge([r, other]).differs[0]).toBe(false);
+  });
+
+  it('a value that lost a spurious conflict (HistoryMaxItems 2) is not dropped by a later merge (seed 423421759)', () => {
+    // Copy 2 restores E2's old password while copies 1 and 3 edit other fields. Merged 3·2 first, history is
+    // cut to 2 and the next merges see concurrent versions where there were ancestors: the restored value
+    // loses, recorded by the old version that holds it — which a merge with copy 0 then took as the common
+    // base, "unchanged", and dropped with its record. An open conflict is settled only by a user's version.
+    // (The rename only moves copy 1's edit a minute later.)
+    const s: Scenario = {
+      historyMaxItems: 2,
+      copies: [
+        { skew: 0, ops: [] },
+        { skew: 0, ops: [{ kind: 'rename-group', group: 0, name: 'N1' }, { kind: 'edit', entry: 2, field: 'Password', value: 'a' }] },
+        { skew: 0, ops: [{ kind: 'restore', entry: 2, back: 0 }] },
+        { skew: 0, ops: [{ kind: 'edit', entry: 2, field: 'UserName', value: 'a' }] },
+      ],
+    };
+    const b = build(s);
+    for (const p of permutations(4)) expect(lostValue(pairwise(b.copies, p), b.edited), `order ${p}`).toBeUndefined();
   });
 });
 
