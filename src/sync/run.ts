@@ -13,6 +13,7 @@ import { localCopy, replicaCopy, stickCopy, type CopyRef } from './copies.js';
 import { conflictCopiesBeside } from './conflict-copies.js';
 import { StickFs } from './confined.js';
 import { syncCopies, type AbsentStick, type SyncReport } from './engine.js';
+import type { OpenHow } from './keys.js';
 import { loadRegistry, noteSync, saveRegistry, staleness, vaultRecord, type Registry } from './registry.js';
 import { readLocalSidecar } from './sidecar.js';
 import { vaultFileOnStick, type MountedStick } from './sticks.js';
@@ -75,7 +76,7 @@ export interface RunSyncOptions {
   vaultId: string;
   local?: LocalCopy;
   sticks: MountedStick[];
-  open(bytes: Uint8Array, copy: CopyRef): Promise<Vault>;
+  open(bytes: Uint8Array, copy: CopyRef, how?: OpenHow): Promise<Vault>;
   dryRun?: boolean;
   generations?: number;
   onProgress?(what: string): void;
