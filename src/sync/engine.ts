@@ -80,6 +80,8 @@ export interface SyncOptions {
    * disagree on; its other entries need only be skimmed.
    */
   open(bytes: Uint8Array, copy: CopyRef, how?: OpenHow): Promise<Vault>;
+  /** Told each content and base a merge is about to open, before the first (SyncKeys.prefetch makes them ready meanwhile). */
+  prefetch?(bytes: Uint8Array): void;
   dryRun?: boolean;
   /** Old generations kept per stick. */
   generations?: number;
@@ -215,6 +217,14 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
   const vaults = new Set<Vault>();
   const inputDbs: Database[] = [];
   try {
+    // Each distinct base, by hash: copies that carry the same base hold it as separate bytes, and the
+    // bytes announced are the bytes opened.
+    const baseBytes = new Map<string, Uint8Array>();
+    for (const d of distinct) {
+      const base = pickBase({ sha: shaOf(d), holders: holders(shaOf(d)) }, ledger);
+      if (base && !baseBytes.has(base.sha) && !distinct.some((x) => shaOf(x) === base.sha)) baseBytes.set(base.sha, base.bytes);
+    }
+    if (o.prefetch) for (const bytes of [...distinct.map((d) => d.bytes!), ...baseBytes.values()]) o.prefetch(bytes);
     let opened: Opened[] = [];
     for (const d of distinct) {
       const vault = await openOrMark(d, holders(shaOf(d)), o);
@@ -236,7 +246,7 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
     for (const x of opened) ledger.note(x.sha, 'verified');
     // inputs[0] is the local copy when it is among them: the change list then says what changed here.
     opened.sort((a, b) => Number(b.holders.some((c) => c.ref.kind === 'local')) - Number(a.holders.some((c) => c.ref.kind === 'local')) || (a.sha < b.sha ? -1 : 1));
-    const bases = await openBases(vaultId, opened, ledger, o, report);
+    const bases = await openBases(vaultId, opened, ledger, o, report, baseBytes);
     for (const b of bases.values()) vaults.add(b.vault);
     inputDbs.push(...opened.map((x) => x.vault.db));
 
@@ -304,16 +314,11 @@ async function openOrMark(d: CopyState, holders: CopyState[], o: SyncOptions): P
  * opened once; one that is another content already open is shared, except
  * with inputs[0], the one input the merge may change.
  */
-async function openBases(vaultId: string, opened: Opened[], ledger: Ledger, o: SyncOptions, report: SyncReport): Promise<Map<Opened, Base>> {
+async function openBases(vaultId: string, opened: Opened[], ledger: Ledger, o: SyncOptions, report: SyncReport, announced: Map<string, Uint8Array>): Promise<Map<Opened, Base>> {
   const chosen = new Map<Opened, { bytes: Uint8Array; sha: string; holder: CopyState }>();
   for (const x of opened) {
-    const candidates = x.holders.map((c) => ({ b: baseOf(c), holder: c })).filter((c) => c.b).map((c) => ({ ...c.b!, holder: c.holder }));
-    if (!candidates.length) continue;
-    const pick =
-      candidates.find((b) => b.sha === x.sha) ??
-      candidates.find((b) => ledger.descendsFromAll(b.sha, candidates.map((c) => c.sha))) ??
-      [...candidates].sort((a, b) => (a.sha < b.sha ? -1 : 1))[0];
-    chosen.set(x, pick);
+    const pick = pickBase(x, ledger);
+    if (pick) chosen.set(x, pick);
   }
   const bySha = new Map<string, Vault | null>();
   const out = new Map<Opened, Base>();
@@ -323,7 +328,7 @@ async function openBases(vaultId: string, opened: Opened[], ledger: Ledger, o: S
       let vault: Vault | null = shared?.vault ?? null;
       if (!vault) {
         try {
-          vault = await o.open(b.bytes, b.holder.ref, { lazy: true });
+          vault = await o.open(announced.get(b.sha) ?? b.bytes, b.holder.ref, { lazy: true });
           if (vaultIdOf(vault.db) !== undefined && vaultIdOf(vault.db) !== vaultId) {
             vault.close();
             vault = null;
@@ -341,6 +346,17 @@ async function openBases(vaultId: string, opened: Opened[], ledger: Ledger, o: S
     if (vault) out.set(x, { db: vault.db, vault, label: b.holder.ref.label, lazy: vault !== opened.find((y) => y.sha === b.sha)?.vault });
   }
   return out;
+}
+
+/** The base of one content (see openBases), if any of its copies carries one. */
+function pickBase(x: { sha: string; holders: CopyState[] }, ledger: Ledger): { bytes: Uint8Array; sha: string; holder: CopyState } | undefined {
+  const candidates = x.holders.map((c) => ({ b: baseOf(c), holder: c })).filter((c) => c.b).map((c) => ({ ...c.b!, holder: c.holder }));
+  if (!candidates.length) return undefined;
+  return (
+    candidates.find((b) => b.sha === x.sha) ??
+    candidates.find((b) => ledger.descendsFromAll(b.sha, candidates.map((c) => c.sha))) ??
+    [...candidates].sort((a, b) => (a.sha < b.sha ? -1 : 1))[0]
+  );
 }
 
 interface Base {

@@ -77,6 +77,7 @@ export interface RunSyncOptions {
   local?: LocalCopy;
   sticks: MountedStick[];
   open(bytes: Uint8Array, copy: CopyRef, how?: OpenHow): Promise<Vault>;
+  prefetch?(bytes: Uint8Array): void;
   dryRun?: boolean;
   generations?: number;
   onProgress?(what: string): void;
@@ -92,7 +93,7 @@ export async function runSync(o: RunSyncOptions): Promise<SyncReport> {
   }
   try {
     const refs = copiesOf(o.vaultId, o.local, o.sticks);
-    const report = await syncCopies(o.vaultId, refs, { open: o.open, dryRun: o.dryRun, generations: o.generations, onProgress: o.onProgress });
+    const report = await syncCopies(o.vaultId, refs, { open: o.open, prefetch: o.prefetch, dryRun: o.dryRun, generations: o.generations, onProgress: o.onProgress });
     const r = loadRegistry();
     if (!o.dryRun) remember(r, o, report);
     report.absent = absentSticks(r, o.vaultId, o.sticks);

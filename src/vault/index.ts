@@ -1,6 +1,6 @@
 /** The vault module: KDBX files, the typed model, and the queries the CLI and agent share. */
 export * from './model/index.js';
-export { Vault, credentialsToComposite, deriveKey, INTEGRITY_TEXT, type Integrity, type CredentialParts, type KeyParts, type OpenOptions, type VaultSettings } from './vault.js';
+export { Vault, credentialsToComposite, deriveKey, INTEGRITY_TEXT, type Integrity, type CredentialParts, type KeyParts, type OpenOptions, type VaultSettings, type DecryptedAhead } from './vault.js';
 export { Credentials, DerivedKey } from '../secret/index.js';
 export * from './file.js';
 export * from './query.js';

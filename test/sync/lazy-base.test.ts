@@ -108,16 +108,21 @@ async function entryOf(path: string, key: DerivedKey, title: string): Promise<{ 
 }
 
 /** Runs the sync, recording how each content was asked to be opened. */
-async function sync(s: Setup): Promise<{ report: Awaited<ReturnType<typeof runSync>>; hows: (OpenHow | undefined)[] }> {
+async function sync(s: Setup): Promise<{ report: Awaited<ReturnType<typeof runSync>>; hows: (OpenHow | undefined)[]; log: string[] }> {
   const hows: (OpenHow | undefined)[] = [];
+  const log: string[] = [];
+  const names = new Map<Uint8Array, string>();
+  const name = (b: Uint8Array) => names.get(b) ?? names.set(b, `file${names.size}`).get(b)!;
   const report = await runSync({
     vaultId: s.id, local: { path: s.local }, sticks: findSticks([s.root], []),
+    prefetch: (b) => log.push(`prefetch ${name(b)}`),
     open: (b, _copy, how) => {
       hows.push(how);
+      log.push(`open ${name(b)}`);
       return Vault.open(b, s.key, { readAll: !how?.lazy });
     },
   });
-  return { report, hows };
+  return { report, hows, log };
 }
 
 describe('sync reads its base lazily', () => {
@@ -125,8 +130,10 @@ describe('sync reads its base lazily', () => {
     const s = await setup('lazy');
     await editField(s.local, s.key, 'E1', 'Password', 'laptop-secret');
     await editField(s.stick, s.key, 'E1', 'UserName', 'stick-user');
-    const { report, hows } = await sync(s);
+    const { report, hows, log } = await sync(s);
     expect(report.mode).toBe('merge');
+    // Everything the merge opens is announced first (SyncKeys.prefetch makes it ready meanwhile), each file once.
+    expect(log).toEqual(['prefetch file0', 'prefetch file1', 'prefetch file2', 'open file0', 'open file1', 'open file2']);
     expect(report.notes).toEqual([]);
     expect(report.conflicts).toEqual([]);
     // Two contents read whole, one base (the same bytes on both copies) skimmed.

@@ -35,6 +35,7 @@ async function syncTarget(opts: GlobalOptions, t: SyncTarget, sticks: MountedSti
         progress.stop();
         return keys.open(bytes, how);
       },
+      prefetch: (bytes) => keys.prefetch(bytes),
       onProgress: (what) => progress.label(`syncing ${t.label}: ${what}`),
     });
     return { name: t.label, ...report };
@@ -180,7 +181,7 @@ export async function stickInit(opts: GlobalOptions, mount: string, o: { label?:
     info(opts, `${created ? 'prepared' : 'updated'} stick '${stick.label}' (${stick.id}) at ${mount}; syncing ${labelOf(ref)} to it`);
     rememberIfNotMounted(opts, config, mount, stick.id);
     const sticks = findSticks(config.stickPaths ?? []);
-    const report = await runSync({ vaultId, local: { path: ref.path, name: ref.name }, sticks, open: (b, _c, how) => keys.open(b, how) });
+    const report = await runSync({ vaultId, local: { path: ref.path, name: ref.name }, sticks, open: (b, _c, how) => keys.open(b, how), prefetch: (b) => keys.prefetch(b) });
     finish(opts, [{ name: labelOf(ref), ...report }]);
   } finally {
     keys.close();
