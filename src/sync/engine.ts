@@ -337,8 +337,8 @@ async function openBases(vaultId: string, opened: Opened[], ledger: Ledger, o: S
           if (!(e instanceof WrongKeyError || e instanceof CorruptFileError)) throw e;
           vault = null;
         }
-        if (vault) ledger.note(b.sha, 'verified');
-        else report.notes.push(`the base on ${b.holder.ref.label} could not be opened as this vault; merged without it (it is replaced by this sync's result)`);
+        // Not noted in the ledger as a content opened with the key: read lazily, it was not read whole.
+        if (!vault) report.notes.push(`the base on ${b.holder.ref.label} could not be opened as this vault; merged without it (it is replaced by this sync's result)`);
       }
       bySha.set(b.sha, vault);
     }

@@ -62,7 +62,8 @@ export interface OpenOptions {
 /** A file decrypted (and inflated) ahead of its open, e.g. while another file is parsed. Opaque. */
 export interface DecryptedAhead {
   readonly file: Uint8Array;
-  readonly kdfFingerprint: string;
+  /** The key it was decrypted with: open() takes the payload only with this very key. */
+  readonly key: KeyParts;
   payload?: { inner: InnerHeader; xml: Uint8Array };
 }
 
@@ -125,7 +126,7 @@ export class Vault {
       derived = await deriveKey(key, header.kdf);
     }
     const ahead = opts.decrypted;
-    const payload = 'transformed' in key && ahead?.payload && ahead.file === file && ahead.kdfFingerprint === derived.kdfFingerprint ? ahead.payload : undefined;
+    const payload = ahead?.payload && ahead.file === file && ahead.key === key ? ahead.payload : undefined;
     if (ahead) Vault.discardAhead(ahead, payload);
     const db = parsePayload(header, payload ?? decryptKdbx(file, header, derived.transformed), Boolean(opts.readAll));
     const vault = new Vault(db, { cipher: header.cipher, kdf: header.kdf, compressed: header.compressed }, derived);
@@ -147,7 +148,7 @@ export class Vault {
   static async decryptAhead(file: Uint8Array, key: KeyParts): Promise<DecryptedAhead> {
     const header = readOuterHeader(file);
     if (key.kdfFingerprint !== kdfFingerprint(header.kdf)) throw new StaleKeyError();
-    return { file, kdfFingerprint: key.kdfFingerprint, payload: await decryptKdbxInBackground(file, header, key.transformed) };
+    return { file, key, payload: await decryptKdbxInBackground(file, header, key.transformed) };
   }
 
   /** Wipes what decryptAhead() made, unless it is `keep` (taken over by open()). */
