@@ -23,6 +23,7 @@ import { Ledger } from './ledger.js';
 import { vaultIdOf, VAULT_ID_KEY } from './vault-id.js';
 import type { CopyRef } from './copies.js';
 import { afterStickSync, describeRotation } from './rotate.js';
+import type { OpenHow } from './keys.js';
 
 /** 'merged': a conflict copy whose content is in the result, moved to .stickvault/merged-conflicts/. */
 export type CopyStatus = 'unchanged' | 'updated' | 'created' | 'failed' | 'merged';
@@ -73,8 +74,14 @@ export interface SyncReport {
 }
 
 export interface SyncOptions {
-  /** Decrypts a content with the vault's key (asked for only when it is needed). */
-  open(bytes: Uint8Array, copy: CopyRef): Promise<Vault>;
+  /**
+   * Decrypts a content with the vault's key (asked for only when it is needed).
+   * `how.lazy`: a base, of which the merge reads only the entries the copies
+   * disagree on; its other entries need only be skimmed.
+   */
+  open(bytes: Uint8Array, copy: CopyRef, how?: OpenHow): Promise<Vault>;
+  /** Told each content and base a merge is about to open, before the first (SyncKeys.prefetch makes them ready meanwhile). */
+  prefetch?(bytes: Uint8Array): void;
   dryRun?: boolean;
   /** Old generations kept per stick. */
   generations?: number;
@@ -210,6 +217,14 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
   const vaults = new Set<Vault>();
   const inputDbs: Database[] = [];
   try {
+    // Each distinct base, by hash: copies that carry the same base hold it as separate bytes, and the
+    // bytes announced are the bytes opened.
+    const baseBytes = new Map<string, Uint8Array>();
+    for (const d of distinct) {
+      const base = pickBase({ sha: shaOf(d), holders: holders(shaOf(d)) }, ledger);
+      if (base && !baseBytes.has(base.sha) && !distinct.some((x) => shaOf(x) === base.sha)) baseBytes.set(base.sha, base.bytes);
+    }
+    if (o.prefetch) for (const bytes of [...distinct.map((d) => d.bytes!), ...baseBytes.values()]) o.prefetch(bytes);
     let opened: Opened[] = [];
     for (const d of distinct) {
       const vault = await openOrMark(d, holders(shaOf(d)), o);
@@ -231,11 +246,11 @@ async function merge(vaultId: string, copies: CopyState[], sources: CopyState[],
     for (const x of opened) ledger.note(x.sha, 'verified');
     // inputs[0] is the local copy when it is among them: the change list then says what changed here.
     opened.sort((a, b) => Number(b.holders.some((c) => c.ref.kind === 'local')) - Number(a.holders.some((c) => c.ref.kind === 'local')) || (a.sha < b.sha ? -1 : 1));
-    const bases = await openBases(vaultId, opened, ledger, o, report);
+    const bases = await openBases(vaultId, opened, ledger, o, report, baseBytes);
     for (const b of bases.values()) vaults.add(b.vault);
     inputDbs.push(...opened.map((x) => x.vault.db));
 
-    const result = mergeCopies(opened.map((x) => ({ db: x.vault.db, base: bases.get(x)?.db, label: x.holders.map((c) => c.ref.label).join('+') })));
+    const result = mergeWithBases(opened, bases, report);
     report.changes = result.changes;
     report.conflicts = result.conflicts;
     report.added = result.changes.filter((c) => c.kind === 'added').length;
@@ -297,26 +312,21 @@ async function openOrMark(d: CopyState, holders: CopyState[], o: SyncOptions): P
  * opened once; one that is another content already open is shared, except
  * with inputs[0], the one input the merge may change.
  */
-async function openBases(vaultId: string, opened: Opened[], ledger: Ledger, o: SyncOptions, report: SyncReport): Promise<Map<Opened, { db: Vault['db']; vault: Vault }>> {
+async function openBases(vaultId: string, opened: Opened[], ledger: Ledger, o: SyncOptions, report: SyncReport, announced: Map<string, Uint8Array>): Promise<Map<Opened, Base>> {
   const chosen = new Map<Opened, { bytes: Uint8Array; sha: string; holder: CopyState }>();
   for (const x of opened) {
-    const candidates = x.holders.map((c) => ({ b: baseOf(c), holder: c })).filter((c) => c.b).map((c) => ({ ...c.b!, holder: c.holder }));
-    if (!candidates.length) continue;
-    const pick =
-      candidates.find((b) => b.sha === x.sha) ??
-      candidates.find((b) => ledger.descendsFromAll(b.sha, candidates.map((c) => c.sha))) ??
-      [...candidates].sort((a, b) => (a.sha < b.sha ? -1 : 1))[0];
-    chosen.set(x, pick);
+    const pick = pickBase(x, ledger);
+    if (pick) chosen.set(x, pick);
   }
   const bySha = new Map<string, Vault | null>();
-  const out = new Map<Opened, { db: Vault['db']; vault: Vault }>();
+  const out = new Map<Opened, Base>();
   for (const [x, b] of chosen) {
     if (!bySha.has(b.sha)) {
       const shared = opened.find((y, i) => i > 0 && y.sha === b.sha);
       let vault: Vault | null = shared?.vault ?? null;
       if (!vault) {
         try {
-          vault = await o.open(b.bytes, b.holder.ref);
+          vault = await o.open(announced.get(b.sha) ?? b.bytes, b.holder.ref, { lazy: true });
           if (vaultIdOf(vault.db) !== undefined && vaultIdOf(vault.db) !== vaultId) {
             vault.close();
             vault = null;
@@ -325,15 +335,68 @@ async function openBases(vaultId: string, opened: Opened[], ledger: Ledger, o: S
           if (!(e instanceof WrongKeyError || e instanceof CorruptFileError)) throw e;
           vault = null;
         }
-        if (vault) ledger.note(b.sha, 'verified');
-        else report.notes.push(`the base on ${b.holder.ref.label} could not be opened as this vault; merged without it (it is replaced by this sync's result)`);
+        // Not noted in the ledger as a content opened with the key: read lazily, it was not read whole.
+        if (!vault) report.notes.push(`the base on ${b.holder.ref.label} could not be opened as this vault; merged without it (it is replaced by this sync's result)`);
       }
       bySha.set(b.sha, vault);
     }
     const vault = bySha.get(b.sha);
-    if (vault) out.set(x, { db: vault.db, vault });
+    if (vault) out.set(x, { db: vault.db, vault, label: b.holder.ref.label, lazy: vault !== opened.find((y) => y.sha === b.sha)?.vault });
   }
   return out;
+}
+
+/** The base of one content (see openBases), if any of its copies carries one. */
+function pickBase(x: { sha: string; holders: CopyState[] }, ledger: Ledger): { bytes: Uint8Array; sha: string; holder: CopyState } | undefined {
+  const candidates = x.holders.map((c) => ({ b: baseOf(c), holder: c })).filter((c) => c.b).map((c) => ({ ...c.b!, holder: c.holder }));
+  if (!candidates.length) return undefined;
+  return (
+    candidates.find((b) => b.sha === x.sha) ??
+    candidates.find((b) => ledger.descendsFromAll(b.sha, candidates.map((c) => c.sha))) ??
+    [...candidates].sort((a, b) => (a.sha < b.sha ? -1 : 1))[0]
+  );
+}
+
+interface Base {
+  db: Vault['db'];
+  vault: Vault;
+  /** The copy that carries it (for the report). */
+  label: string;
+  /** Opened lazily: an entry is read (and a malformed one found) when the merge first reads it. */
+  lazy: boolean;
+}
+
+/**
+ * The n-way merge. A base read lazily may turn out to hold a malformed entry
+ * the merge needs; the merge reads every base entry it needs before it
+ * changes anything (merge/tree.ts), so such a base is dropped, as one that
+ * would not open is, and the copies are merged again without it.
+ */
+function mergeWithBases(opened: Opened[], bases: Map<Opened, Base>, report: SyncReport): ReturnType<typeof mergeCopies> {
+  const inputs = () => opened.map((x) => ({ db: x.vault.db, base: bases.get(x)?.db, label: x.holders.map((c) => c.ref.label).join('+') }));
+  try {
+    return mergeCopies(inputs());
+  } catch (e) {
+    if (!(e instanceof CorruptFileError)) throw e;
+    // One note per base (copies that carry the same base share one vault), as when a base does not open.
+    const unreadable = new Map<Vault, string>();
+    for (const b of bases.values()) if (b.lazy && !unreadable.has(b.vault) && !readsWhole(b.db)) unreadable.set(b.vault, b.label);
+    if (!unreadable.size) throw e;
+    for (const [x, b] of bases) if (unreadable.has(b.vault)) bases.delete(x);
+    for (const label of unreadable.values()) report.notes.push(`the base on ${label} could not be opened as this vault; merged without it (it is replaced by this sync's result)`);
+    return mergeCopies(inputs());
+  }
+}
+
+/** Whether every entry of a database read lazily reads without error. */
+function readsWhole(db: Vault['db']): boolean {
+  try {
+    db.loadAll();
+    return true;
+  } catch (e) {
+    if (e instanceof CorruptFileError) return false;
+    throw e;
+  }
 }
 
 /**

@@ -15,5 +15,5 @@ export { addReplica, listReplicas, removeReplica, type ReplicaListing } from './
 export { conflictToolOf, conflictNames, type ConflictTool } from './conflict-names.js';
 export { MERGED_CONFLICTS } from './conflict-copies.js';
 export { mergeThreeWay, diffText, setupGit, gitRepoOf, type ThreeWayResult, type GitSetupReport } from './git.js';
-export { syncKeys, type SyncKeys } from './keys.js';
+export { syncKeys, type SyncKeys, type OpenHow } from './keys.js';
 export { chooseSyncTargets, vaultIdFor, saveNeedsSync, labelOf, type SyncTarget, type TargetChoice } from './targets.js';

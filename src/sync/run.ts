@@ -13,6 +13,7 @@ import { localCopy, replicaCopy, stickCopy, type CopyRef } from './copies.js';
 import { conflictCopiesBeside } from './conflict-copies.js';
 import { StickFs } from './confined.js';
 import { syncCopies, type AbsentStick, type SyncReport } from './engine.js';
+import type { OpenHow } from './keys.js';
 import { loadRegistry, noteSync, saveRegistry, staleness, vaultRecord, type Registry } from './registry.js';
 import { readLocalSidecar } from './sidecar.js';
 import { vaultFileOnStick, type MountedStick } from './sticks.js';
@@ -75,7 +76,8 @@ export interface RunSyncOptions {
   vaultId: string;
   local?: LocalCopy;
   sticks: MountedStick[];
-  open(bytes: Uint8Array, copy: CopyRef): Promise<Vault>;
+  open(bytes: Uint8Array, copy: CopyRef, how?: OpenHow): Promise<Vault>;
+  prefetch?(bytes: Uint8Array): void;
   dryRun?: boolean;
   generations?: number;
   onProgress?(what: string): void;
@@ -91,7 +93,7 @@ export async function runSync(o: RunSyncOptions): Promise<SyncReport> {
   }
   try {
     const refs = copiesOf(o.vaultId, o.local, o.sticks);
-    const report = await syncCopies(o.vaultId, refs, { open: o.open, dryRun: o.dryRun, generations: o.generations, onProgress: o.onProgress });
+    const report = await syncCopies(o.vaultId, refs, { open: o.open, prefetch: o.prefetch, dryRun: o.dryRun, generations: o.generations, onProgress: o.onProgress });
     const r = loadRegistry();
     if (!o.dryRun) remember(r, o, report);
     report.absent = absentSticks(r, o.vaultId, o.sticks);

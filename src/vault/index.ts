@@ -3,7 +3,7 @@ import type { Credentials } from '../secret/index.js';
 import type { KdbDatabase, ReadKdbOptions } from './kdb/index.js';
 
 export * from './model/index.js';
-export { Vault, credentialsToComposite, deriveKey, INTEGRITY_TEXT, type Integrity, type CredentialParts, type KeyParts, type OpenOptions, type VaultSettings } from './vault.js';
+export { Vault, credentialsToComposite, deriveKey, INTEGRITY_TEXT, type Integrity, type CredentialParts, type KeyParts, type OpenOptions, type VaultSettings, type DecryptedAhead } from './vault.js';
 export { Credentials, DerivedKey } from '../secret/index.js';
 export * from './file.js';
 export * from './query.js';

@@ -12,7 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { CorruptFileError, StaleKeyError, UsageError } from '../errors/index.js';
 import { DerivedKey, SecretBytes, wipe } from '../secret/index.js';
 import {
-  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, encryptKdbx, encryptKdbx3, createInnerStream, newInnerHeader, kdfFingerprint, checkKdfLimits, withFreshSalt,
+  readOuterHeader, transformKey, prewarmAesKdf, holdAesKdfWorker, decryptKdbx, decryptKdbxInBackground, encryptKdbx, encryptKdbx3, createInnerStream, newInnerHeader, kdfFingerprint, checkKdfLimits, withFreshSalt,
   type OuterHeader, type KdfParams, type CipherName, type InnerHeader,
 } from './kdbx/index.js';
 import { compositeKey, keyfileComponent, passwordComponent } from './keys/index.js';
@@ -56,6 +56,16 @@ export interface OpenOptions {
    * would be extra work.
    */
   readAll?: boolean;
+  /** This file decrypted ahead with the same key (Vault.decryptAhead); open() takes it over and wipes it. */
+  decrypted?: DecryptedAhead;
+}
+
+/** A file decrypted (and inflated) ahead of its open, e.g. while another file is parsed. Opaque. */
+export interface DecryptedAhead {
+  readonly file: Uint8Array;
+  /** The key it was decrypted with: open() takes the payload only with this very key. */
+  readonly key: KeyParts;
+  payload?: { inner: InnerHeader; xml: Uint8Array };
 }
 
 export interface VaultSettings {
@@ -116,8 +126,11 @@ export class Vault {
       checkKdfLimits(header.kdf, { allowSlow: Boolean(opts.allowSlowKdf), targetMs: opts.kdfTargetMs });
       derived = await deriveKey(key, header.kdf);
     }
+    const ahead = opts.decrypted;
+    const payload = ahead?.payload && ahead.file === file && ahead.key === key ? ahead.payload : undefined;
+    if (ahead) Vault.discardAhead(ahead, payload);
     try {
-      const db = parsePayload(header, decryptKdbx(file, header, derived.transformed), Boolean(opts.readAll));
+      const db = parsePayload(header, payload ?? decryptKdbx(file, header, derived.transformed), Boolean(opts.readAll));
       const vault = new Vault(db, { cipher: header.cipher, kdf: header.kdf, compressed: header.compressed }, derived);
       vault.readVersion = header.version;
       vault.publicCustomData = header.publicCustomData;
@@ -128,6 +141,27 @@ export class Vault {
       // A key derived here is ours (the vault keeps its own copy); one given is the caller's.
       if (derived instanceof DerivedKey && derived !== key) derived.wipe();
     }
+  }
+
+  /**
+   * Decrypts and inflates `file` with `key` for a later open() of the same
+   * file with the same key (its `decrypted` option): the inflate, most of the
+   * work before the parse, runs on libuv's threadpool, so a caller can parse
+   * one file while the next is made ready. Rejects as open() would throw.
+   * One never opened is wiped with discardAhead().
+   */
+  static async decryptAhead(file: Uint8Array, key: KeyParts): Promise<DecryptedAhead> {
+    const header = readOuterHeader(file);
+    if (key.kdfFingerprint !== kdfFingerprint(header.kdf)) throw new StaleKeyError();
+    return { file, key, payload: await decryptKdbxInBackground(file, header, key.transformed) };
+  }
+
+  /** Wipes what decryptAhead() made, unless it is `keep` (taken over by open()). */
+  static discardAhead(ahead: DecryptedAhead, keep?: DecryptedAhead['payload']): void {
+    const p = ahead.payload;
+    ahead.payload = undefined;
+    if (!p || p === keep) return;
+    wipe(p.xml, p.inner.streamKey, ...p.inner.binaries.map((b) => b.data));
   }
 
   /**

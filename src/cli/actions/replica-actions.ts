@@ -16,7 +16,7 @@ export async function replicaAdd(opts: GlobalOptions, location: string, o: { lab
     const vaultId = await vaultIdFor(ref, keys, sticks);
     const { replica, created } = addReplica({ location, vaultId, defaultFile: basename(ref.path), label: o.label });
     info(opts, `${created ? 'added' : 'updated'} folder copy '${shown(replica.label)}' at ${shown(replica.dir)}/${shown(replica.file)}; syncing ${ref.name ?? ref.path} to it`);
-    const report = await runSync({ vaultId, local: { path: ref.path, name: ref.name }, sticks, open: (b) => keys.open(b) });
+    const report = await runSync({ vaultId, local: { path: ref.path, name: ref.name }, sticks, open: (b, _c, how) => keys.open(b, how), prefetch: (b) => keys.prefetch(b) });
     finish(opts, [{ name: ref.name ?? ref.path, ...report }]);
   } finally {
     keys.close();

@@ -31,10 +31,11 @@ async function syncTarget(opts: GlobalOptions, t: SyncTarget, sticks: MountedSti
     const report = await runSync({
       vaultId: t.vaultId, local: t.local, sticks, dryRun: o.dryRun, generations: generations(o.generations),
       // The spinner pauses while a password prompt may be on screen.
-      open: async (bytes) => {
+      open: async (bytes, _copy, how) => {
         progress.stop();
-        return keys.open(bytes);
+        return keys.open(bytes, how);
       },
+      prefetch: (bytes) => keys.prefetch(bytes),
       onProgress: (what) => progress.label(`syncing ${t.label}: ${what}`),
     });
     return { name: t.label, ...report };
@@ -180,7 +181,7 @@ export async function stickInit(opts: GlobalOptions, mount: string, o: { label?:
     info(opts, `${created ? 'prepared' : 'updated'} stick '${stick.label}' (${stick.id}) at ${mount}; syncing ${labelOf(ref)} to it`);
     rememberIfNotMounted(opts, config, mount, stick.id);
     const sticks = findSticks(config.stickPaths ?? []);
-    const report = await runSync({ vaultId, local: { path: ref.path, name: ref.name }, sticks, open: (b) => keys.open(b) });
+    const report = await runSync({ vaultId, local: { path: ref.path, name: ref.name }, sticks, open: (b, _c, how) => keys.open(b, how), prefetch: (b) => keys.prefetch(b) });
     finish(opts, [{ name: labelOf(ref), ...report }]);
   } finally {
     keys.close();

@@ -12,7 +12,7 @@ export { aesKdf, prewarmAesKdf, holdAesKdfWorker } from './aes-kdf.js';
 export type { InnerHeader, InnerBinary } from './inner-header.js';
 export { newInnerHeader } from './inner-header.js';
 export { createInnerStream, type InnerStream } from './inner-stream.js';
-export { decryptKdbx, type DecryptLimits, type DecryptedKdbx } from './reader.js';
+export { decryptKdbx, decryptKdbxInBackground, type DecryptLimits, type DecryptedKdbx } from './reader.js';
 export { encryptKdbx, encryptKdbx3, type EncryptOptions, type Encrypt3Options } from './writer.js';
 export { Twofish, twofishCbcEncrypt, twofishCbcDecryptRaw } from './twofish.js';
 export { ByteReader, ByteWriter } from './bytes.js';

@@ -41,12 +41,17 @@ export function mergeGroupsAndEntries(inputs: MergeInput[], now: Date): MergeRes
   const entryOutcomes: EntryOutcome[] = [];
   // Entries every input has, the same everywhere: only their groups matter below.
   const unchangedIn = new Set<string>();
+  const differing: string[] = [];
   for (const uuid of unionKeys(idx.map((x) => x.entries))) {
     const parent = everywhereTheSame(uuid, inputs, idx, mentioned);
-    if (parent !== undefined) {
-      unchangedIn.add(parent);
-      continue;
-    }
+    if (parent !== undefined) unchangedIn.add(parent);
+    else differing.push(uuid);
+  }
+  // Only these entries' bases are read, so a caller may give bases read lazily (sync does: a base is a
+  // whole vault, and nearly all of it is the same everywhere). They are read here, before anything
+  // changes: a malformed one (CorruptFileError) stops the merge with every input as it was.
+  for (const uuid of differing) for (const b of bidx) b?.entries.get(uuid)?.load();
+  for (const uuid of differing) {
     const copies: EntryCopy[] = [];
     const present = idx.map((x, i) => {
       const entry = x.entries.get(uuid);

@@ -13,8 +13,8 @@ import { chacha20Keystream, salsa20Keystream } from '../../../src/vault/kdbx/inn
 import { encryptPayload } from '../../../src/vault/kdbx/payload-cipher.js';
 import { createInnerStream, transformKey } from '../../../src/vault/kdbx/index.js';
 import { composite } from './helpers.js';
-import { GzipStream } from '../../../src/vault/kdbx/compression.js';
-import { gunzipSync } from 'node:zlib';
+import { GzipStream, gunzip, gunzipInBackground } from '../../../src/vault/kdbx/compression.js';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 
@@ -197,5 +197,34 @@ describe('gzip written part by part', () => {
     for (let i = 0; i < 3; i++) stream.write(Buffer.from(`part ${i} `.repeat(200_000)));
     const py = spawnSync('python3', ['-c', 'import gzip,sys; sys.stdout.write(str(len(gzip.decompress(sys.stdin.buffer.read()))))'], { input: Buffer.from(stream.end()), encoding: 'utf8' });
     expect(py.stdout).toBe(String(3 * 7 * 200_000));
+  });
+});
+
+describe('inflating a payload', () => {
+  const xml = Buffer.from(Array.from({ length: 300_000 }, (_, i) => `<Entry>${i}</Entry>\n`).join(''));
+  const gz = gzipSync(xml, { level: 3 });
+
+  test('on this thread and on the threadpool: the same bytes, in one buffer sized by the trailer', async () => {
+    const here = gunzip(gz, 64 * 1024 * 1024);
+    const pool = await gunzipInBackground(gz, 64 * 1024 * 1024);
+    expect(Buffer.from(here).equals(xml)).toBe(true);
+    expect(Buffer.from(pool).equals(xml)).toBe(true);
+    // Sized by the trailer: no 16 KiB pieces joined by a copy (the copy had left its result at offset 0 of a fresh buffer of exactly its size).
+    expect(pool.buffer.byteLength).toBeGreaterThan(xml.length);
+  });
+
+  test('the same refusals either way: a claim over the cap before inflating, a lying trailer, a cap reached', async () => {
+    const lying = Buffer.from(gz);
+    lying.writeUInt32LE(1000, lying.length - 4);
+    const cases: [Uint8Array, number, RegExp][] = [
+      [gz, xml.length - 1, /decompressed payload too large/],
+      [lying, 64 * 1024 * 1024, /gzip-compressed payload is damaged/],
+      [lying, xml.length / 2, /decompressed payload too large/],
+    ];
+    for (const [data, cap, err] of cases) {
+      expect(() => gunzip(data, cap)).toThrow(err);
+      await expect(gunzipInBackground(data, cap)).rejects.toThrow(err);
+      expect(() => gunzip(data, cap)).toThrow(CorruptFileError);
+    }
   });
 });
