@@ -87,13 +87,16 @@ export async function runWithSecrets(o: RunOptions): Promise<number> {
 
 function spawnAndWait(o: RunOptions, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(o.command, o.args, { env, stdio: [o.stdin ? 'pipe' : 'inherit', 'inherit', 'inherit'] });
     // The terminal sends Ctrl-C and Ctrl-\ to the command too: stv waits for it to finish, then cleans up.
     // A SIGTERM or SIGHUP aimed at stv alone is passed on, so the command ends before its files go.
+    // The handlers are in place before the command starts: a Ctrl-C that reaches both the moment it
+    // starts must not find stv with the default action (die, leaving the files to the watchdog).
+    let child: ReturnType<typeof spawn> | undefined;
     const ignore = () => undefined;
-    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+    const forward = (sig: NodeJS.Signals) => () => child?.kill(sig);
     const handlers: [NodeJS.Signals, () => void][] = [['SIGINT', ignore], ['SIGQUIT', ignore], ['SIGTERM', forward('SIGTERM')], ['SIGHUP', forward('SIGHUP')]];
     for (const [sig, h] of handlers) process.on(sig, h);
+    child = spawn(o.command, o.args, { env, stdio: [o.stdin ? 'pipe' : 'inherit', 'inherit', 'inherit'] });
     const done = () => handlers.forEach(([sig, h]) => process.off(sig, h));
     child.once('error', (e: NodeJS.ErrnoException) => {
       done();
