@@ -1,7 +1,7 @@
 /** The helper's book of waiting copies: which deadline purges what. */
 import { describe, expect, it } from 'vitest';
 import { hashValue } from '../../src/clipboard/hash.js';
-import { PendingPurges } from '../../src/clipboard/pending.js';
+import { PendingPurges, WRITE_GRACE_MS } from '../../src/clipboard/pending.js';
 import { parseOrder, type PurgeOrder } from '../../src/clipboard/protocol.js';
 
 const order = (value: string, copiedAt: number, deadline: number | null): PurgeOrder => ({ v: 1, kind: 'purge', copiedAt, deadline, ...hashValue(value) });
@@ -60,6 +60,26 @@ describe('PendingPurges', () => {
     p.add(order('second', 500, 2000));
     expect(p.settle(1000, 'second')).toBe(false);
     expect(p.settle(2000, 'second')).toBe(true);
+  });
+
+  it('a deadline that finds its value while a newer copy of another value may still be landing waits for that write', () => {
+    // stv clip announces 'second' at 900, then writes it; the helper reads the clipboard at 1000, before the write lands.
+    const p = new PendingPurges();
+    p.add(order('first', 0, 1000));
+    p.add(order('second', 900, 5000));
+    expect(p.settle(1000, 'first')).toBe(false); // clearing now could wipe 'second' as it lands
+    expect(p.settle(5000, 'second')).toBe(true);
+    expect(p.nextDeadline()).toBe(900 + WRITE_GRACE_MS);
+    expect(p.settle(900 + WRITE_GRACE_MS, '')).toBe(false);
+    expect(p.nextDeadline()).toBeUndefined();
+
+    // The newer write never landed (its stv died): the old value is still purged, once the grace is over.
+    const q = new PendingPurges();
+    q.add(order('first', 0, 1000));
+    q.add(order('second', 900, null));
+    expect(q.settle(1000, 'first')).toBe(false);
+    expect(q.settle(900 + WRITE_GRACE_MS, 'first')).toBe(true);
+    expect(q.nextDeadline()).toBeUndefined();
   });
 
   it('forget drops the copies made up to the clear, not later ones', () => {
