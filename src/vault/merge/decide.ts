@@ -146,7 +146,10 @@ export function decideEntry(uuid: string, copies: EntryCopy[], deletion: Deletio
       // What the deletion covered, and every version before it: a stale copy holding any of them cannot bring it back.
       if (exact) x.ledger.addSeen(uuid, [...deletion.seen, ...a.known.keys()]);
       x.ledger.removed(uuid, deletion.at ?? x.now);
-      x.ledger.tombstone(uuid, 'p', { value: out.place.parent, at: out.place.at });
+      // The noted place competes as a move even when its group is gone since: a copy that merely still has the
+      // entry where the base had it must not replace it by a later clock (merging the result again would).
+      const noted = rankPlaces([out.place, ...tombPlace(deletion)])[0];
+      x.ledger.setTombstone(uuid, 'p', { value: noted.parent, at: noted.at });
       return out;
     }
     if (deletion.deleters.length) {

@@ -80,6 +80,14 @@ export class DeletionLedger {
     this.seen.set(uuid, set);
   }
 
+  /** Note exactly this place (or properties) for a removed thing, replacing what the inputs noted. */
+  setTombstone(uuid: string, kind: TombstoneKind, t: Tombstone): void {
+    const set = this.seen.get(uuid) ?? new Set<string>();
+    for (const token of [...set]) if (token.startsWith(`@${kind}:`)) set.delete(token);
+    set.add(tombstoneToken(kind, t));
+    this.seen.set(uuid, set);
+  }
+
   /** Removed: recorded with the latest deletion time anyone noted, else `fallback`. */
   removed(uuid: string, fallback: Date): void {
     const noted = tombstone(this.seen.get(uuid), 't')?.at;

@@ -31,10 +31,7 @@ import { build, canonical, clone, lostValue, nway, pairwise, permutations, scena
 const RUNS = Number(process.env.FUZZ_RUNS ?? 0);
 // npm test replays one fixed seed (never flaky); npm run fuzz explores new ones. Counterexamples it found are
 // cases in regressions.test.ts (group-move cycles merged pairwise: seed -1319476837, case 5b; the others under
-// "fuzzer counterexamples"). A known open case (older than those fixes, not yet understood), idempotence with
-// bases: { historyMaxItems: -1, copies: [{ skew: -172860001, ops: [move entry 6 to group 2] }, { skew: 0, ops:
-// [delete-group 0 permanent] }, { skew: 0, ops: [delete-group 2 permanent] }] } — copy 0's clock is a day
-// behind the base; merging the n-way result with one of the inputs again changes it. And (also older), pairwise
+// "fuzzer counterexamples"). A known open case (older than those fixes), pairwise
 // with clocks skewed ±30 days, the entries and deletions differ by order for { historyMaxItems: -1, copies:
 // [{ skew: -172919001, ops: [restore entry 0 back 0, move entry 0 to group 3, delete-group 0 permanent] },
 // { skew: 0, ops: [] }, { skew: 0, ops: [delete-group 0 permanent] }] } (order 2,1,0 against the n-way merge).

@@ -256,6 +256,25 @@ describe('fuzzer counterexamples, minimised (merged pairwise, no base)', () => {
     const b = build(s);
     for (const p of permutations(4)) expect(lostValue(pairwise(b.copies, p), b.edited), `order ${p}`).toBeUndefined();
   });
+
+  it('(with bases) merging again changes nothing when a copy a day behind moved an entry into a group others deleted', () => {
+    // Copy 0 (clock a day behind the base) moves E1 into G2; copies 1 and 2 delete G0 and G2. E1 goes, its place
+    // noted as G2 (a move beats the base's place). Merged again with copy 2, which still has E1 where the base had
+    // it, the noted place in G2 (gone) was dropped and copy 2's unmoved place won by its later clock.
+    const s: Scenario = {
+      historyMaxItems: -1,
+      copies: [
+        { skew: -172_860_001, ops: [{ kind: 'move', entry: 6, group: 2 }] },
+        { skew: 0, ops: [{ kind: 'delete-group', group: 0, permanent: true }] },
+        { skew: 0, ops: [{ kind: 'delete-group', group: 2, permanent: true }] },
+      ],
+    };
+    const b = build(s);
+    const r = nway(b.copies, b.base);
+    for (const [i, other] of [...b.copies, r].entries()) {
+      expect(merge([r, other], { base: b.base }).differs[0], `input ${i}`).toBe(false);
+    }
+  });
 });
 
 describe('6. a restore from history', () => {
