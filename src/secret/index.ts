@@ -31,7 +31,8 @@ let slab = new Uint8Array(0);
 let slabUsed = 0;
 function slabAlloc(n: number): Uint8Array {
   if (n > 2048) return secureAlloc(n);
-  if (slabUsed + n > slab.length) {
+  // The first slab is made on first use, also for an empty value (a view of the empty placeholder would sit in V8's heap).
+  if (slabUsed + n > slab.length || slab.length === 0) {
     slab = new Uint8Array(SLAB);
     slabUsed = 0;
   }

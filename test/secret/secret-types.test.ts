@@ -67,6 +67,6 @@ describe('the secret types', () => {
       const v = ProtectedValue.fromString(text);
       const plain = v.getBytes();
       expect([Buffer.from(plain).equals(Buffer.from(want)), offHeap(plain), v.getText() === new TextDecoder().decode(want)]).toEqual([true, true, true]);
-    }), { numRuns: 300 });
+    }), { numRuns: 300, examples: [[''], ['p\u00e4ss \u2603']] });
   });
 });
