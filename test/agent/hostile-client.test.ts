@@ -134,7 +134,9 @@ describe('a hostile client', () => {
     await until(() => socks.every((s) => s.closed || s.readableEnded), 20_000);
     const after = rssMiB(pid);
     for (const s of socks) s.destroy();
-    expect(after - before, `RSS ${before.toFixed(0)} → ${after.toFixed(0)} MiB`).toBeLessThan(40);
+    // The attack announces 320 MiB; an agent that buffered it would grow by that much. What it does grow by is
+    // freed garbage its collector has not yet returned: up to ~70 MiB on Node 26, so the bound is well below 320.
+    expect(after - before, `RSS ${before.toFixed(0)} → ${after.toFixed(0)} MiB`).toBeLessThan(160);
     // Once the agent has seen those connections close it answers again (it never died).
     await until(() => api.isAgentRunning());
     expect(agentPid()).toBe(pid);
@@ -148,6 +150,11 @@ describe('a hostile client', () => {
   });
 
   it('enforces its own hard cap from the config, whatever the client asks', async () => {
+    // An agent an earlier test left running would answer with its own config.
+    if (await api.isAgentRunning()) {
+      await api.agentClient().lock({ all: true });
+      await until(async () => !(await api.isAgentRunning()));
+    }
     mkdirSync(join(dir, 'config', 'stickvault'), { recursive: true });
     writeFileSync(join(dir, 'config', 'stickvault', 'config.json'), JSON.stringify({ agentHardCapSeconds: 2 }));
     try {
